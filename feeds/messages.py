@@ -1,0 +1,77 @@
+"""Normalised messages that feeds produce and the store consumes.
+
+Units are fixed here so venue quirks never pass this point: prices in USD(T), open interest in base
+coin, funding as a fraction per the venue's own interval, liquidation side = side of the liquidated
+position, times in epoch milliseconds. Unknown values are ``nan``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+NAN = float("nan")
+
+VenueState = Literal["ok", "stale", "error", "blocked", "starting"]
+
+
+@dataclass(frozen=True, slots=True)
+class BarUpdate:
+    """The current state of one bar of one symbol on one venue.
+
+    A feed sends one each time the bar changes; a later update with the same ``time`` replaces the
+    earlier one, a later ``time`` opens a new bar. Flow fields (liquidations, volumes) are totals of the
+    bar so far, not increments.
+    """
+
+    venue: str
+    symbol: str
+    time: int  # bar open, epoch ms
+    price: float
+    oi: float = NAN  # base coin
+    funding: float = NAN  # fraction per funding_interval_h
+    funding_interval_h: float = 8.0
+    ls_ratio: float = NAN
+    liq_long_usd: float = NAN
+    liq_short_usd: float = NAN
+    spot_volume_usd: float = NAN
+    futures_volume_usd: float = NAN
+    change_24h: float = NAN  # fraction, as the venue reports it (NaN: derive from bars)
+    next_funding_ms: int = 0  # 0 when unknown
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Closed bars of one symbol on one venue, oldest first (backfill or simulated history).
+
+    ``bars`` is a float64 array of shape (n, len(signals.columns.COLUMNS)).
+    """
+
+    venue: str
+    symbol: str
+    bars: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """One liquidation order; ``side`` is the side of the position that was liquidated."""
+
+    venue: str
+    symbol: str
+    time: int
+    side: Literal["long", "short"]
+    price: float
+    qty: float  # base coin
+    usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class VenueStatus:
+    """A venue's health as its feed sees it."""
+
+    venue: str
+    state: VenueState
+    detail: str = ""
+    last_data_ms: int = 0

@@ -1,0 +1,40 @@
+"""Signal thresholds and windows, with the defaults of SIGNALS.md.
+
+Every value is configurable under ``[signals]`` in the config file; ``tui.config`` builds a
+``SignalParams`` from it. Durations are in hours, rates and changes are fractions (0.01 = 1 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class SignalParams:
+    """Thresholds of the flags; field comments name the symbol SIGNALS.md uses."""
+
+    window_h: float = 4.0  # W: window of the price / OI change flags
+    price_change: float = 0.01  # p
+    oi_change: float = 0.01  # q
+    ls_short: float = 1.0  # short_squeeze_risk: ls_ratio below this
+    ls_long: float = 2.0  # long_squeeze_risk: ls_ratio above this
+    funding_hi: float = 0.0003  # long_squeeze_risk: funding8h at or above this (0.03 %)
+    liq_window_h: float = 1.0  # liq_window
+    lookback_h: float = 168.0  # L (7 days)
+    liq_quantile: float = 0.95
+    sfr_max: float = 0.2  # leverage_driven: spot/futures volume ratio at or below this
+    sfr_window_h: float = 24.0  # sfr sums volumes over the last 24 h
+    funding_extreme: float = 0.0005  # |funding8h| at or above this (0.05 %)
+    low_confidence: float = 0.5  # confidence of the other flags while leverage_driven is on
+
+
+def n_bars(window_h: float, step_ms: float) -> int:
+    """``n(W) = max(1, round(W / step))``: the number of bars a window spans.
+
+    Args:
+        window_h: the window in hours.
+        step_ms: the bar step in milliseconds.
+    """
+    return max(1, round(window_h * HOUR_MS / step_ms))

@@ -1,0 +1,290 @@
+"""The bar store: a bounded, time-major panel of bars for every symbol x venue, plus a cross-venue row.
+
+All series share one time axis of fixed step (default 5 minutes, as SIGNALS.md samples live data), so
+the latest bar of every series is one contiguous slice and per-tick work is vectorised across series.
+Memory is fixed at construction: ``capacity`` bars x series x columns of float64; opening a new bar
+shifts the panel by one and drops the oldest.
+
+The last venue slot of every symbol is ``ALL``: the cross-venue aggregate (OI summed in USD, OI-weighted
+funding normalised to 8 h, liquidations and volumes summed), recomputed whenever a venue bar changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from feeds.messages import BarUpdate, History
+from signals.columns import (
+    COLUMNS,
+    FLOW_COLUMNS,
+    FUNDING,
+    FUNDING_INTERVAL_H,
+    FUT_VOL,
+    LIQ_LONG,
+    LIQ_SHORT,
+    LS_RATIO,
+    OI,
+    PRICE,
+    SPOT_VOL,
+    TIME,
+)
+from signals.params import SignalParams, n_bars
+
+ALL = "all"
+DEFAULT_STEP_MS = 300_000
+_FLOWS = np.array([i for i, c in enumerate(COLUMNS) if c in FLOW_COLUMNS])
+_LEVELS = np.array([i for i, c in enumerate(COLUMNS) if c not in FLOW_COLUMNS and c != "time"])
+
+
+def capacity_for(params: SignalParams, step_ms: int, extra_h: float = 0.0) -> int:
+    """Bars a series must keep so every signal window of ``params`` is full at the latest bar."""
+    windows = (params.window_h, params.sfr_window_h, extra_h)
+    need = n_bars(params.lookback_h, step_ms) + n_bars(params.liq_window_h, step_ms)
+    return max(need, *(n_bars(w, step_ms) for w in windows)) + 2
+
+
+def _mean_present(x: np.ndarray) -> np.ndarray:
+    """Mean over the last axis of the non-NaN values; NaN where there are none (no warning)."""
+    present = ~np.isnan(x)
+    n = present.sum(axis=-1)
+    total = np.where(present, x, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, total / n, np.nan)
+
+
+class BarStore:
+    """Bars for ``symbols`` x (``venues`` + ALL) on a shared time axis.
+
+    Attributes:
+        data: float64 array (capacity, n_symbols, n_venues + 1, n_columns); row -1 is the current bar.
+        count: how many of the rows hold bars (the rest, at the top, are NaN).
+        versions: int array (n_symbols, n_venues + 1), bumped whenever a series changes; the UI
+            repaints the rows whose version moved.
+    """
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        venues: Sequence[str],
+        capacity: int,
+        step_ms: int = DEFAULT_STEP_MS,
+    ) -> None:
+        self.venues: list[str] = list(venues)
+        self.step_ms = step_ms
+        self.capacity = capacity
+        self.symbols: list[str] = []
+        self._sym_index: dict[str, int] = {}
+        self._venue_index = {v: i for i, v in enumerate(self.venues)}
+        self._venue_index[ALL] = len(self.venues)
+        nv = len(self.venues) + 1
+        self.data = np.full((capacity, 0, nv, len(COLUMNS)), np.nan)
+        self.versions = np.zeros((0, nv), dtype=np.int64)
+        self.change_24h = np.full((0, nv), np.nan)
+        self.next_funding_ms = np.zeros((0, nv), dtype=np.int64)
+        self.count = 0
+        self._t_last: int | None = None
+        for s in symbols:
+            self.add_symbol(s)
+
+    # ---- shape -------------------------------------------------------------------------------
+
+    @property
+    def current_time(self) -> int | None:
+        """Open time (ms) of the current bar, or None before the first bar."""
+        return self._t_last
+
+    def times(self) -> np.ndarray:
+        """Open times (ms, float64) of the stored bars, oldest first."""
+        if self._t_last is None:
+            return np.empty(0)
+        n = self.count
+        return self._t_last - self.step_ms * np.arange(n - 1, -1, -1, dtype=np.float64)
+
+    def venue_index(self, venue: str) -> int:
+        """Slot of ``venue`` (``ALL`` is the last)."""
+        return self._venue_index[venue]
+
+    def symbol_index(self, symbol: str) -> int | None:
+        """Slot of ``symbol``, or None if it is not in the store."""
+        return self._sym_index.get(symbol)
+
+    def add_symbol(self, symbol: str) -> int:
+        """Add an empty series block for ``symbol`` (no-op if present); returns its slot."""
+        if symbol in self._sym_index:
+            return self._sym_index[symbol]
+        nv = len(self.venues) + 1
+        block = np.full((self.capacity, 1, nv, len(COLUMNS)), np.nan)
+        if self._t_last is not None:
+            block[..., TIME] = self._time_column()[:, None, None]
+        self.data = np.concatenate([self.data, block], axis=1)
+        self.versions = np.concatenate([self.versions, np.zeros((1, nv), dtype=np.int64)])
+        self.change_24h = np.concatenate([self.change_24h, np.full((1, nv), np.nan)])
+        self.next_funding_ms = np.concatenate([self.next_funding_ms, np.zeros((1, nv), dtype=np.int64)])
+        self.symbols.append(symbol)
+        self._sym_index[symbol] = len(self.symbols) - 1
+        return self._sym_index[symbol]
+
+    def remove_symbol(self, symbol: str) -> None:
+        """Drop ``symbol`` and its bars (no-op if absent)."""
+        i = self._sym_index.pop(symbol, None)
+        if i is None:
+            return
+        self.data = np.delete(self.data, i, axis=1)
+        self.versions = np.delete(self.versions, i, axis=0)
+        self.change_24h = np.delete(self.change_24h, i, axis=0)
+        self.next_funding_ms = np.delete(self.next_funding_ms, i, axis=0)
+        del self.symbols[i]
+        self._sym_index = {s: k for k, s in enumerate(self.symbols)}
+
+    def _time_column(self) -> np.ndarray:
+        assert self._t_last is not None
+        return self._t_last - self.step_ms * np.arange(self.capacity - 1, -1, -1, dtype=np.float64)
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def _advance_to(self, t: int) -> None:
+        """Make ``t`` the current bar, shifting older bars out; levels carry into the new bar."""
+        if self._t_last is None:
+            self._t_last = t
+            self.data[..., TIME] = self._time_column()[:, None, None]
+            self.count = 1
+            return
+        k = (t - self._t_last) // self.step_ms
+        if k <= 0:
+            return
+        prev = self.data[-1].copy()
+        if k >= self.capacity:
+            self.data[...] = np.nan
+        else:
+            self.data[:-k] = self.data[k:]
+            self.data[-k:] = np.nan
+        self._t_last = t
+        self.data[..., TIME] = self._time_column()[:, None, None]
+        self.count = min(self.capacity, self.count + k)
+        if k == 1:
+            # A bar that just opened has the levels of the one before until its feed says otherwise,
+            # and zero flows where the feed publishes that flow.
+            cur = self.data[-1]
+            cur[..., _LEVELS] = prev[..., _LEVELS]
+            cur[..., _FLOWS] = np.where(np.isnan(prev[..., _FLOWS]), np.nan, 0.0)
+
+    def _row(self, t: int) -> int | None:
+        """Row of bar time ``t`` in ``data`` (None if older than the panel keeps)."""
+        assert self._t_last is not None
+        back = (self._t_last - t) // self.step_ms
+        if back < 0 or back >= self.capacity:
+            return None
+        return self.capacity - 1 - int(back)
+
+    def apply(self, updates: Iterable[BarUpdate]) -> set[int]:
+        """Write bar updates; returns the symbol slots whose bars changed.
+
+        Updates for symbols or venues not in the store are ignored. Times are floored to the step.
+        """
+        touched: set[int] = set()
+        for u in updates:
+            s = self._sym_index.get(u.symbol)
+            v = self._venue_index.get(u.venue)
+            if s is None or v is None or v == len(self.venues):
+                continue
+            t = u.time - u.time % self.step_ms
+            if self._t_last is None or t > self._t_last:
+                self._advance_to(t)
+            r = self._row(t)
+            if r is None:
+                continue
+            row = self.data[r, s, v]
+            row[PRICE] = u.price
+            row[OI] = u.oi
+            row[FUNDING] = u.funding
+            row[FUNDING_INTERVAL_H] = u.funding_interval_h
+            row[LS_RATIO] = u.ls_ratio
+            row[LIQ_LONG] = u.liq_long_usd
+            row[LIQ_SHORT] = u.liq_short_usd
+            row[SPOT_VOL] = u.spot_volume_usd
+            row[FUT_VOL] = u.futures_volume_usd
+            self.change_24h[s, v] = u.change_24h
+            if u.next_funding_ms:
+                self.next_funding_ms[s, v] = u.next_funding_ms
+            self.versions[s, v] += 1
+            touched.add(s)
+        if touched:
+            idx = np.fromiter(touched, dtype=np.int64)
+            self._aggregate(idx, slice(-1, None))
+        return touched
+
+    def load_history(self, histories: Iterable[History]) -> None:
+        """Write closed bars (backfill or simulated history); they align to the store's time axis."""
+        hs = [h for h in histories if len(h.bars)]
+        if not hs:
+            return
+        newest = max(int(h.bars[-1, TIME]) for h in hs)
+        newest -= newest % self.step_ms
+        if self._t_last is None or newest > self._t_last:
+            self._advance_to(newest)
+        touched: set[int] = set()
+        for h in hs:
+            s = self._sym_index.get(h.symbol)
+            v = self._venue_index.get(h.venue)
+            if s is None or v is None:
+                continue
+            t = h.bars[:, TIME].astype(np.int64)
+            back = (self._t_last - (t - t % self.step_ms)) // self.step_ms  # type: ignore[operator]
+            ok = (back >= 0) & (back < self.capacity)
+            rows = self.capacity - 1 - back[ok]
+            self.data[rows, s, v, 1:] = h.bars[ok, 1:]
+            self.count = max(self.count, int(back[ok].max()) + 1 if ok.any() else self.count)
+            self.versions[s, v] += 1
+            touched.add(s)
+        if touched:
+            self._aggregate(np.fromiter(touched, dtype=np.int64), slice(None))
+
+    def _aggregate(self, sym_idx: np.ndarray, rows: slice) -> None:
+        """Recompute the ALL slot of ``sym_idx`` over ``rows`` from the venue slots."""
+        nv = len(self.venues)
+        block = self.data[rows][:, sym_idx, :nv, :]  # (T, k, V, C)
+        price = block[..., PRICE]
+        oi_usd = block[..., OI] * price
+        w = np.where(np.isnan(oi_usd), 0.0, oi_usd)
+        wsum = w.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agg_price = _mean_present(price)
+            agg_oi_usd = np.where(wsum > 0, wsum, np.nan)
+            f8 = block[..., FUNDING] * 8.0 / block[..., FUNDING_INTERVAL_H]
+            fw = np.where(np.isnan(f8), 0.0, w)
+            funding = np.where(fw.sum(-1) > 0, np.nansum(f8 * fw, axis=-1) / fw.sum(-1), np.nan)
+            ls = block[..., LS_RATIO]
+            lw = np.where(np.isnan(ls), 0.0, w)
+            ls_agg = np.where(lw.sum(-1) > 0, np.nansum(ls * lw, axis=-1) / lw.sum(-1), np.nan)
+        out = self.data[rows]
+        agg = out[:, sym_idx, nv]
+        agg[..., PRICE] = agg_price
+        agg[..., OI] = agg_oi_usd / agg_price
+        agg[..., FUNDING] = funding
+        agg[..., FUNDING_INTERVAL_H] = 8.0
+        agg[..., LS_RATIO] = ls_agg
+        for c in (LIQ_LONG, LIQ_SHORT, SPOT_VOL, FUT_VOL):
+            col = block[..., c]
+            agg[..., c] = np.where(np.isnan(col).all(axis=-1), np.nan, np.nansum(col, axis=-1))
+        out[:, sym_idx, nv] = agg
+        self.data[rows] = out
+        self.versions[sym_idx, nv] += 1
+        self.change_24h[sym_idx, nv] = _mean_present(self.change_24h[sym_idx, :nv])
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    def series(self, symbol: str, venue: str = ALL) -> np.ndarray:
+        """A copy of one series' stored bars, oldest first: (count, n_columns)."""
+        s = self._sym_index[symbol]
+        v = self._venue_index[venue]
+        return self.data[self.capacity - self.count :, s, v].copy()
+
+    def latest(self) -> np.ndarray:
+        """The current bar of every series: a view (n_symbols, n_venues + 1, n_columns)."""
+        return self.data[-1]
+
+    def tail(self, n: int) -> np.ndarray:
+        """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns)."""
+        return self.data[-n:]
