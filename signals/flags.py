@@ -1,0 +1,82 @@
+"""The flags of SIGNALS.md: names, directions, short codes for the watchlist, and the ``Flag`` record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FLAG_NAMES: tuple[str, ...] = (
+    "weak_rally",
+    "bull_momentum",
+    "bear_momentum",
+    "weak_selloff",
+    "short_squeeze_risk",
+    "long_squeeze_risk",
+    "cascade_risk",
+    "leverage_driven",
+    "funding_extreme",
+    "funding_flip",
+)
+
+DIRECTION: dict[str, int] = {
+    "weak_rally": -1,
+    "bull_momentum": 1,
+    "bear_momentum": -1,
+    "weak_selloff": 1,
+    "short_squeeze_risk": 1,
+    "long_squeeze_risk": -1,
+    "cascade_risk": -1,
+    "leverage_driven": 0,
+    "funding_extreme": 0,  # -sign(funding8h) at the bar: see Flag.direction
+    "funding_flip": 0,
+}
+"""Fixed direction of each flag (+1 rise ahead, -1 fall, 0 context); funding_extreme's depends on the bar."""
+
+CODE: dict[str, str] = {
+    "weak_rally": "WR",
+    "bull_momentum": "BM",
+    "bear_momentum": "SM",
+    "weak_selloff": "WS",
+    "short_squeeze_risk": "SQ",
+    "long_squeeze_risk": "LQ",
+    "cascade_risk": "CR",
+    "leverage_driven": "LV",
+    "funding_extreme": "FX",
+    "funding_flip": "FF",
+}
+"""Two-letter codes shown in the watchlist's flag column (legend on ``?``)."""
+
+SUMMARY: dict[str, str] = {
+    "weak_rally": "price up while open interest falls: short covering, thin conviction",
+    "bull_momentum": "price and open interest up with positive funding: new longs paying up",
+    "bear_momentum": "price down, open interest up, negative funding: new shorts",
+    "weak_selloff": "price and open interest down: longs closing, selling exhausting",
+    "short_squeeze_risk": "negative funding and more short than long accounts: shorts crowded and paying",
+    "long_squeeze_risk": "high funding and long accounts far above short: longs crowded and paying",
+    "cascade_risk": "liquidation spike while open interest is still high",
+    "leverage_driven": "spot volume collapsed against futures: other flags less trustworthy",
+    "funding_extreme": "funding beyond the extreme threshold (contrarian)",
+    "funding_flip": "funding changed sign since the previous bar",
+}
+"""One-line meaning of each flag, for the legend, help and README glossary."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A flag that is on at a bar.
+
+    Attributes:
+        name: one of FLAG_NAMES.
+        direction: +1, -1 or 0 (for funding_extreme, -sign(funding8h) at that bar).
+        reason: one line with the figures that made it fire, e.g. ``price +2.1% / OI -3.4% in 4h``.
+        confidence: 1.0, or ``SignalParams.low_confidence`` while leverage_driven is on (itself excepted).
+    """
+
+    name: str
+    direction: int
+    reason: str
+    confidence: float = 1.0
+
+    @property
+    def code(self) -> str:
+        """The two-letter code shown in the watchlist."""
+        return CODE[self.name]
