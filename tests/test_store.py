@@ -1,0 +1,95 @@
+"""The bar store: bar alignment, the cross-venue row, carry-over into a new bar, and fixed memory."""
+
+import math
+
+import numpy as np
+import pytest
+
+from feeds.messages import BarUpdate, History
+from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, LIQ_LONG, LS_RATIO, OI, PRICE, TIME
+from tui.store import ALL, BarStore
+
+STEP = 300_000
+T0 = 1_750_000_200_000  # a multiple of 5 minutes
+
+
+def _store(capacity: int = 10) -> BarStore:
+    return BarStore(["BTC", "ETH"], ["v8", "v1"], capacity=capacity, step_ms=STEP)
+
+
+def test_updates_within_a_bar_replace_it_and_a_later_time_opens_a_new_bar() -> None:
+    st = _store()
+    st.apply([BarUpdate("v8", "BTC", T0 + 10_000, price=100.0, oi=5.0)])
+    st.apply([BarUpdate("v8", "BTC", T0 + 250_000, price=101.0, oi=6.0)])
+    assert st.count == 1 and st.current_time == T0
+    st.apply([BarUpdate("v8", "BTC", T0 + STEP + 1, price=102.0, oi=7.0)])
+    bars = st.series("BTC", "v8")
+    assert bars[:, TIME].tolist() == [T0, T0 + STEP]
+    assert bars[:, PRICE].tolist() == [101.0, 102.0]
+
+
+def test_all_row_sums_oi_in_usd_and_weights_funding_by_oi_after_8h_normalisation() -> None:
+    st = _store()
+    st.apply(
+        [
+            # 10 BTC at 100 = 1000 USD, 8h funding 0.0001; 30 BTC at 102 = 3060 USD, 1h funding 0.00002 = 0.00016/8h
+            BarUpdate("v8", "BTC", T0, price=100.0, oi=10.0, funding=0.0001, funding_interval_h=8, ls_ratio=1.0,
+                      liq_long_usd=500.0),
+            BarUpdate("v1", "BTC", T0, price=102.0, oi=30.0, funding=0.00002, funding_interval_h=1, ls_ratio=3.0,
+                      liq_long_usd=250.0),
+        ]
+    )
+    row = st.latest()[st.symbol_index("BTC"), st.venue_index(ALL)]
+    assert row[PRICE] == pytest.approx(101.0)
+    assert row[OI] * row[PRICE] == pytest.approx(4060.0)
+    assert row[FUNDING] == pytest.approx((1000 * 0.0001 + 3060 * 0.00016) / 4060)
+    assert row[FUNDING_INTERVAL_H] == 8.0
+    assert row[LS_RATIO] == pytest.approx((1000 * 1.0 + 3060 * 3.0) / 4060)
+    assert row[LIQ_LONG] == 750.0
+
+
+def test_all_row_ignores_a_venue_without_data_instead_of_turning_nan() -> None:
+    st = _store()
+    st.apply([BarUpdate("v8", "ETH", T0, price=3000.0, oi=2.0, funding=0.0001)])
+    row = st.latest()[st.symbol_index("ETH"), st.venue_index(ALL)]
+    assert row[PRICE] == 3000.0 and row[OI] == pytest.approx(2.0)
+    assert math.isnan(row[LS_RATIO])  # nobody published it: unknown, not zero
+
+
+def test_a_new_bar_carries_levels_but_not_flows() -> None:
+    st = _store()
+    st.apply([BarUpdate("v8", "BTC", T0, price=100.0, oi=10.0, funding=0.0001, liq_long_usd=900.0)])
+    st.apply([BarUpdate("v8", "ETH", T0 + STEP, price=3000.0)])  # another series opens the next bar
+    btc = st.series("BTC", "v8")[-1]
+    assert btc[PRICE] == 100.0 and btc[OI] == 10.0 and btc[FUNDING] == 0.0001
+    assert btc[LIQ_LONG] == 0.0  # published before, nothing liquidated yet in the new bar
+    assert math.isnan(st.series("ETH", "v8")[-1][LIQ_LONG])  # never published: unknown
+
+
+def test_history_aligns_to_the_time_axis_and_memory_stays_fixed() -> None:
+    st = _store(capacity=8)
+    bars = np.full((20, len(COLUMNS)), np.nan)
+    bars[:, TIME] = T0 + STEP * np.arange(20)
+    bars[:, PRICE] = np.arange(20, dtype=float)
+    st.load_history([History("v1", "ETH", bars)])
+    eth = st.series("ETH", "v1")
+    assert len(eth) == 8 and eth[:, PRICE].tolist() == list(range(12, 20))
+    size = st.data.nbytes
+    for k in range(100):
+        st.apply([BarUpdate("v1", "ETH", T0 + STEP * (20 + k), price=1.0)])
+    assert st.data.nbytes == size and st.count == 8
+
+
+def test_updates_for_unknown_symbols_or_venues_are_ignored() -> None:
+    st = _store()
+    assert st.apply([BarUpdate("nowhere", "BTC", T0, price=1.0), BarUpdate("v8", "DOGE", T0, price=1.0)]) == set()
+
+
+def test_add_and_remove_symbol_keep_the_others_bars() -> None:
+    st = _store()
+    st.apply([BarUpdate("v8", "ETH", T0, price=3000.0)])
+    st.add_symbol("SOL")
+    st.remove_symbol("BTC")
+    assert st.symbols == ["ETH", "SOL"]
+    assert st.series("ETH", "v8")[-1][PRICE] == 3000.0
+    assert st.series("SOL", "v8")[-1][TIME] == T0
