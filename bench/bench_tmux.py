@@ -1,0 +1,113 @@
+"""Run perptop in a detached tmux pane and print what a user's machine pays for it.
+
+Figures: time to the first full frame, CPU % of one core averaged over the measuring window, terminal
+output in bytes/s (everything the app writes to its pty, captured with ``tmux pipe-pane``), and RSS.
+It is a script, not a test: a noisy machine changes the figures, so it prints them for a person.
+
+Usage:
+    python bench/bench_tmux.py [--symbols 50] [--seconds 60] [--size 200x60] [--] [extra perptop args]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# 50 real perpetual symbols; the simulator accepts any name, but real ones make the screen honest to read.
+SYMBOLS = (
+    "BTC ETH SOL XRP BNB DOGE ADA AVAX LINK SUI HYPE PEPE TRX DOT BCH LTC NEAR AAVE ENA WLD "
+    "APT ARB OP INJ TIA SEI FIL ATOM ETC UNI LDO JUP PYTH ONDO TAO RENDER FET WIF BONK SHIB "
+    "TON XLM HBAR ICP STX IMX GALA SAND CRV MKR"
+).split()
+SESSION = "perptop-bench"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime of all threads
+
+
+def _status_kb(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _screen() -> str:
+    return _tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--symbols", type=int, default=50, help="watchlist size (at most %d)" % len(SYMBOLS))
+    ap.add_argument("--seconds", type=float, default=60.0, help="measuring window")
+    ap.add_argument("--warmup", type=float, default=5.0, help="seconds after the first frame before measuring")
+    ap.add_argument("--size", default="200x60", help="terminal columns x rows")
+    ap.add_argument("extra", nargs="*", help="more perptop arguments (default: --demo)")
+    args = ap.parse_args()
+    if not shutil.which("tmux"):
+        print("tmux is not installed", file=sys.stderr)
+        return 2
+    cols, rows = args.size.split("x")
+    symbols = SYMBOLS[: args.symbols]
+    work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
+    config = work / "config.toml"
+    config.write_text("")  # defaults, and no user state file leaking in
+    out = work / "pty.out"
+    extra = args.extra or ["--demo"]
+    cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    env_prefix = "TERM=xterm-256color COLORTERM=truecolor "
+    t0 = time.monotonic()
+    _tmux("new-session", "-d", "-s", SESSION, "-x", cols, "-y", rows, env_prefix + "exec " + shlex.join(cmd))
+    _tmux("pipe-pane", "-o", "-t", SESSION, "cat >> " + shlex.quote(str(out)))
+    pid = int(_tmux("display", "-p", "-t", SESSION, "#{pane_pid}").strip())
+    # The first full frame: the watchlist shows the last row that fits, with a price in it.
+    first_frame = None
+    deadline = t0 + 30
+    while time.monotonic() < deadline:
+        screen = _screen()
+        if "SIMULATED" in screen.upper() and any(s in screen for s in symbols[-3:] + symbols[:1]) and "," in screen:
+            first_frame = time.monotonic() - t0
+            break
+        time.sleep(0.05)
+    if first_frame is None:
+        print("no full frame within 30 s; the screen was:\n" + _screen(), file=sys.stderr)
+        _tmux("kill-session", "-t", SESSION)
+        return 1
+    time.sleep(args.warmup)
+    cpu0, bytes0, w0 = _cpu_seconds(pid), out.stat().st_size, time.monotonic()
+    time.sleep(args.seconds)
+    cpu1, bytes1, w1 = _cpu_seconds(pid), out.stat().st_size, time.monotonic()
+    rss, hwm = _status_kb(pid, "VmRSS"), _status_kb(pid, "VmHWM")
+    final_screen = _screen()
+    _tmux("send-keys", "-t", SESSION, "q")
+    time.sleep(1.0)
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    wall = w1 - w0
+    print(f"command        : {shlex.join(cmd[1:])}")
+    print(f"terminal       : {cols}x{rows}, {len(symbols)} symbols, window {wall:.1f} s after {args.warmup:.0f} s warm-up")
+    print(f"first frame    : {first_frame:.2f} s after launch")
+    print(f"cpu            : {100 * (cpu1 - cpu0) / wall:.2f} % of one core")
+    print(f"terminal output: {(bytes1 - bytes0) / wall:.0f} bytes/s")
+    print(f"rss            : {rss / 1024:.1f} MB (peak {hwm / 1024:.1f} MB)")
+    if os.environ.get("BENCH_SHOW_SCREEN"):
+        print(final_screen)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Exit when the terminal goes away (SSH drop, tmux session killed), instead of spinning.
+
+Measured here: a Textual app whose SIGHUP is ignored (``nohup``, some process managers) keeps running
+after its pty closes and its input thread spins at ~100 % of a core, because reads on the dead tty
+return at once. Two guards make perptop exit within a couple of seconds either way:
+
+- SIGHUP is handled (overriding an inherited "ignore"): it asks the app to exit.
+- ``TerminalWatch.lost()`` is polled by the app's existing 1 Hz timer (no timer of its own): the
+  terminal is gone when stdin stops being a tty or the process no longer has a controlling terminal.
+
+Whichever fires, a hard exit follows two seconds later in case the polite exit blocks on the dead tty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+HARD_EXIT_AFTER_S = 2.0
+EXIT_STATUS_HANGUP = 129  # 128 + SIGHUP, as a shell reports a process killed by it
+
+
+def _terminal_alive(fd: int) -> bool:
+    if not os.isatty(fd):
+        return False
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:  # ENXIO: the session lost its controlling terminal (hang-up)
+        return False
+    os.close(tty)
+    return True
+
+
+class TerminalWatch:
+    """Tells whether the terminal the app started on has gone away."""
+
+    def __init__(self, fd: int | None = None) -> None:
+        if fd is None:
+            fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
+        self._fd = fd
+        # Only watch a terminal that was there at start: headless runs and pipes are not "lost".
+        self.armed = fd >= 0 and _terminal_alive(fd)
+
+    def lost(self) -> bool:
+        """True once the terminal that was there at start is gone."""
+        return self.armed and not _terminal_alive(self._fd)
+
+
+def leave(request_exit: Callable[[], None]) -> None:
+    """Ask politely to exit, and make sure the process ends even if the polite way blocks."""
+    timer = threading.Timer(HARD_EXIT_AFTER_S, os._exit, args=(EXIT_STATUS_HANGUP,))
+    timer.daemon = True
+    timer.start()
+    request_exit()
+
+
+def install_hangup_handler(request_exit: Callable[[], None]) -> bool:
+    """Make SIGHUP end the app through ``leave``; returns False where signals can't be handled."""
+    if not hasattr(signal, "SIGHUP"):
+        return False
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, leave, request_exit)
+    except (RuntimeError, NotImplementedError, ValueError):  # no loop, or not the main thread
+        return False
+    return True
