@@ -31,6 +31,23 @@ DIRECTION: dict[str, int] = {
 }
 """Fixed direction of each flag (+1 rise ahead, -1 fall, 0 context); funding_extreme's depends on the bar."""
 
+INPUTS: dict[str, tuple[str, ...]] = {
+    "weak_rally": ("price", "oi"),
+    "bull_momentum": ("price", "oi", "funding"),
+    "bear_momentum": ("price", "oi", "funding"),
+    "weak_selloff": ("price", "oi"),
+    "short_squeeze_risk": ("funding", "ls_ratio"),
+    "long_squeeze_risk": ("funding", "ls_ratio"),
+    "cascade_risk": ("liq_long_usd", "liq_short_usd", "oi"),
+    "leverage_driven": ("spot_volume_usd", "futures_volume_usd"),
+    "funding_extreme": ("funding",),
+    "funding_flip": ("funding",),
+}
+"""Bar columns each flag reads; a flag is unavailable for a series where one of them is missing.
+
+``funding_interval_h`` is not listed: it defaults to 8 h where unknown.
+"""
+
 CODE: dict[str, str] = {
     "weak_rally": "WR",
     "bull_momentum": "BM",

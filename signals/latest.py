@@ -1,0 +1,131 @@
+"""How the latest-bar path gathers ``Features`` for the last bar of many series, with its per-bar cache.
+
+Everything over bars before the current one (the values ``n(W)`` bars back, the previous bar's funding,
+the partial sums of the trailing windows, the quantile and median over the previous L, which columns a
+series has) is fixed while the current bar updates tick by tick; ``LatestCache`` keeps it for as long
+as the current bar's time stays the same, so a tick costs a few vector operations over N series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from signals.columns import (
+    FUNDING,
+    FUNDING_INTERVAL_H,
+    FUT_VOL,
+    LIQ_LONG,
+    LIQ_SHORT,
+    LS_RATIO,
+    OI,
+    PRICE,
+    SPOT_VOL,
+)
+from signals.features import Features, Windows, funding8h
+from signals.params import SignalParams
+from signals.windows import (
+    interpolate,
+    midpoint,
+    rank,
+    sum_rows,
+    trailing_sum,
+    window_order_stats,
+)
+
+
+@dataclass(frozen=True)
+class PrevStats:
+    """Statistics of the bars before the current one, one value per series (N,)."""
+
+    price_back: np.ndarray  # price n(W) bars back
+    oi_back: np.ndarray
+    f8_prev: np.ndarray  # funding8h at the previous bar
+    liq_prefix: np.ndarray | None  # liq over the n(liq)-1 bars before this one (None when n(liq) == 1)
+    spot_prefix: np.ndarray | None  # the same for the 24 h volume sums
+    fut_prefix: np.ndarray | None
+    liq_q: np.ndarray  # quantile of liqW over the previous L
+    oi_med: np.ndarray  # median of oi over the previous L
+    present: np.ndarray  # (N, C) bool: the column has a value in some earlier bar of the window
+
+
+class LatestCache:
+    """Per-bar statistics for ``evaluate_latest``, reused while the current bar's time is unchanged.
+
+    Keyed by the time of every series' last row, the previous row's values, the window shape, the params
+    and the step. A caller that rewrites bars older than the previous one (a backfill that stops short of
+    it) without opening a new bar calls ``clear``.
+    """
+
+    def __init__(self) -> None:
+        self.key: tuple[object, ...] | None = None
+        self.stats: PrevStats | None = None
+        self.last: tuple[np.ndarray, list[Any]] | None = None  # (current rows, results) of the last call
+
+    def clear(self) -> None:
+        """Forget the cached statistics (the next call recomputes them)."""
+        self.key = None
+        self.stats = None
+        self.last = None
+
+
+def prev_stats(window: np.ndarray, params: SignalParams, win: Windows) -> PrevStats:
+    """Statistics of the rows before the last of ``window``, computed as the batch path does.
+
+    Args:
+        window: (T, N, C) with T >= ``win.needed`` (pad with NaN rows at the top if shorter).
+        params: thresholds (``liq_quantile`` is used).
+        win: the windows in bars.
+    """
+    t = window.shape[0] - 1  # row of the current bar
+    lk, nl = win.lookback, win.liq
+    liq = window[t - lk - nl + 1 : t, :, LIQ_LONG] + window[t - lk - nl + 1 : t, :, LIQ_SHORT]
+    # liqW at each of the previous n(L) bars, summed in the batch path's order.
+    liq_w_prev = trailing_sum(liq, nl)[nl - 1 :]
+    q_lo, q_hi, q_frac = rank(params.liq_quantile, lk)
+    a, b = window_order_stats(liq_w_prev, q_lo, q_hi)
+    m_lo, m_hi, _ = rank(0.5, lk)
+    ma, mb = window_order_stats(window[t - lk : t, :, OI], m_lo, m_hi)
+    ns = win.sfr
+    return PrevStats(
+        price_back=window[t - win.change, :, PRICE],
+        oi_back=window[t - win.change, :, OI],
+        f8_prev=funding8h(window[t - 1, :, FUNDING], window[t - 1, :, FUNDING_INTERVAL_H]),
+        liq_prefix=sum_rows(liq[len(liq) - (nl - 1) :]) if nl > 1 else None,
+        spot_prefix=sum_rows(window[t - ns + 1 : t, :, SPOT_VOL]) if ns > 1 else None,
+        fut_prefix=sum_rows(window[t - ns + 1 : t, :, FUT_VOL]) if ns > 1 else None,
+        liq_q=interpolate(a, b, q_frac),
+        oi_med=midpoint(ma, mb),
+        present=~np.isnan(window[:t]).all(axis=0),
+    )
+
+
+def _plus(prefix: np.ndarray | None, x: np.ndarray) -> np.ndarray:
+    return x if prefix is None else prefix + x
+
+
+def latest_features(cur: np.ndarray, s: PrevStats) -> Features:
+    """The rule inputs at the current bar of N series.
+
+    Args:
+        cur: (N, C) the current bar of each series.
+        s: the statistics of the bars before it.
+    """
+    price = cur[:, PRICE]
+    oi = cur[:, OI]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Features(
+            price=price,
+            price_chg=price / s.price_back - 1.0,
+            oi=oi,
+            oi_chg=oi / s.oi_back - 1.0,
+            f8=funding8h(cur[:, FUNDING], cur[:, FUNDING_INTERVAL_H]),
+            f8_prev=s.f8_prev,
+            ls=cur[:, LS_RATIO],
+            liq_w=_plus(s.liq_prefix, cur[:, LIQ_LONG] + cur[:, LIQ_SHORT]),
+            liq_q=s.liq_q,
+            oi_med=s.oi_med,
+            sfr=_plus(s.spot_prefix, cur[:, SPOT_VOL]) / _plus(s.fut_prefix, cur[:, FUT_VOL]),
+        )
