@@ -1,0 +1,431 @@
+"""The perptop app: banner, watchlist, funding heatmap and status bar, driven by one paint timer.
+
+Data flow: the source writes bar updates into the ``BarStore`` from its worker. A single app-level timer
+(``config.paint_interval``) finds the symbols whose ``store.versions`` moved, evaluates the flags at
+the latest bar of every series in one vectorised call (with a ``LatestCache``), rebuilds the rows of the
+changed symbols only and hands their cells to the watchlist, which repaints only changed characters.
+No widget owns a timer, nothing blinks, and no reactive holds data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from signals.columns import COLUMNS, FUNDING, OI, PRICE
+from signals.latest import LatestCache
+from signals.params import n_bars
+from tui import state as watch_state
+from tui.config import AppConfig
+from tui.lifeline import TerminalWatch, install_hangup_handler, leave
+from tui.palette import SymbolCommands
+from tui.rows import (
+    SORTS,
+    RowData,
+    SeriesKey,
+    compute_rows,
+    display_order,
+    evaluate_store,
+    row_cells,
+    series_keys,
+)
+from tui.sources import DemoSource, Source, wall_clock
+from tui.store import ALL, BarStore, capacity_for
+from tui.widgets.heatmap import FundingHeatmap
+from tui.widgets.spark import sparklines
+from tui.widgets.statusbar import StatusBar, status_spans
+from tui.widgets.watchlist import Watchlist, default_columns
+
+SPARK_W, OI_SPARK_W = 12, 10
+
+
+def demo_source(config: AppConfig, seed: int, speed: float, clock: Callable[[], int]) -> DemoSource:
+    """The simulated market over the config's watchlist, as a live source."""
+    from feeds.sim import SimulatedMarket
+
+    return DemoSource(SimulatedMarket(list(config.watchlist), seed=seed), speed=speed, rng_seed=seed, clock=clock)
+
+
+class PerptopApp(App[None]):
+    """The main screen of perptop.
+
+    Args:
+        config: settings (watchlist, theme, intervals, signal params).
+        mode: ``demo`` (simulated market) or ``live``.
+        seed: simulation seed (demo).
+        speed: simulated seconds per second (demo).
+        source: a data source to use instead of the one ``mode`` implies (tests inject one).
+        clock: epoch-ms clock (frozen in tests).
+        state_path: where ``a``/``d`` changes are saved (default: ``config.state_path``).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "perptop"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {SymbolCommands}
+    BINDINGS: ClassVar[list[Any]] = [
+        Binding("slash", "filter", "filter"),
+        Binding("escape", "clear_filter", "clear filter", show=False),
+        Binding("s", "sort", "sort"),
+        Binding("S", "reverse_sort", "reverse", show=False),
+        Binding("f", "flagged", "flagged"),
+        Binding("a", "add_symbol", "add"),
+        Binding("d", "remove_symbol", "remove"),
+        Binding("h", "heatmap", "heatmap"),
+        Binding("t", "next_theme", "theme"),
+        Binding("p", "pause", "pause"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(
+        self,
+        config: AppConfig,
+        mode: str = "demo",
+        seed: int = 0,
+        speed: float = 1.0,
+        source: Source | None = None,
+        clock: Callable[[], int] | None = None,
+        state_path: Path | None = None,
+    ) -> None:
+        from themes.loader import ansi_color_for, load_themes
+
+        # Textual chooses its NO_COLOR filter at construction from the theme current then; ours
+        # (monochrome under NO_COLOR) needs the filter that keeps the terminal's default colours.
+        super().__init__(ansi_color=ansi_color_for(load_themes()[config.theme]))
+        self.config = config
+        self.mode = mode
+        self.clock = clock or wall_clock
+        self.params = config.signals
+        self.state_path = state_path if state_path is not None else config.state_path
+        self.watch_state = config.state
+        if source is None:
+            if mode != "demo":
+                raise ValueError(f"no source for mode {mode!r}: pass one")
+            source = demo_source(config, seed, speed, self.clock)
+        self.source = source
+        step = source.step_ms
+        self.store = BarStore(list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step)
+        self.rows: dict[SeriesKey, RowData] = {}
+        self.paused = False
+        self.sort_index = 0
+        self.sort_reverse = False
+        self.filter_text = ""
+        self.flagged_only = False
+        self.expanded: set[str] = set()
+        self.heatmap_mode = "venues"
+        self.paints = 0
+        self._seen: np.ndarray | None = None
+        self._cache = LatestCache()
+        self._sparks: dict[SeriesKey, tuple[str, str]] = {}
+        self._stale_cells: set[SeriesKey] = set()  # rows whose data moved since their cells were built
+        self._register_themes()
+
+    # ---- themes ------------------------------------------------------------------------------------
+
+    def _register_themes(self) -> None:
+        from themes.loader import load_themes
+
+        self._theme_names: list[str] = []
+        for theme in load_themes().values():
+            self.register_theme(theme)
+            self._theme_names.append(theme.name)
+        if self.config.theme in self._theme_names:
+            self.theme = self.config.theme
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Semantic colours for Textual's own themes, which do not define them."""
+        from themes.loader import theme_variable_defaults
+
+        return theme_variable_defaults()
+
+    # ---- layout ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Banner, watchlist, heatmap, status bar."""
+        if self.mode == "demo":
+            yield Static(
+                "SIMULATED MARKET — not live data · perptop demo: every number on this screen is made up",
+                id="banner",
+                classes="simulated",
+            )
+        else:
+            yield Static(f"perptop · {self.mode} · {', '.join(self.source.venues)}", id="banner")
+        yield Watchlist(default_columns(self.params.window_h), id="watchlist")
+        yield FundingHeatmap(self.params.funding_extreme, id="heatmap")
+        yield StatusBar(id="status")
+
+    def on_mount(self) -> None:
+        """Load history, start the feed worker and the paint timer, paint the first frame."""
+        self.watchlist = self.query_one(Watchlist)
+        self.heatmap = self.query_one(FundingHeatmap)
+        self.status = self.query_one(StatusBar)
+        self.watchlist.focus()
+        self.source.attach(self.store)
+        if self.source.live:
+            self.run_worker(self.source.run(), group=self.source.group, exit_on_error=False, name="feed")
+        self.set_interval(self.config.paint_interval, self.paint, name="paint")
+        self._terminal = TerminalWatch()
+        if self._terminal.armed:
+            install_hangup_handler(self.exit)
+            if self.config.paint_interval > 2.0:  # the paint tick also watches the terminal; keep it prompt
+                self.set_interval(2.0, self._check_terminal, name="terminal")
+        for warning in self.config.warnings:
+            self.notify(warning, severity="warning", timeout=15)
+        self.call_after_refresh(self.paint)
+
+    def _check_terminal(self) -> None:
+        if self._terminal.lost():
+            leave(self.exit)
+
+    # ---- the paint tick ----------------------------------------------------------------------------
+
+    def paint(self) -> None:
+        """One repaint: status line always; rows, order and heatmap for symbols whose data changed."""
+        self._check_terminal()
+        now = self.clock()
+        stale_after = max(30.0, 3 * self.config.poll_interval)
+        self.status.show(status_spans(self.source.health(), now, self.mode, self.paused, stale_after), now)
+        if self.paused:
+            return
+        store = self.store
+        if store.count == 0 or not store.symbols:
+            return
+        versions = store.versions
+        if self._seen is None or self._seen.shape != versions.shape:
+            changed = np.arange(len(store.symbols))
+        else:
+            changed = np.flatnonzero((versions != self._seen).any(axis=1))
+        if changed.size == 0:
+            return
+        self._seen = versions.copy()
+        self.paints += 1
+        results = evaluate_store(store, self.params, self._cache)
+        fresh = compute_rows(store, self.params, results, changed.tolist())
+        self.rows.update(fresh)
+        self._stale_cells.update(fresh)
+        self._update_sparks(changed)
+        with self.batch_update():
+            self._reorder()
+            self._update_heatmap()
+
+    def _update_sparks(self, changed: np.ndarray) -> None:
+        store = self.store
+        n = min(n_bars(24.0, store.step_ms), store.count)
+        block = store.tail(n)[:, changed]  # (T, k, V+1, C)
+        t = block.shape[0]
+        prices = sparklines(block[..., PRICE].reshape(t, -1), SPARK_W)
+        ois = sparklines(block[..., OI].reshape(t, -1), OI_SPARK_W)
+        venues = [*store.venues, ALL]
+        j = 0
+        for s in changed.tolist():
+            for v in venues:
+                self._sparks[(store.symbols[s], v)] = (prices[j], ois[j])
+                j += 1
+
+    def _cells(self, key: SeriesKey) -> Any:
+        row = self.rows[key]
+        spark, oi_spark = self._sparks.get(key, ("", ""))
+        if key[1] == ALL:
+            label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0]
+        else:
+            label = "  └"
+        return row_cells(row, spark, oi_spark, label)
+
+    def _reorder(self) -> None:
+        label, column = SORTS[self.sort_index]
+        order = display_order(
+            self.store.symbols, self.store.venues, self.rows, column, self.sort_reverse,
+            self.filter_text, self.flagged_only, self.expanded,
+        )
+        # Cells are formatted only for rows on show (collapsed venue rows and filtered symbols wait).
+        todo = [k for k in order if k in self._stale_cells and k in self.rows]
+        self.watchlist.update_cells({k: self._cells(k) for k in todo})
+        self._stale_cells.difference_update(todo)
+        self.watchlist.set_order(order)
+        marks = {column: "▲" if (column == "symbol") != self.sort_reverse else "▼"} if column else {}
+        self.watchlist.set_marks(marks)
+        if not order:
+            self.watchlist.empty_text = "no symbol matches the filter" if self.store.symbols else "no symbols"
+
+    def _visible_symbols(self) -> list[str]:
+        return [s for s, v in self.watchlist.order if v == ALL]
+
+    def _update_heatmap(self) -> None:
+        symbols = self._visible_symbols()
+        store = self.store
+        idx = [store.symbol_index(s) for s in symbols]
+        if self.heatmap_mode == "venues":
+            values = np.array(
+                [[self.rows[(s, v)].funding_8h if (s, v) in self.rows else np.nan for v in store.venues]
+                 for s in symbols]
+            ).reshape(len(symbols), len(store.venues))
+            self.heatmap.set_data("venues", symbols, store.venues, values)
+            return
+        step = n_bars(1.0, store.step_ms)
+        back = np.arange(23, -1, -1) * step  # bars back from the current one, oldest first
+        rows = store.capacity - 1 - back
+        nv = len(store.venues)
+        values = store.data[rows][:, idx, nv, FUNDING].T if idx else np.empty((0, 24))
+        self.heatmap.set_data("time", symbols, [f"-{h}h" for h in range(23, -1, -1)], values)
+
+    def _refresh_all(self) -> None:
+        """Re-apply order and heatmap at once (after a key that changes what is shown)."""
+        with self.batch_update():
+            self._reorder()
+            self._update_heatmap()
+
+    # ---- actions -----------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """``/``: filter by text as you type; Enter keeps it, Esc clears it."""
+        from tui.screens.prompt import PromptScreen
+
+        def done(value: str | None) -> None:
+            self.set_filter(value or "")
+
+        self.push_screen(PromptScreen("filter", self.filter_text, on_change=self.set_filter), done)
+
+    def set_filter(self, text: str) -> None:
+        """Show only symbols containing ``text``."""
+        self.filter_text = text
+        self._refresh_all()
+
+    def action_clear_filter(self) -> None:
+        """Esc: clear the filter."""
+        if self.filter_text:
+            self.set_filter("")
+
+    def action_sort(self) -> None:
+        """``s``: the next sort column."""
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.sort_reverse = False
+        self._refresh_all()
+        self.notify(f"sorted by {SORTS[self.sort_index][0]}", timeout=2)
+
+    def action_reverse_sort(self) -> None:
+        """``S``: reverse the sort."""
+        self.sort_reverse = not self.sort_reverse
+        self._refresh_all()
+
+    def action_flagged(self) -> None:
+        """``f``: show only symbols with a flag on."""
+        self.flagged_only = not self.flagged_only
+        self._refresh_all()
+
+    def action_heatmap(self) -> None:
+        """``h``: heatmap by venue or by hour."""
+        self.heatmap_mode = "time" if self.heatmap_mode == "venues" else "venues"
+        self._update_heatmap()
+
+    def action_next_theme(self) -> None:
+        """``t``: the next perptop theme."""
+        names = self._theme_names
+        i = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(i + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def action_pause(self) -> None:
+        """``p``: stop (or resume) repainting data; the feed keeps filling the store."""
+        self.paused = not self.paused
+        self.paint()
+
+    def action_help(self) -> None:
+        """``?``: keys and the flag legend."""
+        from tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_add_symbol(self) -> None:
+        """``a``: ask for a symbol, add it and remember it in the state file."""
+        from tui.screens.prompt import PromptScreen
+
+        self.push_screen(PromptScreen("add symbol"), self.add_symbol)
+
+    def add_symbol(self, text: str | None) -> None:
+        """Add the symbol named by ``text`` (normalised, e.g. ``ethusdt`` -> ``ETH``)."""
+        from tui.config_symbols import SymbolError, normalize_symbol
+
+        if not text:
+            return
+        try:
+            symbol = normalize_symbol(text)
+        except SymbolError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if self.store.symbol_index(symbol) is not None:
+            self.jump_to(symbol)
+            return
+        self.store.add_symbol(symbol)
+        self.source.add_symbol(symbol)
+        self._cache.clear()
+        self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
+        self.paint()
+        self.jump_to(symbol)
+
+    def action_remove_symbol(self) -> None:
+        """``d``: remove the selected symbol and remember that in the state file."""
+        key = self.watchlist.cursor_key
+        if key is None:
+            return
+        symbol = key[0]
+        self.store.remove_symbol(symbol)
+        self.source.remove_symbol(symbol)
+        self._cache.clear()
+        self._seen = None
+        for k in [k for k in self.rows if k[0] == symbol]:
+            del self.rows[k]
+            self._sparks.pop(k, None)
+        self.expanded.discard(symbol)
+        self._persist(watch_state.remove_symbol(self.watch_state, self.config.config_watchlist, symbol))
+        self._refresh_all()
+        self.notify(f"removed {symbol}", timeout=2)
+
+    def _persist(self, new_state: watch_state.WatchState) -> None:
+        self.watch_state = new_state
+        if self.state_path is None:
+            return
+        try:
+            watch_state.save_state(self.state_path, new_state)
+        except OSError as exc:
+            self.notify(f"could not save the watchlist state: {exc}", severity="error")
+
+    def jump_to(self, symbol: str) -> None:
+        """Select ``symbol``'s row, clearing a filter that hides it."""
+        if (symbol, ALL) not in self.watchlist.order:
+            self.filter_text = ""
+            self.flagged_only = False
+            self._refresh_all()
+        order = self.watchlist.order
+        if (symbol, ALL) in order:
+            self.watchlist.move_cursor(order.index((symbol, ALL)))
+
+    # ---- watchlist events --------------------------------------------------------------------------
+
+    def on_watchlist_row_chosen(self, event: Watchlist.RowChosen) -> None:
+        """Enter or double-click: open the drill-down of the symbol."""
+        try:
+            from tui.screens.drilldown import DrilldownScreen
+        except ImportError:
+            self.notify("drill-down is not available", severity="warning")
+            return
+        self.push_screen(DrilldownScreen(self.store, event.key[0], list(self.store.symbols), self.params))
+
+    def on_watchlist_expand_toggled(self, event: Watchlist.ExpandToggled) -> None:
+        """Show or hide the per-venue rows of a symbol."""
+        if event.expanded == (event.symbol in self.expanded):
+            return
+        if event.expanded:
+            self.expanded.add(event.symbol)
+        else:
+            self.expanded.discard(event.symbol)
+        self._stale_cells.add((event.symbol, ALL))  # its expand marker changed
+        self._reorder()
+
+
+__all__ = ["PerptopApp", "series_keys"]

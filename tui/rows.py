@@ -1,0 +1,312 @@
+"""Watchlist rows: the raw figures of every series (``RowData``) and their formatted cells.
+
+``compute_rows`` reads the store in one vectorised pass over the requested symbols and returns one
+``RowData`` per series (each venue and the cross-venue ``all`` row). ``perptop snapshot --json`` uses the
+same ``RowData``, so the screen and the JSON never disagree. ``row_cells`` turns a ``RowData`` into the
+text of each watchlist column plus a style name (``up``, ``down``, ``flag-bull``...) that the widget maps
+to a theme colour; every number goes through ``tui.format``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from signals.columns import (
+    COLUMNS,
+    FUNDING,
+    FUNDING_INTERVAL_H,
+    FUT_VOL,
+    LIQ_LONG,
+    LIQ_SHORT,
+    LS_RATIO,
+    OI,
+    PRICE,
+    SPOT_VOL,
+)
+from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
+from signals.flags import Flag
+from signals.params import SignalParams, n_bars
+from tui.format import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from tui.store import ALL, BarStore
+
+NAN = float("nan")
+SeriesKey = tuple[str, str]
+"""(symbol, venue) of one series; venue ``all`` is the cross-venue aggregate."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowData:
+    """Raw figures of one watchlist row (one symbol on one venue, or across venues).
+
+    Fractions are fractions (0.0214 = +2.14 %), amounts in USD, ``oi`` in base coin; NaN when unknown.
+    ``oi_change`` is over the flag window W; ``funding_8h`` is funding normalised to 8 h;
+    liquidations sum the last hour; ``spot_futures_ratio`` the last 24 h of volumes.
+    """
+
+    symbol: str
+    venue: str
+    price: float
+    change_24h: float
+    oi: float
+    oi_usd: float
+    oi_change: float
+    funding: float
+    funding_8h: float
+    funding_interval_h: float
+    ls_ratio: float
+    liq_long_usd_1h: float
+    liq_short_usd_1h: float
+    spot_futures_ratio: float
+    flags: tuple[Flag, ...] = ()
+    unavailable: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON: NaN becomes None, flags become dicts."""
+        out: dict[str, Any] = {}
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            v = getattr(self, name)
+            if isinstance(v, float):
+                out[name] = v if math.isfinite(v) else None
+            elif name == "flags":
+                out[name] = [
+                    {"name": f.name, "code": f.code, "direction": f.direction, "reason": f.reason,
+                     "confidence": f.confidence}
+                    for f in v
+                ]
+            else:
+                out[name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+
+def evaluate_store(store: BarStore, params: SignalParams, cache: LatestCache | None = None) -> list[LatestResult]:
+    """Flags at the current bar of every series of ``store``, aligned with ``series_keys(store)``.
+
+    One vectorised ``evaluate_latest`` call over the store's tail; pass the same ``cache`` on every
+    tick (and clear it after ``load_history`` rewrites older bars).
+    """
+    depth = min(needed_bars(params, store.step_ms), store.capacity)
+    window = store.tail(depth).reshape(depth, -1, len(COLUMNS))
+    return evaluate_latest(window, params, store.step_ms, cache)
+
+
+def series_keys(store: BarStore) -> list[SeriesKey]:
+    """Keys of every series in store order: symbol-major, venues then ``all`` (matches a reshape of tail)."""
+    venues = [*store.venues, ALL]
+    return [(s, v) for s in store.symbols for v in venues]
+
+
+def _ratio_back(x: np.ndarray, count: int, n: int) -> np.ndarray:
+    """``x[-1] / x[-1-n] - 1`` along axis 0 of a tail block; NaN if fewer than n+1 bars exist."""
+    if count <= n or x.shape[0] <= n:
+        return np.full(x.shape[1:], NAN)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x[-1] / x[-1 - n] - 1.0
+
+
+def _flow_sum(x: np.ndarray) -> np.ndarray:
+    """Sum along axis 0 skipping NaN bars; NaN where every bar is NaN (the flow is not published)."""
+    return np.where(np.isnan(x).all(axis=0), NAN, np.nansum(x, axis=0))
+
+
+def compute_rows(
+    store: BarStore,
+    params: SignalParams,
+    results: Sequence[LatestResult] | None = None,
+    sym_idx: Sequence[int] | None = None,
+) -> dict[SeriesKey, RowData]:
+    """RowData for every series of the given symbol slots (all symbols when ``sym_idx`` is None).
+
+    Args:
+        store: the bar store.
+        params: signal parameters (W for the OI change, the 24 h volume window).
+        results: ``evaluate_latest`` output aligned with ``series_keys(store)`` (all series), or None.
+        sym_idx: symbol slots to compute; None for all.
+    """
+    if sym_idx is None:
+        sym_idx = range(len(store.symbols))
+    idx = np.asarray(list(sym_idx), dtype=np.int64)
+    if idx.size == 0 or store.count == 0:
+        return {}
+    step = store.step_ms
+    n_w = n_bars(params.window_h, step)
+    n_24 = n_bars(24.0, step)
+    n_1h = n_bars(1.0, step)
+    n_sfr = n_bars(params.sfr_window_h, step)
+    depth = min(store.count, store.capacity, max(n_w, n_24, n_sfr) + 1)
+    tail = store.tail(depth)[:, idx]  # (T, k, V+1, C)
+    last = tail[-1]
+    count = store.count
+    price = last[..., PRICE]
+    oi = last[..., OI]
+    funding = last[..., FUNDING]
+    interval = last[..., FUNDING_INTERVAL_H]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        funding_8h = funding * 8.0 / interval
+        oi_usd = oi * price
+    oi_change = _ratio_back(tail[..., OI], count, n_w)
+    derived_24h = _ratio_back(tail[..., PRICE], count, n_24)
+    reported = store.change_24h[idx]
+    change_24h = np.where(np.isnan(reported), derived_24h, reported)
+    liq_l = _flow_sum(tail[-n_1h:, ..., LIQ_LONG])
+    liq_s = _flow_sum(tail[-n_1h:, ..., LIQ_SHORT])
+    if count >= n_sfr:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sfr = tail[-n_sfr:, ..., SPOT_VOL].sum(axis=0) / tail[-n_sfr:, ..., FUT_VOL].sum(axis=0)
+    else:
+        sfr = np.full(price.shape, NAN)
+    venues = [*store.venues, ALL]
+    nv = len(venues)
+    cols = np.stack(
+        [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last[..., LS_RATIO],
+         liq_l, liq_s, sfr],
+        axis=-1,
+    ).tolist()  # one conversion to Python floats, not one per cell
+    out: dict[SeriesKey, RowData] = {}
+    for k, s in enumerate(idx.tolist()):
+        sym = store.symbols[s]
+        for v, venue in enumerate(venues):
+            r = results[s * nv + v] if results is not None else None
+            out[(sym, venue)] = RowData(
+                sym, venue, *cols[k][v],
+                flags=tuple(r.flags) if r is not None else (),
+                unavailable=tuple(r.unavailable) if r is not None else (),
+            )
+    return out
+
+
+# ---- cells -------------------------------------------------------------------------------------
+
+Span = tuple[str, str]
+"""(text, style name); style name "" means the row's base style."""
+Cell = tuple[Span, ...]
+
+
+def _signed(x: float) -> str:
+    if not math.isfinite(x) or x == 0:
+        return "neutral"
+    return "up" if x > 0 else "down"
+
+
+def _interval(h: float) -> str:
+    if not math.isfinite(h):
+        return ""
+    return f"{h:g}h"
+
+
+def flag_spans(flags: Sequence[Flag]) -> Cell:
+    """The flag column: one coloured two-letter code per flag, dimmed (``-dim``) below full confidence."""
+    spans: list[Span] = []
+    for i, f in enumerate(flags):
+        kind = "flag-bull" if f.direction > 0 else "flag-bear" if f.direction < 0 else "flag-context"
+        if f.confidence < 1.0:
+            kind += "-dim"
+        if i:
+            spans.append((" ", ""))
+        spans.append((f.code, kind))
+    return tuple(spans)
+
+
+def row_cells(row: RowData, price_spark: str, oi_spark: str, label: str) -> tuple[Cell, ...]:
+    """Formatted cells of one row in watchlist column order.
+
+    Args:
+        row: the figures.
+        price_spark: sparkline text of the price (see ``tui.widgets.spark``).
+        oi_spark: sparkline text of open interest.
+        label: the symbol cell (with its expand marker, or indented for a venue row).
+    """
+    liq = f"{fmt_usd(row.liq_long_usd_1h)}/{fmt_usd(row.liq_short_usd_1h)}"
+    funding = f"{fmt_funding(row.funding_8h)} {_interval(row.funding_interval_h)}"
+    return (
+        ((label, "symbol" if row.venue == ALL else "muted"),),
+        ((row.venue, "muted"),),
+        ((fmt_price(row.price), ""),),
+        ((fmt_pct(row.change_24h), _signed(row.change_24h)),),
+        ((price_spark, _signed(row.change_24h)),),
+        ((fmt_usd(row.oi_usd), ""),),
+        ((fmt_pct(row.oi_change, 1), _signed(row.oi_change)),),
+        ((oi_spark, "muted"),),
+        ((funding, _signed(row.funding_8h)),),
+        ((fmt_ratio(row.ls_ratio), ""),),
+        ((liq, ""),),
+        ((fmt_ratio(row.spot_futures_ratio), ""),),
+        flag_spans(row.flags),
+    )
+
+
+# ---- order -------------------------------------------------------------------------------------
+
+SORTS: tuple[tuple[str, str], ...] = (
+    ("watchlist", ""),
+    ("symbol", "symbol"),
+    ("24h", "change_24h"),
+    ("OI", "oi_usd"),
+    ("OI change", "oi_change"),
+    ("funding", "funding_8h"),
+    ("L/S", "ls_ratio"),
+    ("liquidations", "liq"),
+    ("spot/futures", "sfr"),
+    ("flags", "flags"),
+)
+"""Sort choices cycled by ``s``: (label, watchlist column key); "" keeps the watchlist's own order."""
+
+
+def sort_value(row: RowData, column: str) -> float:
+    """The number a row sorts by in ``column`` (NaN sorts last either way)."""
+    if column == "liq":
+        a, b = row.liq_long_usd_1h, row.liq_short_usd_1h
+        return NAN if math.isnan(a) and math.isnan(b) else (0.0 if math.isnan(a) else a) + (
+            0.0 if math.isnan(b) else b
+        )
+    if column == "flags":
+        return float(len(row.flags))
+    if column == "sfr":
+        return row.spot_futures_ratio
+    return float(getattr(row, column))
+
+
+def display_order(
+    symbols: Sequence[str],
+    venues: Sequence[str],
+    rows: dict[SeriesKey, RowData],
+    sort_column: str = "",
+    reverse: bool = False,
+    text: str = "",
+    flagged_only: bool = False,
+    expanded: frozenset[str] | set[str] = frozenset(),
+) -> list[SeriesKey]:
+    """The watchlist rows to show, in order: each symbol's ``all`` row, then its venues if expanded.
+
+    Args:
+        symbols: watched symbols in watchlist order.
+        venues: venue names (for expanded symbols).
+        rows: RowData by series.
+        sort_column: "" (watchlist order), ``symbol`` (A to Z) or a numeric column (largest first).
+        reverse: flip the order (NaN stays last).
+        text: keep symbols containing this text (case-insensitive).
+        flagged_only: keep symbols with a flag on in any of their rows.
+        expanded: symbols whose venue rows are shown.
+    """
+    needle = text.strip().upper()
+    keep = [s for s in symbols if needle in s.upper()] if needle else list(symbols)
+    if flagged_only:
+        keep = [s for s in keep if any(r.flags for v in (ALL, *venues) if (r := rows.get((s, v))))]
+    if sort_column == "symbol":
+        keep.sort(reverse=reverse)
+    elif sort_column:
+        values = {s: sort_value(rows[(s, ALL)], sort_column) if (s, ALL) in rows else NAN for s in keep}
+        known = [s for s in keep if not math.isnan(values[s])]
+        unknown = [s for s in keep if math.isnan(values[s])]
+        known.sort(key=values.__getitem__, reverse=not reverse)
+        keep = known + unknown
+    out: list[SeriesKey] = []
+    for s in keep:
+        out.append((s, ALL))
+        if s in expanded:
+            out.extend((s, v) for v in venues)
+    return out

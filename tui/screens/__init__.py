@@ -1,0 +1,1 @@
+"""Screens pushed over the main watchlist: help, prompts, drill-down."""

@@ -1,0 +1,88 @@
+"""The help screen (``?``): every key, and the flag legend (code, name, direction, meaning)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from signals.flags import CODE, DIRECTION, FLAG_NAMES, SUMMARY
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓  j k", "move the selection (mouse: click a row)"),
+    ("Enter", "drill into the selected symbol (mouse: double-click)"),
+    ("→ e  ←", "show / hide the per-venue rows of the selected symbol"),
+    ("/", "filter symbols by text (Esc clears)"),
+    ("s  S", "cycle the sort column / reverse the sort"),
+    ("f", "show flagged symbols only"),
+    ("a  d", "add a symbol / remove the selected one (kept in the state file)"),
+    ("h", "funding heatmap: by venue / last 24 h"),
+    ("t", "next theme"),
+    ("p", "pause repainting"),
+    ("Ctrl+P", "command palette: jump to a symbol"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+_DIRECTION_TEXT = {1: "up ▲", -1: "down ▼", 0: "context"}
+
+
+def _direction(name: str) -> str:
+    if name == "funding_extreme":
+        return "against funding"
+    return _DIRECTION_TEXT[DIRECTION[name]]
+
+
+def flag_legend() -> Table:
+    """The flag legend as a table: code, name, direction, one-line meaning."""
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("flag", no_wrap=True)
+    table.add_column("points", no_wrap=True)
+    table.add_column("meaning", ratio=1)
+    for name in FLAG_NAMES:
+        table.add_row(Text(CODE[name], style="bold"), name, _direction(name), SUMMARY[name])
+    return table
+
+
+def key_table() -> Table:
+    """The key bindings as a table."""
+    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
+    table.add_column("key", no_wrap=True, style="bold")
+    table.add_column("action", ratio=1)
+    for key, what in KEYS:
+        table.add_row(key, what)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and the flag legend; any of Esc, ? or q closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 110; height: auto; max-height: 90%;
+        background: $surface; border: round $primary; padding: 0 1;
+    }
+    HelpScreen .help-title { text-style: bold; color: $primary; margin-top: 1; }
+    HelpScreen .help-note { color: $muted; }
+    """
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("Keys", classes="help-title")
+            yield Static(key_table())
+            yield Static("Flags", classes="help-title")
+            yield Static(flag_legend())
+            yield Static(
+                "Codes are green when the flag points up, red when down, amber for context; a dimmed code "
+                "has low confidence (leverage_driven is on). Drill down (Enter) for each flag's reason.",
+                classes="help-note",
+            )

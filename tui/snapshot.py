@@ -1,0 +1,107 @@
+"""``perptop snapshot``: the watchlist once, as a table or as JSON, then exit.
+
+This is the scripting interface; its JSON shape is documented in the README and kept stable:
+``{"generated_at", "mode", "venues": {NAME: {"state", "detail"}}, "symbols": [row, ...]}`` where each
+row is ``tui.rows.RowData.as_dict()``: fractions as fractions, USD amounts in USD, open interest in
+base coin, ``null`` where a value is unknown. With ``--demo`` the simulated history runs first, so the
+flags are those of a full seven-day window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from tui.config import AppConfig
+from tui.format import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from tui.rows import RowData, compute_rows, evaluate_store
+from tui.store import ALL, BarStore, capacity_for
+
+EXIT_OK = 0
+EXIT_NO_DATA = 3
+
+
+def _iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).isoformat(timespec="seconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def _demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[str, str]]]:
+    from feeds.sim import SimulatedMarket
+
+    market = SimulatedMarket(config.watchlist, seed=seed)
+    store = BarStore(config.watchlist, market.venues, capacity_for(config.signals, market.step_ms), market.step_ms)
+    store.load_history(market.history())
+    venues = {
+        v: {"state": "ok", "detail": f"simulated venue, funding every {market.funding_interval_h[v]:g}h"}
+        for v in market.venues
+    }
+    return store, venues
+
+
+def ordered_rows(store: BarStore, config: AppConfig) -> list[RowData]:
+    """Rows in watchlist order: each symbol's cross-venue row, then its venues."""
+    rows = compute_rows(store, config.signals, evaluate_store(store, config.signals))
+    venues = [ALL, *store.venues]
+    return [rows[(s, v)] for s in store.symbols for v in venues if (s, v) in rows]
+
+
+def to_json(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int) -> dict[str, Any]:
+    """The snapshot document (see the module docstring)."""
+    return {
+        "generated_at": _iso(now_ms),
+        "mode": mode,
+        "venues": venues,
+        "symbols": [r.as_dict() for r in rows],
+    }
+
+
+_HEADERS = ("SYMBOL", "VENUE", "PRICE", "24H", "OI USD", "OI CHG", "FUND/8H", "INT", "L/S", "LIQ L/S 1H", "S/F",
+            "FLAGS")
+
+
+def _cells(r: RowData) -> tuple[str, ...]:
+    interval = f"{r.funding_interval_h:g}h" if r.funding_interval_h == r.funding_interval_h else "—"
+    flags = " ".join(f.code + ("?" if f.confidence < 1 else "") for f in r.flags)
+    return (r.symbol, r.venue, fmt_price(r.price), fmt_pct(r.change_24h), fmt_usd(r.oi_usd), fmt_pct(r.oi_change),
+            fmt_funding(r.funding_8h), interval, fmt_ratio(r.ls_ratio),
+            f"{fmt_usd(r.liq_long_usd_1h)}/{fmt_usd(r.liq_short_usd_1h)}", fmt_ratio(r.spot_futures_ratio), flags)
+
+
+def write_table(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int,
+                out: TextIO) -> None:
+    """A plain aligned table (no colour, so it pipes cleanly), then each flag's reason."""
+    body = [_cells(r) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(_HEADERS)]
+    right = {2, 3, 4, 5, 6, 8, 9, 10}
+    banner = "SIMULATED MARKET, not live data" if mode == "demo" else mode.upper()
+    out.write(f"perptop snapshot {_iso(now_ms)}  {banner}\n")
+    out.write("venues: " + ", ".join(f"{v} {s['state']}" for v, s in venues.items()) + "\n\n")
+    for line in (_HEADERS, *body):
+        out.write("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
+                  .rstrip() + "\n")
+    reasons = [(r, f) for r in rows if r.venue == ALL for f in r.flags]
+    if reasons:
+        out.write("\nflags (cross-venue rows; '?' = low confidence while leverage_driven is on):\n")
+        for r, f in reasons:
+            out.write(f"  {r.symbol:<8} {f.code} {f.name:<19} {f.reason}\n")
+
+
+def run(config: AppConfig, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the snapshot; returns the exit status (0 with data, 3 with none)."""
+    out = out or sys.stdout
+    store, venues = _demo_store(config, int(getattr(args, "seed", 0) or 0))
+    now_ms = int(time.time() * 1000)
+    rows = ordered_rows(store, config)
+    if getattr(args, "json", False):
+        json.dump(to_json(rows, venues, "demo", now_ms), out, indent=1)
+        out.write("\n")
+    else:
+        write_table(rows, venues, "demo", now_ms, out)
+    return EXIT_OK if rows else EXIT_NO_DATA

@@ -1,0 +1,149 @@
+"""Data sources the app reads from: ``DemoSource`` wraps the simulated market.
+
+A source fills the ``BarStore`` (history first, then live bar updates) and reports each venue's health
+for the status bar. The app runs ``source.run()`` in a worker of its own group (``feed:sim``) with
+``exit_on_error=False``; errors are caught inside the loop, shown in the status bar, and the loop
+retries after a pause instead of dying silently. Tests drive a source with ``live=False`` and call
+``step`` themselves, so no test waits on a live worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from feeds.messages import BarUpdate, History
+from tui.store import BarStore
+from tui.widgets.statusbar import VenueHealth
+
+Clock = Callable[[], int]
+
+
+def wall_clock() -> int:
+    """Epoch milliseconds now."""
+    return int(time.time() * 1000)
+
+
+class Source(Protocol):
+    """What the app needs from a data source."""
+
+    mode: str
+    live: bool
+    venues: list[str]
+    step_ms: int
+    group: str
+
+    def attach(self, store: BarStore) -> None:
+        """Load history into ``store`` and publish later updates there."""
+
+    async def run(self) -> None:
+        """The feed loop; returns only when cancelled."""
+
+    def add_symbol(self, symbol: str) -> None:
+        """Start feeding ``symbol`` (its history goes into the store first)."""
+
+    def remove_symbol(self, symbol: str) -> None:
+        """Stop feeding ``symbol``."""
+
+    def health(self) -> list[VenueHealth]:
+        """Each venue's state for the status bar."""
+
+
+class DemoSource:
+    """The simulated market as a source: deterministic history, then a random walk in real time.
+
+    Args:
+        market: a ``feeds.sim.SimulatedMarket``.
+        speed: simulated seconds per wall-clock second.
+        rng_seed: seed of the live walk.
+        clock: epoch-ms clock for data ages (frozen in tests).
+        live: run the simulation loop; False for tests, which call ``step``.
+        retry_s: pause before restarting the loop after an error.
+    """
+
+    mode = "demo"
+    group = "feed:sim"
+
+    def __init__(
+        self,
+        market: Any,
+        speed: float = 1.0,
+        rng_seed: int = 0,
+        clock: Clock = wall_clock,
+        live: bool = True,
+        retry_s: float = 5.0,
+    ) -> None:
+        self.market = market
+        self.speed = speed
+        self.rng_seed = rng_seed
+        self.clock = clock
+        self.live = live
+        self.retry_s = retry_s
+        self.venues: list[str] = list(market.venues)
+        self.step_ms: int = int(getattr(market, "step_ms", 300_000))
+        self._store: BarStore | None = None
+        self._last_ms: dict[str, int] = {}
+        self._error = ""
+        self._error_ms = 0
+
+    def attach(self, store: BarStore) -> None:
+        """Load the simulated history into ``store``; later updates go there too."""
+        self._store = store
+        self._loaded(self.market.history())
+
+    def _loaded(self, histories: Sequence[History]) -> None:
+        assert self._store is not None
+        self._store.load_history(histories)
+        now = self.clock()
+        for h in histories:
+            self._last_ms[h.venue] = now
+
+    def publish(self, updates: Sequence[BarUpdate]) -> None:
+        """Write updates into the store (called by the simulation loop, or by ``step``)."""
+        if self._store is None or not updates:
+            return
+        self._store.apply(updates)
+        now = self.clock()
+        for venue in {u.venue for u in updates}:
+            self._last_ms[venue] = now
+        self._error = ""
+
+    def step(self, seconds: float) -> None:
+        """Advance the simulated market by ``seconds`` and publish its updates (tests, benchmarks)."""
+        self.publish(self.market.tick(seconds))
+
+    async def run(self) -> None:
+        """Run the simulation until cancelled; an error is reported and the loop restarts."""
+        from feeds.sim import run_simulation
+
+        while True:
+            try:
+                await run_simulation(self.market, self.publish, speed=self.speed, rng_seed=self.rng_seed)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any feed failure must reach the status bar
+                self._error = f"{type(exc).__name__}: {exc}"
+                self._error_ms = self.clock()
+                await asyncio.sleep(self.retry_s)
+
+    def add_symbol(self, symbol: str) -> None:
+        """Add ``symbol`` to the market and load its history into the store."""
+        self._loaded(self.market.add_symbol(symbol))
+
+    def remove_symbol(self, symbol: str) -> None:
+        """Remove ``symbol`` from the market."""
+        self.market.remove_symbol(symbol)
+
+    def health(self) -> list[VenueHealth]:
+        """Every simulated venue: ``error`` with the message after a failure, else ``ok`` (or ``starting``)."""
+        out = []
+        for v in self.venues:
+            last = self._last_ms.get(v, 0)
+            if self._error:
+                out.append(VenueHealth(v, "error", last, self._error))
+            else:
+                out.append(VenueHealth(v, "ok" if last else "starting", last))
+        return out

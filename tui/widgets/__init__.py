@@ -1,0 +1,1 @@
+"""Widgets of the main screen: watchlist, funding heatmap, status bar, banner, sparkline helper."""

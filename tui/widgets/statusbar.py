@@ -1,0 +1,156 @@
+"""The status bar: each venue's state and data age, the last error, the mode, PAUSED, and a UTC clock.
+
+It is one line that changes every second (clock, ages); ``show`` compares the new line with the one on
+screen and refreshes only the cells that differ, so the clock costs a few bytes a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui.format import fmt_age
+from tui.widgets.linediff import Span, changed_runs, flatten
+
+STYLE_NAMES = ("ok", "stale", "error", "muted", "mode", "paused", "clock")
+
+
+@dataclass(frozen=True, slots=True)
+class VenueHealth:
+    """A venue's health for the status bar.
+
+    Attributes:
+        venue: venue name.
+        state: ``ok``, ``stale``, ``error``, ``blocked`` or ``starting``.
+        last_data_ms: epoch ms of its latest data (0: none yet).
+        error: the last error message ("" if none).
+    """
+
+    venue: str
+    state: str
+    last_data_ms: int = 0
+    error: str = ""
+
+
+def status_spans(
+    venues: Sequence[VenueHealth], now_ms: int, mode: str, paused: bool, stale_after_s: float
+) -> list[Span]:
+    """The status line as (text, style name) spans.
+
+    A venue reported ``ok`` whose latest data is older than ``stale_after_s`` shows as ``stale``.
+    """
+    spans: list[Span] = []
+    for i, v in enumerate(venues):
+        age_s = (now_ms - v.last_data_ms) / 1000 if v.last_data_ms else None
+        state = v.state
+        if state == "ok" and age_s is not None and age_s > stale_after_s:
+            state = "stale"
+        if i:
+            spans.append((" │ ", "muted"))
+        spans.append((f"{v.venue} ", ""))
+        spans.append((state, state if state in STYLE_NAMES else "stale"))
+        if age_s is not None:
+            spans.append((f" {fmt_age(age_s)}", "muted"))
+        if v.error and state != "ok":
+            spans.append((f" {v.error[:40]}", "error"))
+    spans.append(("  ", ""))
+    spans.append((f" {mode.upper()} ", "mode"))
+    if paused:
+        spans.append((" ", ""))
+        spans.append((" PAUSED ", "paused"))
+    spans.append(("  ? help", "muted"))
+    return spans
+
+
+class StatusBar(Widget):
+    """One line: venue health on the left, the UTC clock on the right."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $surface; color: $foreground; }
+    StatusBar > .statusbar--ok { color: $success; }
+    StatusBar > .statusbar--stale { color: $stale; text-style: bold; }
+    StatusBar > .statusbar--error { color: $error; text-style: bold; }
+    StatusBar > .statusbar--muted { color: $muted; }
+    StatusBar > .statusbar--mode { background: $warning; color: $background; text-style: bold; }
+    StatusBar > .statusbar--paused { background: $accent; color: $background; text-style: bold; }
+    StatusBar > .statusbar--clock { color: $foreground; }
+    """
+    COMPONENT_CLASSES = {f"statusbar--{name}" for name in STYLE_NAMES}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._cells: list[tuple[str, str]] = []
+        self._strip: Strip | None = None
+        self._styles: dict[str, Style] = {}
+
+    @property
+    def text(self) -> str:
+        """The status line as plain text (for tests)."""
+        return "".join(ch for ch, _ in self._cells)
+
+    def show(self, spans: Sequence[Span], now_ms: int) -> None:
+        """Display ``spans`` on the left and the clock for ``now_ms`` on the right; repaint what changed."""
+        width = max(self.size.width, 1)
+        clock = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now_ms / 1000))
+        left = flatten(spans)
+        room = width - len(clock) - 2
+        if len(left) > room:
+            left = left[: max(room, 0)]
+        cells = [(" ", ""), *left]
+        cells += [(" ", "")] * max(0, width - len(cells) - len(clock) - 1)
+        cells += flatten([(clock, "clock"), (" ", "")])
+        if cells == self._cells:
+            return
+        runs = changed_runs(self._cells, cells)
+        self._cells = cells
+        self._strip = None
+        for start, end in runs:
+            self.refresh(Region(start, 0, end - start, 1))
+
+    def notify_style_update(self) -> None:
+        """The theme changed: rebuild styles and the cached line."""
+        super().notify_style_update()
+        self._styles = {}
+        self._strip = None
+
+    def on_resize(self) -> None:
+        """Cells were laid out for the old width; the next ``show`` lays them out again."""
+        self._cells = []
+        self._strip = None
+
+    def render_line(self, y: int) -> Strip:
+        """The cached status line."""
+        width = self.size.width
+        if y or not self._cells:
+            return Strip.blank(width, self.rich_style)
+        if self._strip is None:
+            self._strip = self._build(width)
+        return self._strip
+
+    def _style(self, name: str) -> Style:
+        if not self._styles:
+            base = self.rich_style
+            self._styles = {"": base}
+            for n in STYLE_NAMES:
+                self._styles[n] = base + self.get_component_rich_style(f"statusbar--{n}")
+        return self._styles.get(name, self._styles[""])
+
+    def _build(self, width: int) -> Strip:
+        segments: list[Segment] = []
+        run, run_style = "", None
+        for ch, style in self._cells[:width]:
+            if style != run_style and run:
+                segments.append(Segment(run, self._style(run_style or "")))
+                run = ""
+            run_style = style
+            run += ch
+        if run:
+            segments.append(Segment(run, self._style(run_style or "")))
+        return Strip(segments).adjust_cell_length(width, self._style(""))
