@@ -1,0 +1,100 @@
+"""The flag list of the drill-down screen: every flag that is on for a symbol, and why.
+
+Provides ``flags_content``: the cross-venue (ALL) flags in full (direction, code, name, the reason line
+with its figures, confidence, and a measured hit rate only when a backtest supplied one), the flags that
+could not be computed for lack of inputs, then one compact line per venue. Text is built with
+``Content.assemble`` so reason strings are never parsed as markup, and styles are theme variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from textual.content import Content
+
+from signals.evaluate import LatestResult
+from signals.flags import CODE, FLAG_NAMES, INPUTS, Flag
+
+GLYPH = {1: "▲", -1: "▼", 0: "●"}
+STYLE = {1: "$flag-bull", -1: "$flag-bear", 0: "$flag-context"}
+WORD = {1: "bullish", -1: "bearish", 0: "context"}
+
+
+def _ordered(names: Iterable[str]) -> list[str]:
+    wanted = set(names)
+    return [n for n in FLAG_NAMES if n in wanted]
+
+
+def _flag_block(flag: Flag, hit_rate: str | None) -> list[Content]:
+    d = flag.direction if flag.direction in GLYPH else 0
+    head: list[tuple[str, str] | str] = [
+        (f"{GLYPH[d]} {flag.code} {flag.name}", f"bold {STYLE[d]}"),
+        (f"  {WORD[d]}", STYLE[d]),
+    ]
+    if flag.confidence < 1.0:
+        head.append((f"  low confidence {flag.confidence:.0%}", "$stale"))
+    else:
+        head.append((f"  confidence {flag.confidence:.0%}", "$text-muted"))
+    if hit_rate is not None:
+        head.append((f"  measured hit rate {hit_rate}", "$text-muted"))
+    return [Content.assemble(*head), Content.assemble("    ", flag.reason)]
+
+
+def _unavailable_line(names: Iterable[str]) -> Content | None:
+    missing = _ordered(names)
+    if not missing:
+        return None
+    lines = [Content.styled("unavailable (inputs missing):", "$stale")]
+    lines.extend(
+        Content.assemble(f"  {CODE[n]} {n} ", (f"needs {', '.join(INPUTS[n])}", "$text-muted"))
+        for n in missing
+    )
+    return Content("\n").join(lines)
+
+
+def _venue_line(venue: str, result: LatestResult | None, width: int) -> Content:
+    name = (venue[: width - 1]).ljust(width)
+    if result is None:
+        return Content.assemble(name, ("no data", "$text-muted"))
+    parts: list[tuple[str, str] | str] = [name]
+    if not result.flags:
+        parts.append(("none on", "$text-muted"))
+    for flag in sorted(result.flags, key=lambda f: FLAG_NAMES.index(f.name)):
+        d = flag.direction if flag.direction in GLYPH else 0
+        low = "?" if flag.confidence < 1.0 else ""
+        parts.append((f"{GLYPH[d]}{flag.code}{low} ", STYLE[d]))
+    missing = _ordered(result.unavailable)
+    if missing:
+        parts.append(("  unavailable: " + " ".join(CODE[n] for n in missing), "$text-muted"))
+    return Content.assemble(*parts)
+
+
+def flags_content(
+    overall: LatestResult | None,
+    venues: Sequence[tuple[str, LatestResult | None]],
+    hit_rates: Mapping[str, str] | None = None,
+) -> Content:
+    """The flag panel's text.
+
+    Args:
+        overall: the latest flags of the cross-venue series (None when the symbol has no bars).
+        venues: (venue, its latest flags, or None where the venue has no bars for the symbol).
+        hit_rates: flag name -> a measured hit rate already formatted from a backtest; flags without
+            one show none (the figure is never invented).
+    """
+    lines: list[Content] = [Content.styled("Flags · all venues", "bold")]
+    if overall is None:
+        lines.append(Content.styled("no bars for this symbol yet", "$text-muted"))
+    else:
+        if not overall.flags:
+            lines.append(Content.styled("no flag is on", "$text-muted"))
+        for flag in sorted(overall.flags, key=lambda f: FLAG_NAMES.index(f.name)):
+            lines.extend(_flag_block(flag, (hit_rates or {}).get(flag.name)))
+        unavailable = _unavailable_line(overall.unavailable)
+        if unavailable is not None:
+            lines.append(unavailable)
+    lines.append(Content(""))
+    lines.append(Content.styled("Per venue  (? = low confidence)", "bold"))
+    width = max((len(v) for v, _ in venues), default=4) + 2
+    lines.extend(_venue_line(v, r, width) for v, r in venues)
+    return Content("\n").join(lines)
