@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from signals.columns import COLUMNS, FUNDING, OI, PRICE
+from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, OI, PRICE
 from signals.latest import LatestCache
 from signals.params import n_bars
 from tui import state as watch_state
@@ -43,6 +43,9 @@ from tui.widgets.statusbar import StatusBar, status_spans
 from tui.widgets.watchlist import Watchlist, default_columns
 
 SPARK_W, OI_SPARK_W = 12, 10
+
+
+SPARK_REFRESH_MS = 10_000
 
 
 def demo_source(config: AppConfig, seed: int, speed: float, clock: Callable[[], int]) -> DemoSource:
@@ -94,6 +97,9 @@ class PerptopApp(App[None]):
         state_path: Path | None = None,
     ) -> None:
         from themes.loader import ansi_color_for, load_themes
+        from tui import textual_patch
+
+        textual_patch.install()
 
         # Textual chooses its NO_COLOR filter at construction from the theme current then; ours
         # (monochrome under NO_COLOR) needs the filter that keeps the terminal's default colours.
@@ -122,7 +128,10 @@ class PerptopApp(App[None]):
         self.paints = 0
         self._seen: np.ndarray | None = None
         self._cache = LatestCache()
+        self._venue_cache = LatestCache()  # the expanded symbols' venue rows, a selection of its own
         self._sparks: dict[SeriesKey, tuple[str, str]] = {}
+        self._spark_bar: int | None = None
+        self._spark_ms = 0
         self._stale_cells: set[SeriesKey] = set()  # rows whose data moved since their cells were built
         self._register_themes()
 
@@ -205,8 +214,15 @@ class PerptopApp(App[None]):
             return
         self._seen = versions.copy()
         self.paints += 1
-        results = evaluate_store(store, self.params, self._cache)
-        fresh = compute_rows(store, self.params, results, changed.tolist())
+        # Flags and rows only for what can be shown: every cross-venue row (sorting and `f` need
+        # them all) and the venue rows of expanded symbols.
+        results = evaluate_store(store, self.params, self._cache, venues=[ALL])
+        fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL])
+        if self.expanded:
+            shown = [s for s in store.symbols if s in self.expanded]
+            by_venue = evaluate_store(store, self.params, self._venue_cache, store.venues, shown)
+            moved = [i for i in changed.tolist() if store.symbols[i] in self.expanded]
+            fresh.update(compute_rows(store, self.params, by_venue, moved, venues=store.venues))
         self.rows.update(fresh)
         self._stale_cells.update(fresh)
         self._update_sparks(changed)
@@ -215,17 +231,33 @@ class PerptopApp(App[None]):
             self._update_heatmap()
 
     def _update_sparks(self, changed: np.ndarray) -> None:
+        """Rebuild the sparklines of ``changed`` symbols on a new bar, else at most every SPARK_REFRESH_MS.
+
+        A 12-character sparkline of 24 h moves by one character in hours; redrawing it on every tick
+        would cost most of a paint and show nothing new.
+        """
         store = self.store
+        now = self.clock()
+        if store.current_time != self._spark_bar or now - self._spark_ms >= SPARK_REFRESH_MS:
+            self._spark_bar, self._spark_ms = store.current_time, now
+        else:
+            changed = np.array([s for s in changed.tolist() if (store.symbols[s], ALL) not in self._sparks],
+                               dtype=np.int64)
+        if changed.size == 0:
+            return
         n = min(n_bars(24.0, store.step_ms), store.count)
-        block = store.tail(n)[:, changed]  # (T, k, V+1, C)
-        t = block.shape[0]
-        prices = sparklines(block[..., PRICE].reshape(t, -1), SPARK_W)
-        ois = sparklines(block[..., OI].reshape(t, -1), OI_SPARK_W)
+        tail = store.tail(n)
+        t = tail.shape[0]
+        prices = sparklines(tail[..., PRICE][:, changed].reshape(t, -1), SPARK_W)
+        ois = sparklines(tail[..., OI][:, changed].reshape(t, -1), OI_SPARK_W)
         venues = [*store.venues, ALL]
         j = 0
         for s in changed.tolist():
             for v in venues:
-                self._sparks[(store.symbols[s], v)] = (prices[j], ois[j])
+                key = (store.symbols[s], v)
+                if self._sparks.get(key) != (prices[j], ois[j]):
+                    self._sparks[key] = (prices[j], ois[j])
+                    self._stale_cells.add(key)
                 j += 1
 
     def _cells(self, key: SeriesKey) -> Any:
@@ -261,10 +293,10 @@ class PerptopApp(App[None]):
         store = self.store
         idx = [store.symbol_index(s) for s in symbols]
         if self.heatmap_mode == "venues":
-            values = np.array(
-                [[self.rows[(s, v)].funding_8h if (s, v) in self.rows else np.nan for v in store.venues]
-                 for s in symbols]
-            ).reshape(len(symbols), len(store.venues))
+            nv = len(store.venues)
+            last = store.latest()[idx, :nv] if idx else np.empty((0, nv, len(COLUMNS)))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = last[..., FUNDING] * 8.0 / last[..., FUNDING_INTERVAL_H]
             self.heatmap.set_data("venues", symbols, store.venues, values)
             return
         step = n_bars(1.0, store.step_ms)
@@ -364,6 +396,7 @@ class PerptopApp(App[None]):
         self.store.add_symbol(symbol)
         self.source.add_symbol(symbol)
         self._cache.clear()
+        self._venue_cache.clear()
         self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
         self.paint()
         self.jump_to(symbol)
@@ -377,6 +410,7 @@ class PerptopApp(App[None]):
         self.store.remove_symbol(symbol)
         self.source.remove_symbol(symbol)
         self._cache.clear()
+        self._venue_cache.clear()
         self._seen = None
         for k in [k for k in self.rows if k[0] == symbol]:
             del self.rows[k]
@@ -424,8 +458,10 @@ class PerptopApp(App[None]):
             self.expanded.add(event.symbol)
         else:
             self.expanded.discard(event.symbol)
+        self._venue_cache.clear()
         self._stale_cells.add((event.symbol, ALL))  # its expand marker changed
-        self._reorder()
+        self._seen = None  # the newly shown venue rows need their figures now
+        self.paint()
 
 
 __all__ = ["PerptopApp", "series_keys"]

@@ -10,7 +10,7 @@ to a theme colour; every number goes through ``tui.format``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,29 +83,37 @@ class RowData:
         return out
 
 
-def evaluate_store(store: BarStore, params: SignalParams, cache: LatestCache | None = None) -> list[LatestResult]:
-    """Flags at the current bar of every series of ``store``, aligned with ``series_keys(store)``.
+def evaluate_store(
+    store: BarStore,
+    params: SignalParams,
+    cache: LatestCache | None = None,
+    venues: Sequence[str] | None = None,
+    symbols: Sequence[str] | None = None,
+) -> dict[SeriesKey, LatestResult]:
+    """Flags at the current bar of ``symbols`` x ``venues`` (default: every symbol, every venue and ALL).
 
-    One vectorised ``evaluate_latest`` call over the store's tail; pass the same ``cache`` on every
-    tick (and clear it after ``load_history`` rewrites older bars).
+    One vectorised ``evaluate_latest`` call over the store's tail. The cross-venue rows of every symbol
+    are a strided view of the panel, so the live screen's common case copies nothing. Pass the same
+    ``cache`` for the same selection on every tick (and clear it after ``load_history``).
     """
     depth = min(needed_bars(params, store.step_ms), store.capacity)
-    window = store.tail(depth).reshape(depth, -1, len(COLUMNS))
-    return evaluate_latest(window, params, store.step_ms, cache)
+    tail = store.tail(depth)
+    names = [*store.venues, ALL] if venues is None else list(venues)
+    syms = list(store.symbols) if symbols is None else list(symbols)
+    if names == [ALL] and symbols is None:
+        window = tail[:, :, store.venue_index(ALL), :]
+    else:
+        s_idx = [store._sym_index[s] for s in syms]
+        v_idx = [store.venue_index(v) for v in names]
+        window = tail[:, s_idx][:, :, v_idx].reshape(depth, -1, len(COLUMNS))
+    results = evaluate_latest(window, params, store.step_ms, cache)
+    return dict(zip([(s, v) for s in syms for v in names], results))
 
 
 def series_keys(store: BarStore) -> list[SeriesKey]:
     """Keys of every series in store order: symbol-major, venues then ``all`` (matches a reshape of tail)."""
     venues = [*store.venues, ALL]
     return [(s, v) for s in store.symbols for v in venues]
-
-
-def _ratio_back(x: np.ndarray, count: int, n: int) -> np.ndarray:
-    """``x[-1] / x[-1-n] - 1`` along axis 0 of a tail block; NaN if fewer than n+1 bars exist."""
-    if count <= n or x.shape[0] <= n:
-        return np.full(x.shape[1:], NAN)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return x[-1] / x[-1 - n] - 1.0
 
 
 def _flow_sum(x: np.ndarray) -> np.ndarray:
@@ -116,16 +124,18 @@ def _flow_sum(x: np.ndarray) -> np.ndarray:
 def compute_rows(
     store: BarStore,
     params: SignalParams,
-    results: Sequence[LatestResult] | None = None,
+    results: Mapping[SeriesKey, LatestResult] | None = None,
     sym_idx: Sequence[int] | None = None,
+    venues: Sequence[str] | None = None,
 ) -> dict[SeriesKey, RowData]:
-    """RowData for every series of the given symbol slots (all symbols when ``sym_idx`` is None).
+    """RowData for the series of the given symbol slots on ``venues``.
 
     Args:
         store: the bar store.
         params: signal parameters (W for the OI change, the 24 h volume window).
-        results: ``evaluate_latest`` output aligned with ``series_keys(store)`` (all series), or None.
+        results: ``evaluate_store`` output; series missing from it get no flags.
         sym_idx: symbol slots to compute; None for all.
+        venues: venue names (ALL included or not); None for every venue and ALL.
     """
     if sym_idx is None:
         sym_idx = range(len(store.symbols))
@@ -138,39 +148,48 @@ def compute_rows(
     n_1h = n_bars(1.0, step)
     n_sfr = n_bars(params.sfr_window_h, step)
     depth = min(store.count, store.capacity, max(n_w, n_24, n_sfr) + 1)
-    tail = store.tail(depth)[:, idx]  # (T, k, V+1, C)
-    last = tail[-1]
     count = store.count
-    price = last[..., PRICE]
-    oi = last[..., OI]
-    funding = last[..., FUNDING]
-    interval = last[..., FUNDING_INTERVAL_H]
+    tail = store.tail(depth)  # a view; pick columns before symbols so nothing large is copied
+
+    names = [*store.venues, ALL] if venues is None else list(venues)
+    v_idx = np.array([store.venue_index(v) for v in names], dtype=np.int64)
+
+    def col(c: int, rows: slice | int = slice(None)) -> np.ndarray:
+        picked = tail[rows, :, :, c][..., idx, :] if isinstance(rows, slice) else tail[rows, idx, :, c]
+        return picked[..., v_idx]
+
+    price = col(PRICE, -1)
+    oi = col(OI, -1)
+    funding = col(FUNDING, -1)
+    interval = col(FUNDING_INTERVAL_H, -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         funding_8h = funding * 8.0 / interval
         oi_usd = oi * price
-    oi_change = _ratio_back(tail[..., OI], count, n_w)
-    derived_24h = _ratio_back(tail[..., PRICE], count, n_24)
-    reported = store.change_24h[idx]
+        oi_change = oi / col(OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
+        derived_24h = (
+            price / col(PRICE, -1 - n_24) - 1.0 if depth > n_24 and count > n_24 else np.full(price.shape, NAN)
+        )
+    reported = store.change_24h[idx][:, v_idx]
     change_24h = np.where(np.isnan(reported), derived_24h, reported)
-    liq_l = _flow_sum(tail[-n_1h:, ..., LIQ_LONG])
-    liq_s = _flow_sum(tail[-n_1h:, ..., LIQ_SHORT])
+    liq_l = _flow_sum(col(LIQ_LONG, slice(-n_1h, None)))
+    liq_s = _flow_sum(col(LIQ_SHORT, slice(-n_1h, None)))
     if count >= n_sfr:
         with np.errstate(invalid="ignore", divide="ignore"):
-            sfr = tail[-n_sfr:, ..., SPOT_VOL].sum(axis=0) / tail[-n_sfr:, ..., FUT_VOL].sum(axis=0)
+            last_day = slice(-n_sfr, None)
+            sfr = col(SPOT_VOL, last_day).sum(axis=0) / col(FUT_VOL, last_day).sum(axis=0)
     else:
         sfr = np.full(price.shape, NAN)
-    venues = [*store.venues, ALL]
-    nv = len(venues)
+    last_ls = col(LS_RATIO, -1)
     cols = np.stack(
-        [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last[..., LS_RATIO],
+        [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls,
          liq_l, liq_s, sfr],
         axis=-1,
     ).tolist()  # one conversion to Python floats, not one per cell
     out: dict[SeriesKey, RowData] = {}
     for k, s in enumerate(idx.tolist()):
         sym = store.symbols[s]
-        for v, venue in enumerate(venues):
-            r = results[s * nv + v] if results is not None else None
+        for v, venue in enumerate(names):
+            r = results.get((sym, venue)) if results is not None else None
             out[(sym, venue)] = RowData(
                 sym, venue, *cols[k][v],
                 flags=tuple(r.flags) if r is not None else (),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -99,9 +100,13 @@ def run(config: AppConfig, args: argparse.Namespace, out: TextIO | None = None) 
     store, venues = _demo_store(config, int(getattr(args, "seed", 0) or 0))
     now_ms = int(time.time() * 1000)
     rows = ordered_rows(store, config)
-    if getattr(args, "json", False):
-        json.dump(to_json(rows, venues, "demo", now_ms), out, indent=1)
-        out.write("\n")
-    else:
-        write_table(rows, venues, "demo", now_ms, out)
+    try:
+        if getattr(args, "json", False):
+            json.dump(to_json(rows, venues, "demo", now_ms), out, indent=1)
+            out.write("\n")
+        else:
+            write_table(rows, venues, "demo", now_ms, out)
+        out.flush()
+    except BrokenPipeError:  # `perptop snapshot | head`: the reader had enough, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK if rows else EXIT_NO_DATA

@@ -60,6 +60,17 @@ STYLE_NAMES = (
 )
 
 
+def _merged(segments: list[Segment]) -> list[Segment]:
+    """Join neighbours of the same style: every later stage of Textual's paint costs per segment."""
+    out: list[Segment] = []
+    for seg in segments:
+        if out and out[-1].style == seg.style:
+            out[-1] = Segment(out[-1].text + seg.text, seg.style)
+        else:
+            out.append(seg)
+    return out
+
+
 def _fit(text: str, width: int, align: str) -> str:
     if len(text) > width:
         return text[: width - 1] + "…" if width > 1 else text[:width]
@@ -378,4 +389,4 @@ class Watchlist(ScrollView, can_focus=True):
         line = sum(c.width + 1 for c in self.columns[: len(cells)]) - (1 if cells else 0)
         if width > line:
             segments.append(Segment(" " * (width - line), cursor or self._style("")))
-        return Strip(segments, max(width, line))
+        return Strip(_merged(segments), max(width, line))
