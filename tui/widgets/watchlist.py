@@ -135,6 +135,7 @@ class Watchlist(ScrollView, can_focus=True):
         self._pos: dict[SeriesKey, int] = {}
         self._cells: dict[SeriesKey, tuple[Cell, ...]] = {}
         self._strips: dict[SeriesKey, Strip] = {}
+        self._row_segs: dict[SeriesKey, tuple[tuple[Cell, ...], list[list[Segment]]]] = {}
         self._header: Strip | None = None
         self._marks: dict[str, str] = {}
         self._styles: dict[str, Style] = {}
@@ -275,11 +276,13 @@ class Watchlist(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles = {}
         self._strips.clear()
+        self._row_segs.clear()
         self._header = None
 
     def on_resize(self, event: events.Resize) -> None:
         """Strips span the widget width: rebuild them at the new size."""
         self._strips.clear()
+        self._row_segs.clear()
         self._header = None
         self._resize_virtual()
 
@@ -367,26 +370,63 @@ class Watchlist(ScrollView, can_focus=True):
     def _render_row(self, key: SeriesKey, selected: bool) -> Strip:
         cells = self._cells.get(key, ())
         cursor = self._style("cursor") if selected else None
-        segments: list[Segment] = []
+        # Reuse the segments of cells that did not change (usually all but price and 24h).
+        kept_cells, kept = self._row_segs.get(key, ((), []))
+        per_cell: list[list[Segment]] = []
         for n, (col, cell) in enumerate(zip(self.columns, cells)):
+            if not selected and n < len(kept_cells) and kept_cells[n] == cell:
+                per_cell.append(kept[n])
+            else:
+                per_cell.append(self._cell_segments(col, cell, cursor))
+        if not selected:
+            self._row_segs[key] = (cells, per_cell)
+        sep = Segment(" ", cursor or self._style(""))
+        segments: list[Segment] = []
+        for n, segs in enumerate(per_cell):
             if n:
-                segments.append(Segment(" ", cursor or self._style("")))
-            used = sum(len(t) for t, _ in cell)
-            if len(cell) == 1 or used > col.width:
-                text = _fit("".join(t for t, _ in cell), col.width, col.align)
-                style = self._style(cell[0][1] if cell else "")
-                segments.append(Segment(text, style + cursor if cursor else style))
-                continue
-            pad = " " * (col.width - used)
-            if col.align == ">" and pad:
-                segments.append(Segment(pad, cursor or self._style("")))
-            for t, name in cell:
-                style = self._style(name)
-                segments.append(Segment(t, style + cursor if cursor else style))
-            if col.align != ">" and pad:
-                segments.append(Segment(pad, cursor or self._style("")))
+                segments.append(sep)
+            segments.extend(segs)
         width = max(self.size.width, self._total_width)
         line = sum(c.width + 1 for c in self.columns[: len(cells)]) - (1 if cells else 0)
         if width > line:
             segments.append(Segment(" " * (width - line), cursor or self._style("")))
         return Strip(_merged(segments), max(width, line))
+
+    def _cell_segments(self, col: Column, cell: Cell, cursor: Style | None) -> list[Segment]:
+        used = sum(len(t) for t, _ in cell)
+        if len(cell) <= 1 or used > col.width:
+            text = _fit("".join(t for t, _ in cell), col.width, col.align)
+            style = self._style(cell[0][1] if cell else "")
+            return [Segment(text, style + cursor if cursor else style)]
+        out: list[Segment] = []
+        pad = " " * (col.width - used)
+        if col.align == ">" and pad:
+            out.append(Segment(pad, cursor or self._style("")))
+        for t, name in cell:
+            style = self._style(name)
+            out.append(Segment(t, style + cursor if cursor else style))
+        if col.align != ">" and pad:
+            out.append(Segment(pad, cursor or self._style("")))
+        return out
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Lines of ``crop`` straight from the row cache, with the app's filters applied.
+
+        The watchlist has no border, padding or tint, and its strips carry their full style, so the
+        generic styles cache (which re-processes every dirty line) is skipped: that was a third of the
+        compositor's time per tick. Anything with a gutter falls back to Textual's path.
+        """
+        if self.styles.gutter.width or self.styles.gutter.height:
+            return super().render_lines(crop)
+        filters = self.get_line_filters()
+        background = self.background_colors[1]
+        strips = []
+        for y in crop.line_range:
+            strip = self.render_line(y)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, self.size.width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
