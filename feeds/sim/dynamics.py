@@ -1,0 +1,246 @@
+"""The simulation's state and its bar step, vectorised across symbols x venues.
+
+One call of ``step_bar`` advances every symbol by one bar and returns the closes of that bar for every
+venue: the underlying price is one geometric Brownian motion per symbol (regime drift and volatility),
+shared by all venues, which differ only by a small basis, their OI share, a funding and long/short lean
+and noise. Funding and the long/short ratio revert towards the regime's targets, liquidations arrive in
+zero-inflated bursts that grow with the size of the move against a side, volumes follow activity.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from feeds.sim import regimes
+from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, SymbolProfile, VenueTraits
+from signals.columns import (
+    FUNDING,
+    FUT_VOL,
+    LIQ_LONG,
+    LIQ_SHORT,
+    LS_RATIO,
+    OI,
+    PRICE,
+    SPOT_VOL,
+    TIME,
+)
+from signals.columns import (
+    FUNDING_INTERVAL_H as FUNDING_INTERVAL_COL,
+)
+
+NV = len(VENUES)
+INTERVALS = np.array([FUNDING_INTERVAL_H[v] for v in VENUES])
+HOURS_PER_YEAR = 8760.0
+
+# Layout of the per-bar random draws of one symbol: normals, then uniforms.
+Z_PRICE, Z_OI, Z_FUND, Z_LS = range(4)
+Z_BASIS = slice(4, 4 + NV)
+Z_OIV = slice(4 + NV, 4 + 2 * NV)
+Z_FV = slice(4 + 2 * NV, 4 + 3 * NV)
+Z_LSV = slice(4 + 3 * NV, 4 + 4 * NV)
+Z_LIQL = slice(4 + 4 * NV, 4 + 5 * NV)
+Z_LIQS = slice(4 + 5 * NV, 4 + 6 * NV)
+Z_FUT = slice(4 + 6 * NV, 4 + 7 * NV)
+Z_SPOT = slice(4 + 7 * NV, 4 + 8 * NV)
+N_NORMALS = 4 + 8 * NV
+U_LIQL = slice(0, NV)
+U_LIQS = slice(NV, 2 * NV)
+U_BURST = slice(2 * NV, 4 * NV)  # when in the bar the long / short liquidation burst starts
+N_UNIFORMS = 4 * NV
+
+OI_REVERSION_H = 72.0  # OI drifts back to its usual level over days, so a week-long run stays plausible
+LIQ_BASE_PER_DAY = 0.002  # each side: share of OI liquidated on a quiet day
+LIQ_BURST_S = 0.9  # log-sd of a liquidation burst's size
+
+
+@dataclass
+class SimState:
+    """Everything needed to continue the simulation: arrays over symbols (S,) or symbols x venues (S, V).
+
+    Regime parameters are gathered into ``rp`` whenever a regime changes, not on every bar.
+    """
+
+    logp: np.ndarray  # log index price
+    logoi: np.ndarray  # log OI relative to the usual level
+    f8: np.ndarray  # market funding8h
+    ls: np.ndarray  # market long/short accounts ratio
+    sigma_h: np.ndarray  # volatility per sqrt(hour)
+    oi_coin: np.ndarray  # usual OI in base coin
+    oi_usd: np.ndarray  # usual OI in USD
+    turnover: np.ndarray
+    sfr0: np.ndarray
+    ls0: np.ndarray
+    liq_size: np.ndarray  # typical liquidation order (USD): how often a bar sees none
+    regime: np.ndarray  # int index into regimes.REGIMES
+    bars_left: np.ndarray  # int
+    severity: np.ndarray
+    basis: np.ndarray  # (S, V) steady premium
+    basis_dev: np.ndarray  # (S, V)
+    oi_share: np.ndarray  # (S, V)
+    oi_dev: np.ndarray  # (S, V)
+    f_lean: np.ndarray  # (S, V)
+    f_dev: np.ndarray  # (S, V)
+    ls_lean: np.ndarray  # (S, V)
+    ls_dev: np.ndarray  # (S, V)
+
+    @classmethod
+    def initial(
+        cls, profiles: list[SymbolProfile], traits: list[VenueTraits], g: list[np.random.Generator]
+    ) -> SimState:
+        """A state at the start of history (the regime is set by the caller before the first bar)."""
+        n = len(profiles)
+
+        def col(attr: str) -> np.ndarray:
+            return np.array([getattr(p, attr) for p in profiles], dtype=float)
+
+        def tr(attr: str) -> np.ndarray:
+            return np.array([getattr(t, attr) for t in traits], dtype=float).reshape(n, NV)
+
+        oi_usd = col("oi_usd")
+        return cls(
+            logp=np.zeros(n),
+            logoi=np.array([gi.normal(0.0, 0.05) for gi in g]),
+            f8=np.full(n, 0.0001),
+            ls=col("ls"),
+            sigma_h=col("vol") / math.sqrt(HOURS_PER_YEAR),
+            oi_coin=oi_usd / col("price"),
+            oi_usd=oi_usd,
+            turnover=col("turnover"),
+            sfr0=col("sfr"),
+            ls0=col("ls"),
+            liq_size=20_000.0 * (oi_usd / 1e9) ** 0.3,
+            regime=np.zeros(n, dtype=np.int64),
+            bars_left=np.zeros(n, dtype=np.int64),
+            severity=np.ones(n),
+            basis=tr("basis"),
+            basis_dev=np.zeros((n, NV)),
+            oi_share=tr("oi_share"),
+            oi_dev=np.zeros((n, NV)),
+            f_lean=tr("funding_lean"),
+            f_dev=np.zeros((n, NV)),
+            ls_lean=tr("ls_lean"),
+            ls_dev=np.zeros((n, NV)),
+        )
+
+    def take(self, keep: np.ndarray) -> SimState:
+        """The state of the symbols at positions ``keep``."""
+        return SimState(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+
+    def concat(self, other: SimState) -> SimState:
+        """This state followed by ``other``'s symbols."""
+        return SimState(
+            **{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)}
+        )
+
+
+def regime_params(st: SimState, step_h: float) -> dict[str, np.ndarray]:
+    """The regime parameters of every symbol, scaled by severity, and the per-bar figures they imply.
+
+    Gathered once per regime change, so the bar step only does the work that changes every bar.
+    """
+    rp = {k: v[st.regime] for k, v in regimes.PARAMS.items()}
+    sev = st.severity
+    rp["drift"] = rp["drift"] * sev
+    rp["drift_floor"] = rp["drift_floor"] * sev
+    rp["oi_drift"] = rp["oi_drift"] * sev
+    for side in ("liq_long", "liq_short"):
+        m = rp[side]
+        rp[side] = np.where(m > 1.0, 1.0 + (m - 1.0) * sev, m)
+    rp["log_ls_target"] = np.log(np.where(rp["ls"] > 0, rp["ls"], st.ls0 * rp["ls_mult"]))
+    sig_bar = st.sigma_h * math.sqrt(step_h)
+    vol = sig_bar * rp["vol"]
+    trend = np.sign(rp["drift"]) * np.maximum(np.abs(rp["drift"]) * st.sigma_h, rp["drift_floor"])
+    rp["vol_bar"] = vol
+    rp["drift_bar"] = trend * step_h - 0.5 * vol * vol
+    rp["inv_sig_bar"] = 1.0 / sig_bar
+    rp["kf"] = 1.0 - np.exp(-rp["funding_speed"] * step_h)
+    rp["oi_drift_bar"] = rp["oi_drift"] * step_h
+    liq_base = LIQ_BASE_PER_DAY * st.oi_usd * step_h / 24.0
+    rp["liq_long_bar"] = liq_base * rp["liq_long"]
+    rp["liq_short_bar"] = liq_base * rp["liq_short"]
+    rp["fut_bar"] = st.oi_usd * st.turnover * step_h / 24.0 * rp["activity"] / 1.48
+    rp["sfr_v"] = (st.sfr0 * rp["sfr"])[:, None]
+    return rp
+
+
+def _ou(x: np.ndarray, z: np.ndarray, tau_h: float, sd: float, step_h: float) -> None:
+    """Advance an Ornstein-Uhlenbeck deviation in place (stationary sd ``sd``, memory ``tau_h``)."""
+    phi = math.exp(-step_h / tau_h)
+    x *= phi
+    x += sd * math.sqrt(1.0 - phi * phi) * z
+
+
+def step_bar(
+    st: SimState,
+    rp: dict[str, np.ndarray],
+    z: np.ndarray,
+    u: np.ndarray,
+    t_ms: int,
+    step_h: float,
+    out: np.ndarray,
+) -> None:
+    """Advance ``st`` by one bar opening at ``t_ms`` and write its closes into ``out``.
+
+    Args:
+        st: the state, updated in place.
+        rp: ``regime_params(st, step_h)``.
+        z: (S, N_NORMALS) standard normals for this bar.
+        u: (S, N_UNIFORMS) uniforms on [0, 1) for this bar.
+        t_ms: open time of the bar.
+        step_h: bar length in hours.
+        out: (S, V, len(COLUMNS)) array the closes are written to.
+    """
+    r = rp["drift_bar"] + rp["vol_bar"] * z[:, Z_PRICE]
+    st.logp += r
+    zr = r * rp["inv_sig_bar"]  # the move in units of the symbol's usual bar volatility
+    noise_scale = math.sqrt(step_h * 12.0)  # the noise figures below are per 5-minute bar
+
+    st.logoi += rp["oi_drift_bar"] - st.logoi * (step_h / OI_REVERSION_H) + 0.0006 * noise_scale * z[:, Z_OI]
+    # A move up lifts the premium, hence the predicted funding, before the regime's pull catches up.
+    st.f8 += rp["kf"] * (rp["funding"] - st.f8) + 0.004 * r + 0.000004 * noise_scale * z[:, Z_FUND]
+    kl = 1.0 - math.exp(-step_h)
+    # Retail accounts buy dips: the accounts ratio rises when price falls.
+    log_ls = np.log(st.ls)
+    log_ls += kl * (rp["log_ls_target"] - log_ls) - 2.0 * r + 0.003 * noise_scale * z[:, Z_LS]
+    st.ls = np.exp(log_ls)
+
+    _ou(st.basis_dev, z[:, Z_BASIS], 0.5, 0.0002, step_h)
+    _ou(st.oi_dev, z[:, Z_OIV], 2.0, 0.004, step_h)
+    _ou(st.f_dev, z[:, Z_FV], 1.0, 0.000006, step_h)
+    _ou(st.ls_dev, z[:, Z_LSV], 3.0, 0.02, step_h)
+
+    oi_now = np.exp(st.logoi)
+    mu_long = rp["liq_long_bar"] * oi_now * (1.0 + np.maximum(0.0, -zr)) ** 2
+    mu_short = rp["liq_short_bar"] * oi_now * (1.0 + np.maximum(0.0, zr)) ** 2
+    out[..., LIQ_LONG] = _bursts(mu_long, st, z[:, Z_LIQL], u[:, U_LIQL])
+    out[..., LIQ_SHORT] = _bursts(mu_short, st, z[:, Z_LIQS], u[:, U_LIQS])
+
+    hour = (t_ms / 3_600_000.0) % 24.0
+    season = 1.0 + 0.25 * math.sin(2.0 * math.pi * (hour - 9.0) / 24.0)  # busiest around 15:00 UTC
+    fut = rp["fut_bar"] * oi_now * (season + (0.6 * season) * np.abs(zr))
+    fut_v = (fut[:, None] * st.oi_share) * np.exp(0.15 * z[:, Z_FUT] - 0.01125)
+    out[..., FUT_VOL] = fut_v
+    out[..., SPOT_VOL] = fut_v * rp["sfr_v"] * np.exp(0.2 * z[:, Z_SPOT] - 0.02)
+
+    out[..., TIME] = t_ms
+    out[..., PRICE] = np.exp(st.logp)[:, None] * (1.0 + st.basis + st.basis_dev)
+    out[..., OI] = (st.oi_coin * np.exp(st.logoi))[:, None] * st.oi_share * np.exp(st.oi_dev)
+    out[..., FUNDING] = (st.f8[:, None] + st.f_lean + st.f_dev) * (INTERVALS / 8.0)
+    out[..., FUNDING_INTERVAL_COL] = INTERVALS
+    out[..., LS_RATIO] = st.ls[:, None] * st.ls_lean * np.exp(st.ls_dev)
+
+
+def _bursts(mu: np.ndarray, st: SimState, z: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Liquidated USD per venue: zero unless a burst happens (Poisson chance), then a lognormal amount.
+
+    The expected amount is ``mu`` split by OI share, so totals follow the pressure while single bars stay
+    bursty: a small coin sees most bars without any liquidation.
+    """
+    mu_v = mu[:, None] * st.oi_share
+    p = -np.expm1(-mu_v / st.liq_size[:, None])
+    size = np.exp(LIQ_BURST_S * z - 0.5 * LIQ_BURST_S * LIQ_BURST_S)
+    usd: np.ndarray = np.where(u < p, mu_v / np.maximum(p, 1e-12) * size, 0.0)
+    return usd

@@ -1,0 +1,327 @@
+"""``SimulatedMarket``: the data source of ``perptop --demo``, and the loop that drives it.
+
+At construction it generates closed 5-minute bars up to the bar before ``start_ms`` (enough that every
+signal window is full at once), then ``tick`` advances a simulated clock and reports the current bar of
+every symbol x venue as ``BarUpdate``s. Each bar's close is drawn when the bar opens; ticks inside the bar
+follow a Brownian bridge to that close and accumulate its flows, so the closed bars are the same whatever
+the tick sizes, and flows only grow within a bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import numpy as np
+
+from feeds.messages import BarUpdate, History
+from feeds.sim.dynamics import NV, U_BURST, SimState, regime_params, step_bar
+from feeds.sim.streams import RandomBlocks, RegimeClock
+from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
+from signals.columns import COLUMNS, FUT_VOL, LIQ_LONG, LIQ_SHORT, PRICE, SPOT_VOL
+from signals.params import SignalParams, n_bars
+
+NAN = float("nan")
+_LEVELS = np.array([1, 2, 3, 4, 5])  # price, oi, funding, interval, ls: interpolated within a bar
+_BURST_WIDTH = 0.2  # a liquidation burst takes a fifth of the bar
+
+
+def history_bars_for(params: SignalParams, step_ms: int) -> int:
+    """Bars of history that make every window of ``params`` full at the latest bar.
+
+    The same count as ``tui.store.capacity_for`` (a test checks it): 7 days of lookback, plus the
+    liquidation window each of those bars sums over, plus a margin.
+    """
+    need = n_bars(params.lookback_h, step_ms) + n_bars(params.liq_window_h, step_ms)
+    return max(need, n_bars(params.window_h, step_ms), n_bars(params.sfr_window_h, step_ms)) + 2
+
+
+class _Run:
+    """A simulation of some symbols: state, random streams, regime clock (one unit for add/remove)."""
+
+    def __init__(self, symbols: list[str], seed: int, step_ms: int) -> None:
+        self.step_h = step_ms / 3_600_000.0
+        profiles = [profile_for(s, seed) for s in symbols]
+        traits = [venue_traits(s, seed) for s in symbols]
+        starts = [np.random.default_rng(stable_seed("start", s.upper(), seed)) for s in symbols]
+        self.state = SimState.initial(profiles, traits, starts)
+        # The history ends within 1 % of the reference price, so levels look like the real market's.
+        self.end_price = np.array(
+            [p.price * (1.0 + g.uniform(-0.01, 0.01)) for p, g in zip(profiles, starts)]
+        )
+        self.blocks = RandomBlocks(symbols, seed)
+        self.clock = RegimeClock(symbols, seed, self.step_h)
+        self.clock.start(self.state)
+        self.rp = regime_params(self.state, self.step_h)
+        self.bar = 0
+
+    def step(self, t_ms: int, out: np.ndarray) -> np.ndarray:
+        """Advance one bar opening at ``t_ms``; closes go to ``out`` (S, V, C). Returns the bar's uniforms."""
+        if self.clock.advance(self.state, self.bar):
+            self.rp = regime_params(self.state, self.step_h)
+        z, u = self.blocks.next()
+        step_bar(self.state, self.rp, z, u, t_ms, self.step_h, out)
+        self.state.bars_left -= 1
+        self.bar += 1
+        return u
+
+    def history(self, n: int, first_ms: int, step_ms: int) -> np.ndarray:
+        """``n`` closed bars from ``first_ms``: (n, S, V, C), prices ending at the reference levels."""
+        out = np.empty((n, len(self.end_price), NV, len(COLUMNS)))
+        for i in range(n):
+            self.step(first_ms + i * step_ms, out[i])
+        shift = np.log(self.end_price) - self.state.logp
+        self.state.logp += shift
+        out[..., PRICE] *= np.exp(shift)[None, :, None]
+        return out
+
+    def take(self, keep: np.ndarray) -> None:
+        self.state = self.state.take(keep)
+        self.blocks.take(keep)
+        self.clock.take(keep)
+        self.rp = regime_params(self.state, self.step_h)
+
+    def extend(self, other: _Run) -> None:
+        self.state = self.state.concat(other.state)
+        self.blocks.extend(other.blocks)
+        self.clock.extend(other.clock)
+        self.rp = regime_params(self.state, self.step_h)
+
+
+class SimulatedMarket:
+    """A deterministic market of ``symbols`` on four fictitious venues with 8h, 8h, 4h and 1h funding.
+
+    Attributes:
+        venues: venue names.
+        funding_interval_h: each venue's funding interval; its funding is quoted per that interval.
+        now_ms: the simulated clock (epoch ms).
+        symbols: the symbols simulated, in slot order.
+    """
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        seed: int = 0,
+        step_ms: int = 300_000,
+        history_bars: int | None = None,
+        start_ms: int | None = None,
+    ) -> None:
+        """Generate the history of ``symbols`` and open the current bar.
+
+        Args:
+            symbols: watchlist names; unknown names get made-up but plausible figures.
+            seed: the same seed gives the same history and the same ticks.
+            step_ms: bar length.
+            history_bars: closed bars to generate; by default enough for every default signal window.
+            start_ms: the simulated "now" (default: the wall clock), floored to the step; history ends
+                at the bar before it.
+        """
+        self.venues: tuple[str, ...] = VENUES
+        self.funding_interval_h: dict[str, float] = dict(FUNDING_INTERVAL_H)
+        self.seed = seed
+        self.step_ms = step_ms
+        self.history_bars = (
+            history_bars if history_bars is not None else history_bars_for(SignalParams(), step_ms)
+        )
+        start = int(time.time() * 1000) if start_ms is None else int(start_ms)
+        self._bar_t = start - start % step_ms
+        self._now = float(self._bar_t)
+        self.now_ms = self._bar_t
+        self.symbols: list[str] = []
+        self._run = _Run([], seed, step_ms)
+        self._ends: dict[str, int] = {}  # open time of each symbol's last history bar
+        self._handover: list[History] | None = None
+        self._open = np.empty((0, NV, len(COLUMNS)))
+        self._close = np.empty((0, NV, len(COLUMNS)))
+        self._burst = np.empty((0, NV, 2))
+        self._bridge = np.empty(0)  # log-price deviation of the current tick from the open-close line
+        self._frac = 0.0
+        self._labels: list[tuple[str, str]] = []
+        self._interval_ms = [int(FUNDING_INTERVAL_H[v] * 3_600_000) for v in VENUES]
+        # Within-bar noise has its own stream: bar closes never depend on how often the clock ticks.
+        self._tick_rng = np.random.default_rng(stable_seed("ticks", seed))
+        # Kept only until the first history() call: a monitor open for a week should not hold a second
+        # copy of what its store already has. Later calls regenerate the same bars from the seeds.
+        self._handover = self._join(list(dict.fromkeys(symbols)))
+
+    # ---- symbols -------------------------------------------------------------------------------
+
+    def history(self) -> list[History]:
+        """Closed bars per symbol x venue, oldest first, ending at the bar before the start.
+
+        A symbol added at run time ends at the bar before it was added. Every call returns the same
+        bars; the first is free, later ones regenerate them (about as long as construction took).
+        """
+        if self._handover is not None:
+            out, self._handover = self._handover, None
+            return out
+        by_end: dict[int, list[str]] = {}
+        for sym in self.symbols:
+            by_end.setdefault(self._ends[sym], []).append(sym)
+        made = {
+            (h.symbol, h.venue): h for end, group in by_end.items() for h in self._generate(group, end)[0]
+        }
+        return [made[(s, v)] for s in self.symbols for v in VENUES]
+
+    def add_symbol(self, symbol: str) -> list[History]:
+        """Start simulating ``symbol`` (no-op if present); returns its history up to the current bar."""
+        if symbol in self.symbols:
+            return []
+        return self._join([symbol])
+
+    def remove_symbol(self, symbol: str) -> None:
+        """Stop simulating ``symbol`` (no-op if absent)."""
+        if symbol not in self.symbols:
+            return
+        keep = np.array([i for i, s in enumerate(self.symbols) if s != symbol], dtype=np.int64)
+        self.symbols = [self.symbols[i] for i in keep]
+        self._run.take(keep)
+        self._open, self._close = self._open[keep], self._close[keep]
+        self._burst, self._bridge = self._burst[keep], self._bridge[keep]
+        del self._ends[symbol]
+        if self._handover is not None:
+            self._handover = [h for h in self._handover if h.symbol != symbol]
+        self._relabel()
+
+    def _join(self, symbols: list[str]) -> list[History]:
+        """Generate the history of new ``symbols``, open their current bar and append them."""
+        if not symbols:
+            return []
+        end = self._bar_t - self.step_ms
+        added, run = self._generate(symbols, end)
+        close = np.empty((len(symbols), NV, len(COLUMNS)))
+        u = run.step(self._bar_t, close)
+        self._run.extend(run)
+        self._ends.update(dict.fromkeys(symbols, end))
+        last = np.stack([h.bars[-1] for h in added]).reshape(len(symbols), NV, len(COLUMNS))
+        self.symbols.extend(symbols)
+        self._open = np.concatenate([self._open, last])
+        self._close = np.concatenate([self._close, close])
+        self._burst = np.concatenate([self._burst, _burst_starts(u)])
+        self._bridge = np.concatenate([self._bridge, np.zeros(len(symbols))])
+        if self._handover is not None:
+            self._handover.extend(added)
+        self._relabel()
+        return added
+
+    def _generate(self, symbols: list[str], end_ms: int) -> tuple[list[History], _Run]:
+        """The history of ``symbols`` ending with the bar that opens at ``end_ms``, and the run after it."""
+        run = _Run(symbols, self.seed, self.step_ms)
+        n = self.history_bars
+        run.clock.script_endings(symbols, n)
+        bars = run.history(n, end_ms - (n - 1) * self.step_ms, self.step_ms)
+        made = [
+            History(v, s, _frozen(bars[:, i, j])) for i, s in enumerate(symbols) for j, v in enumerate(VENUES)
+        ]
+        return made, run
+
+    def _relabel(self) -> None:
+        self._labels = [(v, s) for s in self.symbols for v in VENUES]
+
+    # ---- clock ---------------------------------------------------------------------------------
+
+    def tick(self, seconds: float) -> list[BarUpdate]:
+        """Advance the simulated clock by ``seconds``.
+
+        Returns:
+            For every bar boundary crossed, the final state of the bar that closed; then the current
+            bar of every symbol x venue. Oldest first, so applying them in order closes every bar.
+        """
+        if seconds < 0:
+            raise ValueError("the simulated clock only moves forward")
+        target = self._now + seconds * 1000.0
+        updates: list[BarUpdate] = []
+        while target >= self._bar_t + self.step_ms:
+            updates += self._updates(self._close, self._bar_t + self.step_ms - 1)
+            self._open_next_bar()
+        frac = (target - self._bar_t) / self.step_ms
+        updates += self._updates(self._within(frac), int(target))
+        self._now = target
+        self.now_ms = int(target)
+        return updates
+
+    def _open_next_bar(self) -> None:
+        self._open, self._close = self._close, np.empty_like(self._close)
+        self._bar_t += self.step_ms
+        u = self._run.step(self._bar_t, self._close)
+        self._burst = _burst_starts(u)
+        self._bridge[:] = 0.0
+        self._frac = 0.0
+
+    def _within(self, frac: float) -> np.ndarray:
+        """The current bar as it stands at fraction ``frac`` of its length."""
+        f0 = self._frac
+        if frac > f0:
+            # Brownian bridge from (f0, bridge) to (1, 0): the tick path ends exactly at the bar's close.
+            sd = self._run.rp["vol_bar"]
+            spread = math.sqrt((frac - f0) * (1.0 - frac) / (1.0 - f0))
+            self._bridge *= (1.0 - frac) / (1.0 - f0)
+            self._bridge += spread * sd * self._tick_rng.standard_normal(len(self._bridge))
+            self._frac = frac
+        cur: np.ndarray = self._open.copy()
+        o, c = self._open, self._close
+        cur[..., _LEVELS] = o[..., _LEVELS] + self._frac * (c[..., _LEVELS] - o[..., _LEVELS])
+        cur[..., PRICE] = o[..., PRICE] * np.exp(
+            self._frac * np.log(c[..., PRICE] / o[..., PRICE]) + self._bridge[:, None]
+        )
+        cur[..., SPOT_VOL] = c[..., SPOT_VOL] * self._frac
+        cur[..., FUT_VOL] = c[..., FUT_VOL] * self._frac
+        done = np.clip((self._frac - self._burst) / _BURST_WIDTH, 0.0, 1.0)
+        cur[..., LIQ_LONG] = c[..., LIQ_LONG] * done[..., 0]
+        cur[..., LIQ_SHORT] = c[..., LIQ_SHORT] * done[..., 1]
+        return cur
+
+    def _updates(self, bars: np.ndarray, at_ms: int) -> list[BarUpdate]:
+        """One BarUpdate per symbol x venue from (S, V, C) values of the current bar as of ``at_ms``."""
+        t = self._bar_t
+        next_funding = [(at_ms // ms + 1) * ms for ms in self._interval_ms] * len(self.symbols)
+        rows = bars[..., 1:].reshape(-1, len(COLUMNS) - 1).tolist()
+        return [
+            BarUpdate(v, s, t, p, oi, f, fi, ls, liq_l, liq_s, spot, fut, NAN, nf)
+            for (v, s), (p, oi, f, fi, ls, liq_l, liq_s, spot, fut), nf in zip(
+                self._labels, rows, next_funding, strict=True
+            )
+        ]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A contiguous read-only copy: histories are shared with whoever loads them."""
+    out: np.ndarray = np.ascontiguousarray(a)
+    out.flags.writeable = False
+    return out
+
+
+def _burst_starts(u: np.ndarray) -> np.ndarray:
+    """When in the bar each venue's long and short liquidation bursts begin: (S, V, 2) fractions."""
+    starts: np.ndarray = u[:, U_BURST].reshape(len(u), 2, NV).transpose(0, 2, 1) * (1.0 - _BURST_WIDTH)
+    return starts
+
+
+async def run_simulation(
+    market: SimulatedMarket,
+    publish: Callable[[list[BarUpdate]], None],
+    speed: float = 1.0,
+    rng_seed: int = 0,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Tick ``market`` forever, publishing each tick's updates.
+
+    Each round sleeps a seeded random 1-2 s of wall time, then advances the simulated clock by that
+    time x ``speed``. The requested delay, not a measured one, is used so a run (and a test with a fake
+    ``sleep``) is reproducible.
+
+    Args:
+        market: the simulated market.
+        publish: receives each tick's updates (e.g. a function posting a Textual message).
+        speed: simulated seconds per wall second.
+        rng_seed: seed of the tick delays.
+        sleep: awaitable sleep, injectable for tests.
+    """
+    delays = random.Random(rng_seed)
+    while True:
+        delay = delays.uniform(1.0, 2.0)
+        await sleep(delay)
+        publish(market.tick(delay * speed))
