@@ -93,3 +93,17 @@ def test_add_and_remove_symbol_keep_the_others_bars() -> None:
     assert st.symbols == ["ETH", "SOL"]
     assert st.series("ETH", "v8")[-1][PRICE] == 3000.0
     assert st.series("SOL", "v8")[-1][TIME] == T0
+
+
+def test_a_batch_that_closes_a_bar_and_opens_the_next_keeps_both_all_rows_right() -> None:
+    st = _store()
+    st.apply([BarUpdate("v8", "BTC", T0, price=100.0, oi=1.0, liq_long_usd=10.0)])
+    st.apply(
+        [
+            BarUpdate("v8", "BTC", T0, price=101.0, oi=1.0, liq_long_usd=40.0),  # the closing update of bar 0
+            BarUpdate("v8", "BTC", T0 + STEP, price=102.0, oi=1.0, liq_long_usd=5.0),  # bar 1 opens
+        ]
+    )
+    all_row = st.series("BTC", ALL)
+    assert all_row[:, LIQ_LONG].tolist() == [40.0, 5.0]
+    assert all_row[:, PRICE].tolist() == [101.0, 102.0]

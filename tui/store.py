@@ -185,6 +185,7 @@ class BarStore:
         Updates for symbols or venues not in the store are ignored. Times are floored to the step.
         """
         touched: set[int] = set()
+        bar_times: set[int] = set()
         for u in updates:
             s = self._sym_index.get(u.symbol)
             v = self._venue_index.get(u.venue)
@@ -211,9 +212,14 @@ class BarStore:
                 self.next_funding_ms[s, v] = u.next_funding_ms
             self.versions[s, v] += 1
             touched.add(s)
+            bar_times.add(t)
         if touched:
+            # Every bar the batch wrote: a batch that closes bar k and opens k+1 changed both.
             idx = np.fromiter(touched, dtype=np.int64)
-            self._aggregate(idx, slice(-1, None))
+            for t in bar_times:
+                r = self._row(t)
+                if r is not None:
+                    self._aggregate(idx, slice(r, r + 1))
         return touched
 
     def load_history(self, histories: Iterable[History]) -> None:
