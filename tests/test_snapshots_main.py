@@ -1,0 +1,55 @@
+"""Snapshots of the main screen, the help screen and the light theme at 160x50 on deterministic data.
+
+Regenerate after an intended visual change with ``pytest tests/test_snapshots_main.py --snapshot-update``
+and review the SVG diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from tui.app import PerptopApp
+from tui.config import AppConfig
+from tui.sources import DemoSource
+
+START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+SIZE = (160, 50)
+
+
+def make_app(tmp_path: Path, theme: str = "dark") -> PerptopApp:
+    watch = tuple(DEFAULT_DEMO_WATCHLIST)
+    market = SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
+    clock = lambda: START_MS + 3_000  # noqa: E731
+    source = DemoSource(market, clock=clock, live=False)
+    config = AppConfig(watchlist=watch, config_watchlist=watch, theme=theme, state_path=tmp_path / "state.json")
+    return PerptopApp(config, source=source, clock=clock)
+
+
+async def _painted(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        if pilot.app.watchlist.order:
+            break
+        await pilot.pause()
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=_painted)
+
+
+def test_main_screen_expanded_and_heatmap_by_hour(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _painted(pilot)
+        await pilot.press("down", "right", "h")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, press=["question_mark"], run_before=_painted)
+
+
+def test_light_theme(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(tmp_path, theme="light"), terminal_size=SIZE, run_before=_painted)
