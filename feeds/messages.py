@@ -43,6 +43,29 @@ class BarUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class BarBlock:
+    """The current bar of many series at once: one array instead of one BarUpdate per series.
+
+    ``values[s, v]`` is the bar of ``symbols[s]`` on ``venues[v]`` (columns of signals.columns; the
+    ``time`` column is ignored, ``time`` here is the bar's open). Feeds that update every series at
+    once (the simulator) send these: building hundreds of objects per tick cost more than the rest.
+    """
+
+    time: int
+    symbols: tuple[str, ...]
+    venues: tuple[str, ...]
+    values: np.ndarray  # (len(symbols), len(venues), len(COLUMNS)) float64, read-only
+    next_funding_ms: tuple[int, ...] = ()  # per venue, 0 when unknown
+
+    def updates(self) -> list[BarUpdate]:
+        """The same content as one BarUpdate per series, symbol-major."""
+        rows = self.values[..., 1:].reshape(-1, self.values.shape[-1] - 1).tolist()
+        nf = self.next_funding_ms or (0,) * len(self.venues)
+        keys = [(v, s, f) for s in self.symbols for v, f in zip(self.venues, nf)]
+        return [BarUpdate(v, s, self.time, *row, NAN, f) for (v, s, f), row in zip(keys, rows)]
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     """Closed bars of one symbol on one venue, oldest first (backfill or simulated history).
 

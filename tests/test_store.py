@@ -107,3 +107,19 @@ def test_a_batch_that_closes_a_bar_and_opens_the_next_keeps_both_all_rows_right(
     all_row = st.series("BTC", ALL)
     assert all_row[:, LIQ_LONG].tolist() == [40.0, 5.0]
     assert all_row[:, PRICE].tolist() == [101.0, 102.0]
+
+
+def test_a_block_writes_the_same_bars_as_the_updates_it_stands_for() -> None:
+    from feeds.messages import BarBlock
+
+    values = np.full((2, 2, len(COLUMNS)), np.nan)
+    values[..., PRICE] = [[100.0, 101.0], [3000.0, 3001.0]]
+    values[..., OI] = [[1.0, 2.0], [10.0, 20.0]]
+    values[..., LIQ_LONG] = [[5.0, 7.0], [0.0, 1.0]]
+    block = BarBlock(T0 + 1234, ("BTC", "ETH"), ("v8", "v1"), values, (T0 + 8 * 3_600_000, T0 + 3_600_000))
+    by_block, by_updates = _store(), _store()
+    by_block.apply_block(block)
+    by_updates.apply(block.updates())
+    np.testing.assert_array_equal(by_block.data, by_updates.data)
+    np.testing.assert_array_equal(by_block.next_funding_ms, by_updates.next_funding_ms)
+    assert by_block.series("ETH", ALL)[-1][LIQ_LONG] == 1.0

@@ -106,7 +106,7 @@ class AppConfig:
     venues: tuple[str, ...] = VENUES
     theme: str = DEFAULT_THEME
     poll_interval: float = 10.0
-    paint_interval: float = 1.0
+    paint_interval: float = 2.0
     signals: SignalParams = field(default_factory=SignalParams)
     venue_options: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
     source_path: Path | None = None

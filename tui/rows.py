@@ -154,9 +154,13 @@ def compute_rows(
     names = [*store.venues, ALL] if venues is None else list(venues)
     v_idx = np.array([store.venue_index(v) for v in names], dtype=np.int64)
 
+    # Every symbol changed (the usual tick): plain slices are views; fancy indexing would copy.
+    every = idx.size == len(store.symbols) and bool((idx == np.arange(idx.size)).all())
+    sym_sel: slice | np.ndarray = slice(None) if every else idx
+    v_sel: slice | np.ndarray = slice(v_idx[0], v_idx[0] + 1) if v_idx.size == 1 else v_idx
+
     def col(c: int, rows: slice | int = slice(None)) -> np.ndarray:
-        picked = tail[rows, :, :, c][..., idx, :] if isinstance(rows, slice) else tail[rows, idx, :, c]
-        return picked[..., v_idx]
+        return tail[rows, :, :, c][..., sym_sel, :][..., v_sel]
 
     price = col(PRICE, -1)
     oi = col(OI, -1)
@@ -245,7 +249,7 @@ def row_cells(row: RowData, price_spark: str, oi_spark: str, label: str) -> tupl
         ((label, "symbol" if row.venue == ALL else "muted"),),
         ((row.venue, "muted"),),
         ((fmt_price(row.price), ""),),
-        ((fmt_pct(row.change_24h), _signed(row.change_24h)),),
+        ((fmt_pct(row.change_24h, 1), _signed(row.change_24h)),),
         ((price_spark, _signed(row.change_24h)),),
         ((fmt_usd(row.oi_usd), ""),),
         ((fmt_pct(row.oi_change, 1), _signed(row.oi_change)),),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from feeds.messages import BarUpdate, History
+from feeds.messages import BarBlock, History
 from tui.store import BarStore
 from tui.widgets.statusbar import VenueHealth
 
@@ -100,19 +100,20 @@ class DemoSource:
         for h in histories:
             self._last_ms[h.venue] = now
 
-    def publish(self, updates: Sequence[BarUpdate]) -> None:
-        """Write updates into the store (called by the simulation loop, or by ``step``)."""
-        if self._store is None or not updates:
+    def publish(self, blocks: Sequence[BarBlock]) -> None:
+        """Write the market's blocks into the store (called by the simulation loop, or by ``step``)."""
+        if self._store is None or not blocks:
             return
-        self._store.apply(updates)
+        for block in blocks:
+            self._store.apply_block(block)
         now = self.clock()
-        for venue in {u.venue for u in updates}:
+        for venue in {v for block in blocks for v in block.venues}:
             self._last_ms[venue] = now
         self._error = ""
 
     def step(self, seconds: float) -> None:
-        """Advance the simulated market by ``seconds`` and publish its updates (tests, benchmarks)."""
-        self.publish(self.market.tick(seconds))
+        """Advance the simulated market by ``seconds`` and publish its blocks (tests, benchmarks)."""
+        self.publish(self.market.tick_blocks(seconds))
 
     async def run(self) -> None:
         """Run the simulation until cancelled; an error is reported and the loop restarts."""

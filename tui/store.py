@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from feeds.messages import BarUpdate, History
+from feeds.messages import BarBlock, BarUpdate, History
 from signals.columns import (
     COLUMNS,
     FLOW_COLUMNS,
@@ -221,6 +221,34 @@ class BarStore:
                 if r is not None:
                     self._aggregate(idx, slice(r, r + 1))
         return touched
+
+    def apply_block(self, block: BarBlock) -> set[int]:
+        """Write a block of current bars (many series at once); returns the symbol slots written.
+
+        Symbols or venues of the block that the store does not hold are skipped.
+        """
+        s_pos = [(i, self._sym_index[s]) for i, s in enumerate(block.symbols) if s in self._sym_index]
+        v_pos = [(j, self._venue_index[v]) for j, v in enumerate(block.venues)
+                 if v in self._venue_index and v != ALL]
+        if not s_pos or not v_pos:
+            return set()
+        t = block.time - block.time % self.step_ms
+        if self._t_last is None or t > self._t_last:
+            self._advance_to(t)
+        r = self._row(t)
+        if r is None:
+            return set()
+        src_s, dst_s = (np.array(x, dtype=np.int64) for x in zip(*s_pos))
+        src_v, dst_v = (np.array(x, dtype=np.int64) for x in zip(*v_pos))
+        values = block.values[src_s][:, src_v, 1:]
+        self.data[r, dst_s[:, None], dst_v[None, :], 1:] = values
+        self.change_24h[dst_s[:, None], dst_v[None, :]] = np.nan
+        if block.next_funding_ms:
+            nf = np.array(block.next_funding_ms, dtype=np.int64)[src_v]
+            self.next_funding_ms[dst_s[:, None], dst_v[None, :]] = nf[None, :]
+        self.versions[dst_s[:, None], dst_v[None, :]] += 1
+        self._aggregate(dst_s, slice(r, r + 1))
+        return set(dst_s.tolist())
 
     def load_history(self, histories: Iterable[History]) -> None:
         """Write closed bars (backfill or simulated history); they align to the store's time axis."""

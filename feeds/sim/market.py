@@ -17,14 +17,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 
-from feeds.messages import BarUpdate, History
+from feeds.messages import BarBlock, BarUpdate, History
 from feeds.sim.dynamics import NV, U_BURST, SimState, regime_params, step_bar
 from feeds.sim.streams import RandomBlocks, RegimeClock
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
 from signals.columns import COLUMNS, FUT_VOL, LIQ_LONG, LIQ_SHORT, PRICE, SPOT_VOL
 from signals.params import SignalParams, n_bars
 
-NAN = float("nan")
 _LEVELS = np.array([1, 2, 3, 4, 5])  # price, oi, funding, interval, ls: interpolated within a bar
 _BURST_WIDTH = 0.2  # a liquidation burst takes a fifth of the bar
 
@@ -139,7 +138,6 @@ class SimulatedMarket:
         self._burst = np.empty((0, NV, 2))
         self._bridge = np.empty(0)  # log-price deviation of the current tick from the open-close line
         self._frac = 0.0
-        self._labels: list[tuple[str, str]] = []
         self._interval_ms = [int(FUNDING_INTERVAL_H[v] * 3_600_000) for v in VENUES]
         # Within-bar noise has its own stream: bar closes never depend on how often the clock ticks.
         self._tick_rng = np.random.default_rng(stable_seed("ticks", seed))
@@ -184,7 +182,6 @@ class SimulatedMarket:
         del self._ends[symbol]
         if self._handover is not None:
             self._handover = [h for h in self._handover if h.symbol != symbol]
-        self._relabel()
 
     def _join(self, symbols: list[str]) -> list[History]:
         """Generate the history of new ``symbols``, open their current bar and append them."""
@@ -204,7 +201,6 @@ class SimulatedMarket:
         self._bridge = np.concatenate([self._bridge, np.zeros(len(symbols))])
         if self._handover is not None:
             self._handover.extend(added)
-        self._relabel()
         return added
 
     def _generate(self, symbols: list[str], end_ms: int) -> tuple[list[History], _Run]:
@@ -218,12 +214,13 @@ class SimulatedMarket:
         ]
         return made, run
 
-    def _relabel(self) -> None:
-        self._labels = [(v, s) for s in self.symbols for v in VENUES]
-
     # ---- clock ---------------------------------------------------------------------------------
 
     def tick(self, seconds: float) -> list[BarUpdate]:
+        """Advance the simulated clock by ``seconds``; ``tick_blocks`` as one BarUpdate per series."""
+        return [u for block in self.tick_blocks(seconds) for u in block.updates()]
+
+    def tick_blocks(self, seconds: float) -> list[BarBlock]:
         """Advance the simulated clock by ``seconds``.
 
         Returns:
@@ -233,15 +230,15 @@ class SimulatedMarket:
         if seconds < 0:
             raise ValueError("the simulated clock only moves forward")
         target = self._now + seconds * 1000.0
-        updates: list[BarUpdate] = []
+        blocks: list[BarBlock] = []
         while target >= self._bar_t + self.step_ms:
-            updates += self._updates(self._close, self._bar_t + self.step_ms - 1)
+            blocks.append(self._block(self._close, self._bar_t + self.step_ms - 1))
             self._open_next_bar()
         frac = (target - self._bar_t) / self.step_ms
-        updates += self._updates(self._within(frac), int(target))
+        blocks.append(self._block(self._within(frac), int(target)))
         self._now = target
         self.now_ms = int(target)
-        return updates
+        return blocks
 
     def _open_next_bar(self) -> None:
         self._open, self._close = self._close, np.empty_like(self._close)
@@ -274,17 +271,12 @@ class SimulatedMarket:
         cur[..., LIQ_SHORT] = c[..., LIQ_SHORT] * done[..., 1]
         return cur
 
-    def _updates(self, bars: np.ndarray, at_ms: int) -> list[BarUpdate]:
-        """One BarUpdate per symbol x venue from (S, V, C) values of the current bar as of ``at_ms``."""
-        t = self._bar_t
-        next_funding = [(at_ms // ms + 1) * ms for ms in self._interval_ms] * len(self.symbols)
-        rows = bars[..., 1:].reshape(-1, len(COLUMNS) - 1).tolist()
-        return [
-            BarUpdate(v, s, t, p, oi, f, fi, ls, liq_l, liq_s, spot, fut, NAN, nf)
-            for (v, s), (p, oi, f, fi, ls, liq_l, liq_s, spot, fut), nf in zip(
-                self._labels, rows, next_funding, strict=True
-            )
-        ]
+    def _block(self, bars: np.ndarray, at_ms: int) -> BarBlock:
+        """The (S, V, C) values of the current bar as of ``at_ms`` as one message."""
+        next_funding = tuple((at_ms // ms + 1) * ms for ms in self._interval_ms)
+        values = bars.copy()  # the market keeps working on its own arrays
+        values.flags.writeable = False
+        return BarBlock(self._bar_t, tuple(self.symbols), VENUES, values, next_funding)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -302,7 +294,7 @@ def _burst_starts(u: np.ndarray) -> np.ndarray:
 
 async def run_simulation(
     market: SimulatedMarket,
-    publish: Callable[[list[BarUpdate]], None],
+    publish: Callable[[list[BarBlock]], None],
     speed: float = 1.0,
     rng_seed: int = 0,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -324,4 +316,4 @@ async def run_simulation(
     while True:
         delay = delays.uniform(1.0, 2.0)
         await sleep(delay)
-        publish(market.tick(delay * speed))
+        publish(market.tick_blocks(delay * speed))

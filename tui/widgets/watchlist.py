@@ -136,6 +136,9 @@ class Watchlist(ScrollView, can_focus=True):
         self._cells: dict[SeriesKey, tuple[Cell, ...]] = {}
         self._strips: dict[SeriesKey, Strip] = {}
         self._row_segs: dict[SeriesKey, tuple[tuple[Cell, ...], list[list[Segment]]]] = {}
+        # line y -> (source strip, x1, x2, filtered and cropped strip) for render_lines
+        self._line_cache: dict[int, tuple[Strip, int, int, Strip]] = {}
+        self._cursor_strip: tuple[SeriesKey, Strip] | None = None
         self._header: Strip | None = None
         self._marks: dict[str, str] = {}
         self._styles: dict[str, Style] = {}
@@ -184,6 +187,8 @@ class Watchlist(ScrollView, can_focus=True):
                 continue
             self._cells[key] = new
             self._strips.pop(key, None)
+            if self._cursor_strip is not None and self._cursor_strip[0] == key:
+                self._cursor_strip = None
             i = self._pos.get(key)
             if i is None or not top <= i < top + height:
                 continue
@@ -191,15 +196,15 @@ class Watchlist(ScrollView, can_focus=True):
             if old is None or len(old) != len(new):
                 self.refresh(Region(0, y, max(self.size.width, 1), 1))
                 continue
-            # One region per row: each refresh() call has a fixed cost, and Textual writes a dirty line
-            # from the widget's left edge to the last dirty cell anyway.
-            spans = [
+            # One region per changed cell, in one refresh() call: with tui.textual_patch only those
+            # cells are written, whereas their union would resend every cell between them.
+            regions = [
                 self._diff_region(col, x, y, a, b)
                 for col, x, a, b in zip(self.columns, self._xs, old, new)
                 if a != b
             ]
-            if spans:
-                self.refresh(Region.from_union(spans))
+            if regions:
+                self.refresh(*regions)
 
     def set_order(self, order: Sequence[SeriesKey]) -> None:
         """Show rows in ``order``; the cursor stays on its row if that row is still shown."""
@@ -277,12 +282,16 @@ class Watchlist(ScrollView, can_focus=True):
         self._styles = {}
         self._strips.clear()
         self._row_segs.clear()
+        self._line_cache.clear()
+        self._cursor_strip = None
         self._header = None
 
     def on_resize(self, event: events.Resize) -> None:
         """Strips span the widget width: rebuild them at the new size."""
         self._strips.clear()
         self._row_segs.clear()
+        self._line_cache.clear()
+        self._cursor_strip = None
         self._header = None
         self._resize_virtual()
 
@@ -291,6 +300,8 @@ class Watchlist(ScrollView, can_focus=True):
         width = self.size.width
         if width != self._strip_width:
             self._strips.clear()
+            self._line_cache.clear()
+            self._cursor_strip = None
             self._header = None
             self._strip_width = width
         if y == 0:
@@ -305,7 +316,10 @@ class Watchlist(ScrollView, can_focus=True):
                 return Strip.blank(width, self._style(""))
             key = self._order[i]
             if i == self.cursor:
-                strip = self._render_row(key, selected=True)
+                cached = self._cursor_strip
+                if cached is None or cached[0] != key:
+                    cached = self._cursor_strip = (key, self._render_row(key, selected=True))
+                strip = cached[1]
             else:
                 strip = self._strips.get(key)
                 if strip is None:
@@ -420,13 +434,22 @@ class Watchlist(ScrollView, can_focus=True):
             return super().render_lines(crop)
         filters = self.get_line_filters()
         background = self.background_colors[1]
+        x1, x2 = crop.column_span
+        full = (x1, x2) == (0, self.size.width)
+        cache = self._line_cache
         strips = []
         for y in crop.line_range:
-            strip = self.render_line(y)
+            source = self.render_line(y)
+            hit = cache.get(y)
+            # Unchanged lines come back as the same cached Strip object: reuse their filtered crop.
+            if hit is not None and hit[0] is source and hit[1] == x1 and hit[2] == x2:
+                strips.append(hit[3])
+                continue
+            strip = source
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
+            if not full:
+                strip = strip.crop(x1, x2)
+            cache[y] = (source, x1, x2, strip)
             strips.append(strip)
-        x1, x2 = crop.column_span
-        if (x1, x2) != (0, self.size.width):
-            strips = [strip.crop(x1, x2) for strip in strips]
         return strips
