@@ -53,3 +53,14 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-u
 
 def test_light_theme(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(make_app(tmp_path, theme="light"), terminal_size=SIZE, run_before=_painted)
+
+
+def test_filter_prompt_over_the_watchlist(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The typed text must show in the prompt, and the filtered watchlist must stay visible behind it
+    # (an app-wide Screen rule once made every modal opaque, and Input:focus hid the text).
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _painted(pilot)
+        await pilot.press("slash", "S", "O")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)

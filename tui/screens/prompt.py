@@ -26,7 +26,10 @@ class PromptScreen(ModalScreen[str | None]):
         height: 3; width: 100%; margin-bottom: 1; background: $surface; border-top: solid $primary;
     }
     PromptScreen Label { padding: 1 1 0 1; color: $primary; text-style: bold; }
-    PromptScreen Input { width: 1fr; border: none; height: 1; margin-top: 1; }
+    PromptScreen Input { width: 1fr; height: 1; margin-top: 1; }
+    /* Textual's own Input:focus (a pseudo-class, so more specific) brings back a tall border that
+       leaves a one-line input no room for its text. */
+    PromptScreen Input, PromptScreen Input:focus { border: none; }
     """
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
