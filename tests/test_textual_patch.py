@@ -67,3 +67,31 @@ def test_installed_only_on_the_pinned_version() -> None:
     import textual
 
     assert textual_patch.install() == (textual.__version__ == textual_patch.PATCHED_VERSION)
+
+
+def test_idle_keyboard_waits_longer_but_input_is_returned_at_once() -> None:
+    import os
+    import time
+
+    selector = textual_patch._IdleAwareSelector()
+    read_end, write_end = os.pipe()
+    try:
+        selector.register(read_end, textual_patch.selectors.EVENT_READ)
+        selector._last_input -= 10  # quiet for ten seconds
+        t0 = time.monotonic()
+        assert selector.select(0.1) == []
+        assert time.monotonic() - t0 >= textual_patch.IDLE_WAIT_S * 0.9  # not woken 10 times a second
+        os.write(write_end, b"q")
+        events = selector.select(0.1)
+        assert [key.fd for key, _ in events] == [read_end]  # a key press is not held back
+    finally:
+        selector.close()
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_the_input_thread_uses_the_idle_aware_selector_once_installed() -> None:
+    from textual.drivers import linux_driver
+
+    assert textual_patch.install()
+    assert linux_driver.selectors.SelectSelector is textual_patch._IdleAwareSelector
