@@ -9,6 +9,8 @@ legend prints it. Colours are quantised; ``set_data`` refreshes only cells whose
 
 from __future__ import annotations
 
+import os
+
 import math
 from collections.abc import Sequence
 
@@ -24,6 +26,34 @@ from tui.format import fmt_funding
 
 STEPS = 21  # odd, so zero has its own colour
 GAP = 2
+
+
+def cell_glyph(step: int, width: int) -> str:
+    """The sign of a cell as text, so the heatmap reads without colour (NO_COLOR, monochrome, a capture).
+
+    ``+``/``−`` beyond a fifth of the scale, doubled beyond 60 % where the cell is wide enough.
+    """
+    middle = (STEPS - 1) // 2
+    off = step - middle  # whole steps, so the thresholds are exact (10 steps = the full scale)
+    if abs(off) < 2:
+        return ""
+    sign = "+" if off > 0 else "−"
+    return sign * 2 if width >= 2 and abs(off) >= 6 else sign
+
+
+def short_labels(names: Sequence[str], width: int) -> list[str]:
+    """Distinct labels of at most ``width`` characters: ``simA..simD`` -> ``A..D``, ``binance`` -> ``bi``.
+
+    The prefix the names share is dropped first (cutting "simA" and "simB" to two characters would
+    give "si" twice); where cut names still collide, their position is used.
+    """
+    if not names:
+        return []
+    common = os.path.commonprefix(list(names)) if len(names) > 1 else ""
+    cut = [n[len(common):][:width] or n[:width] for n in names]
+    if len(set(cut)) == len(cut):
+        return cut
+    return [str(i + 1)[:width] for i in range(len(names))]
 
 
 class FundingHeatmap(Widget):
@@ -168,7 +198,8 @@ class FundingHeatmap(Widget):
                     if step < 0:
                         segments.append(Segment("·".center(self._cell_w), self._style("muted")))
                     else:
-                        segments.append(Segment(" " * self._cell_w, self._cell_styles[step]))
+                        text = cell_glyph(step, self._cell_w).center(self._cell_w)
+                        segments.append(Segment(text, self._cell_styles[step]))
             segments.append(Segment(" " * GAP, base))
         hidden = len(self._symbols) - n_blocks * rows
         if y == 1 and hidden > 0:
@@ -177,7 +208,7 @@ class FundingHeatmap(Widget):
 
     def _column_header(self) -> str:
         if self.mode == "venues":
-            return "".join(c[:2].center(self._cell_w) for c in self._columns)
+            return "".join(c.center(self._cell_w) for c in short_labels(self._columns, 2))
         # One cell per hour, oldest on the left: mark every sixth hour back from now.
         n = len(self._columns)
         return "".join("|" if (n - 1 - i) % 6 == 0 else " " for i in range(n))
@@ -188,9 +219,9 @@ class FundingHeatmap(Widget):
         segments = [Segment(f" {fmt_funding(-self.scale)} ", muted)]
         segments += [Segment(" ", st) for st in self._cell_styles]
         segments.append(Segment(f" {fmt_funding(self.scale)}", muted))
-        segments.append(Segment("   0 at centre · saturates beyond · · no data", muted))
+        segments.append(Segment("   0 at centre · saturates beyond · +/− sign, doubled past 60% · · no data", muted))
         if self.mode == "venues":
-            legend = " ".join(f"{c[:2]}={c}" for c in self._columns)
+            legend = " ".join(f"{a}={c}" for a, c in zip(short_labels(self._columns, 2), self._columns))
             segments.append(Segment(f"   {legend}", muted))
         else:
             segments.append(Segment("   | every 6 h, now on the right", muted))
