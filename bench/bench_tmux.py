@@ -5,7 +5,7 @@ output in bytes/s (everything the app writes to its pty, captured with ``tmux pi
 It is a script, not a test: a noisy machine changes the figures, so it prints them for a person.
 
 Usage:
-    python bench/bench_tmux.py [--symbols 50] [--seconds 60] [--size 200x60] [--] [extra perptop args]
+    python bench/bench_tmux.py [--symbols 50] [--seconds 60] [--size 200x60] [--paint S] [--] [extra perptop args]
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60.0, help="measuring window")
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds after the first frame before measuring")
     ap.add_argument("--size", default="200x60", help="terminal columns x rows")
+    ap.add_argument("--paint", type=float, default=None, help="paint_interval in seconds (default: perptop's)")
     ap.add_argument("extra", nargs="*", help="more perptop arguments (default: --demo)")
     args = ap.parse_args()
     if not shutil.which("tmux"):
@@ -65,7 +66,8 @@ def main() -> int:
     symbols = SYMBOLS[: args.symbols]
     work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
     config = work / "config.toml"
-    config.write_text("")  # defaults, and no user state file leaking in
+    # Defaults (and no user state file leaking in), or the paint interval asked for.
+    config.write_text("" if args.paint is None else f"paint_interval = {args.paint}\n")
     out = work / "pty.out"
     extra = args.extra or ["--demo"]
     cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]
@@ -99,7 +101,9 @@ def main() -> int:
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     wall = w1 - w0
     print(f"command        : {shlex.join(cmd[1:])}")
-    print(f"terminal       : {cols}x{rows}, {len(symbols)} symbols, window {wall:.1f} s after {args.warmup:.0f} s warm-up")
+    paint = "default paint interval" if args.paint is None else f"paint_interval {args.paint:g} s"
+    print(f"terminal       : {cols}x{rows}, {len(symbols)} symbols, {paint}, window {wall:.1f} s after "
+          f"{args.warmup:.0f} s warm-up")
     print(f"first frame    : {first_frame:.2f} s after launch")
     print(f"cpu            : {100 * (cpu1 - cpu0) / wall:.2f} % of one core")
     print(f"terminal output: {(bytes1 - bytes0) / wall:.0f} bytes/s")
