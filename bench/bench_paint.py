@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.color import ColorSystem  # noqa: E402
-from textual.app import App  # noqa: E402
+from rich.color import ColorSystem
+from textual.app import App
 
-from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket  # noqa: E402
-from tui.app import PerptopApp  # noqa: E402
-from tui.config import AppConfig  # noqa: E402
-from tui.sources import DemoSource  # noqa: E402
+from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from tui.app import PerptopApp
+from tui.config import AppConfig
+from tui.sources import DemoSource
 
 START_MS = 1_767_225_600_000
 TICK_S = 1.5

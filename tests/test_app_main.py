@@ -27,7 +27,7 @@ def make_app(tmp_path: Path, theme: str = "dark") -> PerptopApp:
     """The app over the default demo watchlist, deterministic, saving state under ``tmp_path``."""
     watch = tuple(DEFAULT_DEMO_WATCHLIST)
     market = SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
-    clock = lambda: START_MS + 3_000  # noqa: E731
+    clock = lambda: START_MS + 3_000
     source = DemoSource(market, clock=clock, live=False)
     config = AppConfig(watchlist=watch, config_watchlist=watch, theme=theme, state_path=tmp_path / "state.json")
     return PerptopApp(config, source=source, clock=clock)

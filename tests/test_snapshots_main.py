@@ -20,7 +20,7 @@ SIZE = (160, 50)
 def make_app(tmp_path: Path, theme: str = "dark") -> PerptopApp:
     watch = tuple(DEFAULT_DEMO_WATCHLIST)
     market = SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
-    clock = lambda: START_MS + 3_000  # noqa: E731
+    clock = lambda: START_MS + 3_000
     source = DemoSource(market, clock=clock, live=False)
     config = AppConfig(watchlist=watch, config_watchlist=watch, theme=theme, state_path=tmp_path / "state.json")
     return PerptopApp(config, source=source, clock=clock)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from rich.segment import Segment
 from textual._compositor import ChopsUpdate
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from rich.segment import Segment
 
 from tui import textual_patch
 

@@ -84,14 +84,12 @@ def write_table(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode
     banner = "SIMULATED MARKET, not live data" if mode == "demo" else mode.upper()
     out.write(f"perptop snapshot {_iso(now_ms)}  {banner}\n")
     out.write("venues: " + ", ".join(f"{v} {s['state']}" for v, s in venues.items()) + "\n\n")
-    for line in (_HEADERS, *body):
-        out.write("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
-                  .rstrip() + "\n")
+    out.writelines("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
+                  .rstrip() + "\n" for line in (_HEADERS, *body))
     reasons = [(r, f) for r in rows if r.venue == ALL for f in r.flags]
     if reasons:
         out.write("\nflags (cross-venue rows; '?' = low confidence while leverage_driven is on):\n")
-        for r, f in reasons:
-            out.write(f"  {r.symbol:<8} {f.code} {f.name:<19} {f.reason}\n")
+        out.writelines(f"  {r.symbol:<8} {f.code} {f.name:<19} {f.reason}\n" for r, f in reasons)
 
 
 def run(config: AppConfig, args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -9,9 +9,8 @@ legend prints it. Colours are quantised; ``set_data`` refreshes only cells whose
 
 from __future__ import annotations
 
-import os
-
 import math
+import os
 from collections.abc import Sequence
 
 import numpy as np
