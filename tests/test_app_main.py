@@ -12,25 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from feeds.sim import DEFAULT_DEMO_WATCHLIST
 from signals.flags import CODE
+from tests.demo_app import SIZE, make_app
 from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.sources import DemoSource
 from tui.store import ALL
-
-START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
-SIZE = (160, 50)
-
-
-def make_app(tmp_path: Path, theme: str = "dark") -> PerptopApp:
-    """The app over the default demo watchlist, deterministic, saving state under ``tmp_path``."""
-    watch = tuple(DEFAULT_DEMO_WATCHLIST)
-    market = SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
-    clock = lambda: START_MS + 3_000
-    source = DemoSource(market, clock=clock, live=False)
-    config = AppConfig(watchlist=watch, config_watchlist=watch, theme=theme, state_path=tmp_path / "state.json")
-    return PerptopApp(config, source=source, clock=clock)
 
 
 async def until(pilot: object, predicate: Callable[[], bool], tries: int = 100) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_snapshots_main import SIZE, _painted, make_app
+from tests.demo_app import SIZE, make_app
+from tests.test_snapshots_main import _painted
 
 
 async def test_typed_filter_text_and_filtered_rows_are_on_screen(tmp_path: Path) -> None:

@@ -8,22 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
-from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.sources import DemoSource
-
-START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
-SIZE = (160, 50)
-
-
-def make_app(tmp_path: Path, theme: str = "dark") -> PerptopApp:
-    watch = tuple(DEFAULT_DEMO_WATCHLIST)
-    market = SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
-    clock = lambda: START_MS + 3_000
-    source = DemoSource(market, clock=clock, live=False)
-    config = AppConfig(watchlist=watch, config_watchlist=watch, theme=theme, state_path=tmp_path / "state.json")
-    return PerptopApp(config, source=source, clock=clock)
+from tests.demo_app import SIZE, make_app
 
 
 async def _painted(pilot) -> None:  # type: ignore[no-untyped-def]

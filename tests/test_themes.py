@@ -14,7 +14,14 @@ from textual.filter import Monochrome, NoColor
 from textual.widgets import Static
 
 from themes import SEMANTIC_VARIABLES, theme_names
-from themes.loader import ThemeError, ansi_color_for, load_themes, parse_theme, theme_variable_defaults
+from themes.loader import (
+    THEME_COLOUR_FIELDS,
+    ThemeError,
+    ansi_color_for,
+    load_themes,
+    parse_theme,
+    theme_variable_defaults,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 THEMES = load_themes()
@@ -33,18 +40,7 @@ def test_every_theme_defines_every_semantic_colour(name: str) -> None:
     theme = THEMES[name]
     for var in SEMANTIC_VARIABLES:
         Color.parse(theme.variables[var])  # raises if Textual cannot use it
-    for field in (
-        "primary",
-        "secondary",
-        "accent",
-        "foreground",
-        "background",
-        "surface",
-        "panel",
-        "success",
-        "warning",
-        "error",
-    ):
+    for field in THEME_COLOUR_FIELDS:
         assert getattr(theme, field) is not None, field
 
 
@@ -53,18 +49,7 @@ def test_ansi_themes_use_only_the_16_ansi_colours(name: str) -> None:
     theme = THEMES[name]
     colours = [
         getattr(theme, f)
-        for f in (
-            "primary",
-            "secondary",
-            "accent",
-            "foreground",
-            "background",
-            "surface",
-            "panel",
-            "success",
-            "warning",
-            "error",
-        )
+        for f in THEME_COLOUR_FIELDS
     ]
     colours += [v for k, v in theme.variables.items() if not k.endswith("-style")]
     assert theme.ansi

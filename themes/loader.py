@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-_COLOR_FIELDS = (
+THEME_COLOUR_FIELDS: tuple[str, ...] = (
     "primary",
     "secondary",
     "accent",
@@ -33,21 +33,10 @@ _COLOR_FIELDS = (
     "success",
     "warning",
     "error",
-    "boost",
 )
-_REQUIRED_FIELDS = (
-    "primary",
-    "secondary",
-    "accent",
-    "foreground",
-    "background",
-    "surface",
-    "panel",
-    "success",
-    "warning",
-    "error",
-    "dark",
-)
+"""The Textual Theme colours every theme file must set."""
+_COLOR_FIELDS = (*THEME_COLOUR_FIELDS, "boost")
+_REQUIRED_FIELDS = (*THEME_COLOUR_FIELDS, "dark")
 _FLOAT_FIELDS = ("luminosity_spread", "text_alpha")
 _BOOL_FIELDS = ("dark", "ansi")
 _ANSI_VARIABLES = ("ansi-background", "ansi-foreground")
