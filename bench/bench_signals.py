@@ -1,6 +1,6 @@
 """Benchmark of the signal module: prints batch and latest-bar timings (a script, not a test).
 
-Run: /work/venv/bin/python bench/bench_signals.py
+Run: python bench/bench_signals.py
 """
 
 from __future__ import annotations
