@@ -18,17 +18,26 @@ Labels = tuple[str, str, str, str, str, str]
 _USD_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
-def fmt_usd(x: float) -> str:
-    """USD with three significant figures and a unit: ``$1.23B``, ``$45.6M``, ``$12.3K``, ``$950``."""
-    if not math.isfinite(x):
-        return "$?"
+def usd_amount(x: float) -> str:
+    """An amount with three significant figures and a unit, no currency sign: ``1.23B``, ``-45.6M``, ``950``.
+
+    The one USD shortener of the project (``tui.format.fmt_usd`` calls it too). ``x`` must be finite.
+    """
     sign = "-" if x < 0 else ""
     a = abs(x)
     for scale, unit in _USD_UNITS:
         # 999,600 rounds to 1.00M at three figures, not to 1000K.
         if a >= scale * 0.9995:
-            return f"{sign}${_three_sig(a / scale)}{unit}"
-    return f"{sign}${a:.0f}"
+            return f"{sign}{_three_sig(a / scale)}{unit}"
+    return f"{sign}{a:.0f}"
+
+
+def fmt_usd(x: float) -> str:
+    """USD with three significant figures and a unit: ``$1.23B``, ``$45.6M``, ``$12.3K``, ``$950``."""
+    if not math.isfinite(x):
+        return "$?"
+    amount = usd_amount(x)
+    return f"-${amount[1:]}" if amount.startswith("-") else f"${amount}"
 
 
 def _three_sig(v: float) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from signals.reasons import usd_amount
+
 MISSING = "—"
 
 
@@ -54,14 +56,7 @@ def fmt_usd(x: float | None) -> str:
     if _bad(x):
         return MISSING
     assert x is not None
-    a = abs(x)
-    # The 0.9995 threshold moves a value up a unit before it would round to "1000K".
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= scale * 0.9995:
-            v = x / scale
-            digits = 2 if abs(v) < 9.995 else 1 if abs(v) < 99.95 else 0
-            return f"{v:.{digits}f}{suffix}"
-    return f"{x:.0f}"
+    return usd_amount(x)
 
 
 def fmt_ratio(x: float | None) -> str:
