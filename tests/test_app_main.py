@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from feeds.sim import DEFAULT_DEMO_WATCHLIST
+from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
 from signals.flags import CODE
-from tests.demo_app import SIZE, make_app
+from tests.demo_app import SIZE, START_MS, make_app
 from tui.app import PerptopApp
+from tui.config import AppConfig
+from tui.sources import DemoSource
 from tui.store import ALL
 
 
@@ -196,3 +198,45 @@ async def test_q_quits(app: PerptopApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running)
+
+
+async def test_watchlist_keys_do_nothing_on_the_drilldown(app: PerptopApp, tmp_path: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.watchlist.order))
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "DrilldownScreen")
+        await pilot.press("d", "f", "s")  # the user can't see what these would act on
+        await pilot.pause()
+        assert "BTC" in app.store.symbols
+        assert not app.flagged_only and app.sort_index == 0
+        assert not (tmp_path / "state.json").exists()
+
+
+async def test_removing_a_symbol_forgets_its_rows_and_cached_cells(app: PerptopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.watchlist.order))
+        await pilot.press("right")  # expand BTC, so its venue rows are built too
+        await until(pilot, lambda: ("BTC", app.store.venues[0]) in app.rows)
+        await pilot.press("d")
+        await until(pilot, lambda: "BTC" not in shown_symbols(app))
+        leftovers = [k for k in [*app.rows, *app._sparks, *app._stale_cells, *app.watchlist._cells] if k[0] == "BTC"]
+        assert leftovers == []
+
+
+async def test_collapsed_venue_rows_are_not_kept_stale(app: PerptopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.watchlist.order))
+        await pilot.press("right")
+        await until(pilot, lambda: ("BTC", app.store.venues[0]) in app.rows)
+        await pilot.press("left")
+        await pilot.pause()
+        assert ("BTC", app.store.venues[0]) not in app.rows  # `f` must not judge by figures no longer updated
+
+
+async def test_an_empty_watchlist_says_so(tmp_path: Path) -> None:
+    market = SimulatedMarket([], seed=1, start_ms=START_MS)
+    source = DemoSource(market, clock=lambda: START_MS, live=False)
+    config = AppConfig(watchlist=(), config_watchlist=(), state_path=tmp_path / "state.json")
+    app = PerptopApp(config, source=source, clock=lambda: START_MS)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "no symbols" in screen_text(app))

@@ -22,7 +22,7 @@ from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, OI, PRICE
 from signals.latest import LatestCache
 from signals.params import n_bars
 from tui import state as watch_state
-from tui.config import AppConfig
+from tui.config import MAX_WATCHLIST, AppConfig
 from tui.lifeline import TerminalWatch, install_hangup_handler, leave
 from tui.palette import SymbolCommands
 from tui.rows import (
@@ -33,7 +33,6 @@ from tui.rows import (
     display_order,
     evaluate_store,
     row_cells,
-    series_keys,
 )
 from tui.sources import DemoSource, Source, wall_clock
 from tui.store import ALL, BarStore, capacity_for
@@ -42,7 +41,8 @@ from tui.widgets.spark import sparklines
 from tui.widgets.statusbar import StatusBar, status_spans
 from tui.widgets.watchlist import Watchlist, default_columns
 
-SPARK_W, OI_SPARK_W = 12, 10
+# Sparklines fill their columns exactly: one width, set where the columns are.
+SPARK_W, OI_SPARK_W = (next(c.width for c in default_columns(1.0) if c.key == k) for k in ("spark", "oi_spark"))
 
 
 SPARK_REFRESH_MS = 10_000
@@ -85,6 +85,18 @@ class PerptopApp(App[None]):
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
+
+    # Watchlist actions: they act on the watchlist's selection, so not from the drill-down or a prompt.
+    _MAIN_SCREEN_ACTIONS = frozenset(
+        {"filter", "clear_filter", "sort", "reverse_sort", "flagged", "add_symbol", "remove_symbol", "heatmap",
+         "pause"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Watchlist actions only while the main screen is on top (``d`` on a drill-down removed a symbol)."""
+        if action in self._MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     def __init__(
         self,
@@ -194,16 +206,21 @@ class PerptopApp(App[None]):
 
     # ---- the paint tick ----------------------------------------------------------------------------
 
-    def paint(self) -> None:
-        """One repaint: status line always; rows, order and heatmap for symbols whose data changed."""
+    def paint(self, force: bool = False) -> None:
+        """One repaint: status line always; rows, order and heatmap for symbols whose data changed.
+
+        Args:
+            force: repaint even while paused (after a key that changes what is shown).
+        """
         self._check_terminal()
         now = self.clock()
         stale_after = max(30.0, 3 * self.config.poll_interval)
         self.status.show(status_spans(self.source.health(), now, self.mode, self.paused, stale_after), now)
-        if self.paused:
+        if self.paused and not force:
             return
         store = self.store
         if store.count == 0 or not store.symbols:
+            self._reorder()  # says "no symbols" instead of waiting for data forever
             return
         versions = store.versions
         if self._seen is None or self._seen.shape != versions.shape:
@@ -238,27 +255,32 @@ class PerptopApp(App[None]):
         """
         store = self.store
         now = self.clock()
-        if store.current_time != self._spark_bar or now - self._spark_ms >= SPARK_REFRESH_MS:
+        due = store.current_time != self._spark_bar or now - self._spark_ms >= SPARK_REFRESH_MS
+        if due:
             self._spark_bar, self._spark_ms = store.current_time, now
-        else:
-            changed = np.array([s for s in changed.tolist() if (store.symbols[s], ALL) not in self._sparks],
-                               dtype=np.int64)
-        if changed.size == 0:
+        nv = len(store.venues)
+        # Only series that are shown: every cross-venue row, and the venue rows of expanded symbols.
+        slots: list[tuple[int, int]] = []
+        for s in changed.tolist():
+            sym = store.symbols[s]
+            shown = [nv, *range(nv)] if sym in self.expanded else [nv]
+            slots += [(s, v) for v in shown if due or (sym, self._venue_name(v)) not in self._sparks]
+        if not slots:
             return
         n = min(n_bars(24.0, store.step_ms), store.count)
         tail = store.tail(n)
-        t = tail.shape[0]
-        prices = sparklines(tail[..., PRICE][:, changed].reshape(t, -1), SPARK_W)
-        ois = sparklines(tail[..., OI][:, changed].reshape(t, -1), OI_SPARK_W)
-        venues = [*store.venues, ALL]
-        j = 0
-        for s in changed.tolist():
-            for v in venues:
-                key = (store.symbols[s], v)
-                if self._sparks.get(key) != (prices[j], ois[j]):
-                    self._sparks[key] = (prices[j], ois[j])
-                    self._stale_cells.add(key)
-                j += 1
+        s_idx = np.array([s for s, _ in slots], dtype=np.int64)
+        v_idx = np.array([v for _, v in slots], dtype=np.int64)
+        prices = sparklines(tail[:, s_idx, v_idx, PRICE], SPARK_W)
+        ois = sparklines(tail[:, s_idx, v_idx, OI], OI_SPARK_W)
+        for (s, v), price, oi in zip(slots, prices, ois):
+            key = (store.symbols[s], self._venue_name(v))
+            if self._sparks.get(key) != (price, oi):
+                self._sparks[key] = (price, oi)
+                self._stale_cells.add(key)
+
+    def _venue_name(self, slot: int) -> str:
+        return self.store.venues[slot] if slot < len(self.store.venues) else ALL
 
     def _cells(self, key: SeriesKey) -> Any:
         row = self.rows[key]
@@ -393,12 +415,15 @@ class PerptopApp(App[None]):
         if self.store.symbol_index(symbol) is not None:
             self.jump_to(symbol)
             return
+        if len(self.store.symbols) >= MAX_WATCHLIST:
+            self.notify(f"the watchlist holds at most {MAX_WATCHLIST} symbols; remove one first", severity="error")
+            return
         self.store.add_symbol(symbol)
         self.source.add_symbol(symbol)
         self._cache.clear()
         self._venue_cache.clear()
         self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
-        self.paint()
+        self.paint(force=True)
         self.jump_to(symbol)
 
     def action_remove_symbol(self) -> None:
@@ -412,9 +437,7 @@ class PerptopApp(App[None]):
         self._cache.clear()
         self._venue_cache.clear()
         self._seen = None
-        for k in [k for k in self.rows if k[0] == symbol]:
-            del self.rows[k]
-            self._sparks.pop(k, None)
+        self._forget(symbol)
         self.expanded.discard(symbol)
         self._persist(watch_state.remove_symbol(self.watch_state, self.config.config_watchlist, symbol))
         self._refresh_all()
@@ -443,12 +466,10 @@ class PerptopApp(App[None]):
 
     def on_watchlist_row_chosen(self, event: Watchlist.RowChosen) -> None:
         """Enter or double-click: open the drill-down of the symbol."""
-        try:
-            from tui.screens.drilldown import DrilldownScreen
-        except ImportError:
-            self.notify("drill-down is not available", severity="warning")
-            return
-        self.push_screen(DrilldownScreen(self.store, event.key[0], list(self.store.symbols), self.params))
+        from tui.screens.drilldown import DrilldownScreen
+
+        # n / p there follow the rows as shown here (filter and sort included).
+        self.push_screen(DrilldownScreen(self.store, event.key[0], self._visible_symbols(), self.params))
 
     def on_watchlist_expand_toggled(self, event: Watchlist.ExpandToggled) -> None:
         """Show or hide the per-venue rows of a symbol."""
@@ -458,10 +479,20 @@ class PerptopApp(App[None]):
             self.expanded.add(event.symbol)
         else:
             self.expanded.discard(event.symbol)
+            self._forget(event.symbol, keep_all_row=True)  # hidden venue rows are no longer kept fresh
         self._venue_cache.clear()
         self._stale_cells.add((event.symbol, ALL))  # its expand marker changed
         self._seen = None  # the newly shown venue rows need their figures now
-        self.paint()
+        self.paint(force=True)
+
+    def _forget(self, symbol: str, keep_all_row: bool = False) -> None:
+        """Drop what the app and the watchlist keep for ``symbol``'s rows (all of them, or its venue rows)."""
+        keys = [(symbol, v) for v in self.store.venues] + ([] if keep_all_row else [(symbol, ALL)])
+        for k in keys:
+            self.rows.pop(k, None)
+            self._sparks.pop(k, None)
+            self._stale_cells.discard(k)
+        self.watchlist.forget(keys)
 
 
-__all__ = ["PerptopApp", "series_keys"]
+__all__ = ["PerptopApp"]

@@ -312,13 +312,17 @@ def display_order(
         sort_column: "" (watchlist order), ``symbol`` (A to Z) or a numeric column (largest first).
         reverse: flip the order (NaN stays last).
         text: keep symbols containing this text (case-insensitive).
-        flagged_only: keep symbols with a flag on in any of their rows.
+        flagged_only: keep symbols with a flag on in their cross-venue row, or in a venue row that is
+            shown (venue rows of collapsed symbols are not kept up to date).
         expanded: symbols whose venue rows are shown.
     """
     needle = text.strip().upper()
     keep = [s for s in symbols if needle in s.upper()] if needle else list(symbols)
     if flagged_only:
-        keep = [s for s in keep if any(r.flags for v in (ALL, *venues) if (r := rows.get((s, v))))]
+        keep = [
+            s for s in keep
+            if any(r.flags for v in ((ALL, *venues) if s in expanded else (ALL,)) if (r := rows.get((s, v))))
+        ]
     if sort_column == "symbol":
         keep.sort(reverse=reverse)
     elif sort_column:

@@ -206,6 +206,15 @@ class Watchlist(ScrollView, can_focus=True):
             if regions:
                 self.refresh(*regions)
 
+    def forget(self, keys: Sequence[SeriesKey]) -> None:
+        """Drop the cells and cached strips of rows that are gone (a removed symbol, hidden venue rows)."""
+        for key in keys:
+            self._cells.pop(key, None)
+            self._strips.pop(key, None)
+            self._row_segs.pop(key, None)
+            if self._cursor_strip is not None and self._cursor_strip[0] == key:
+                self._cursor_strip = None
+
     def set_order(self, order: Sequence[SeriesKey]) -> None:
         """Show rows in ``order``; the cursor stays on its row if that row is still shown."""
         order = list(order)
