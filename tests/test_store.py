@@ -123,3 +123,10 @@ def test_a_block_writes_the_same_bars_as_the_updates_it_stands_for() -> None:
     np.testing.assert_array_equal(by_block.data, by_updates.data)
     np.testing.assert_array_equal(by_block.next_funding_ms, by_updates.next_funding_ms)
     assert by_block.series("ETH", ALL)[-1][LIQ_LONG] == 1.0
+
+
+def test_a_venue_without_a_funding_interval_counts_as_8h_as_the_flags_do() -> None:
+    st = _store()
+    st.apply([BarUpdate("v8", "BTC", T0, price=100.0, oi=1.0, funding=0.001, funding_interval_h=float("nan"))])
+    row = st.latest()[st.symbol_index("BTC"), st.venue_index(ALL)]
+    assert row[FUNDING] == pytest.approx(0.001)  # not dropped from the OI-weighted funding

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, OI, PRICE
+from signals.features import funding8h
 from signals.latest import LatestCache
 from signals.params import n_bars
 from tui import state as watch_state
@@ -318,7 +319,7 @@ class PerptopApp(App[None]):
             nv = len(store.venues)
             last = store.latest()[idx, :nv] if idx else np.empty((0, nv, len(COLUMNS)))
             with np.errstate(invalid="ignore", divide="ignore"):
-                values = last[..., FUNDING] * 8.0 / last[..., FUNDING_INTERVAL_H]
+                values = funding8h(last[..., FUNDING], last[..., FUNDING_INTERVAL_H])
             self.heatmap.set_data("venues", symbols, store.venues, values)
             return
         step = n_bars(1.0, store.step_ms)

@@ -29,6 +29,7 @@ from signals.columns import (
     SPOT_VOL,
 )
 from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
+from signals.features import funding8h
 from signals.flags import Flag
 from signals.params import SignalParams, n_bars
 from tui.format import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
@@ -167,7 +168,7 @@ def compute_rows(
     funding = col(FUNDING, -1)
     interval = col(FUNDING_INTERVAL_H, -1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        funding_8h = funding * 8.0 / interval
+        funding_8h = funding8h(funding, interval)
         oi_usd = oi * price
         oi_change = oi / col(OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
         derived_24h = (

@@ -30,6 +30,7 @@ from signals.columns import (
     SPOT_VOL,
     TIME,
 )
+from signals.features import funding8h
 from signals.params import SignalParams, n_bars
 
 ALL = "all"
@@ -294,7 +295,7 @@ class BarStore:
         with np.errstate(invalid="ignore", divide="ignore"):
             agg_price = _mean_present(price)
             agg_oi_usd = np.where(wsum > 0, wsum, np.nan)
-            f8 = block[..., FUNDING] * 8.0 / block[..., FUNDING_INTERVAL_H]
+            f8 = funding8h(block[..., FUNDING], block[..., FUNDING_INTERVAL_H])
             fw = np.where(np.isnan(f8), 0.0, w)
             funding = np.where(fw.sum(-1) > 0, np.nansum(f8 * fw, axis=-1) / fw.sum(-1), np.nan)
             ls = block[..., LS_RATIO]

@@ -22,6 +22,7 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from signals.columns import FUNDING, FUNDING_INTERVAL_H, LIQ_LONG, LIQ_SHORT, LS_RATIO, OI, PRICE, TIME
+from signals.features import funding8h
 from tui.format import fmt_usd
 
 RGB = tuple[int, int, int]
@@ -312,7 +313,7 @@ def plot_funding(plt: Plot, axis: TimeAxis, series: Mapping[str, np.ndarray], pa
         pal: the colours.
     """
     lines = {
-        v: (b[:, TIME], b[:, FUNDING] * 8.0 / b[:, FUNDING_INTERVAL_H] * 100.0) for v, b in series.items()
+        v: (b[:, TIME], funding8h(b[:, FUNDING], b[:, FUNDING_INTERVAL_H]) * 100.0) for v, b in series.items()
     }
     return plot_per_venue(plt, axis, lines, pal, _fmt_pct8h, guides=(0.0,))
 
