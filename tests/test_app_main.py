@@ -240,3 +240,11 @@ async def test_an_empty_watchlist_says_so(tmp_path: Path) -> None:
     app = PerptopApp(config, source=source, clock=lambda: START_MS)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "no symbols" in screen_text(app))
+
+
+async def test_status_bar_survives_a_terminal_resize(app: PerptopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "simA" in app.status.text)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "simA" in app.status.text  # not blank until the next paint tick

@@ -326,7 +326,7 @@ class PerptopApp(App[None]):
         back = np.arange(23, -1, -1) * step  # bars back from the current one, oldest first
         rows = store.capacity - 1 - back
         nv = len(store.venues)
-        values = store.data[rows][:, idx, nv, FUNDING].T if idx else np.empty((0, 24))
+        values = store.data[rows, :, nv, FUNDING][:, idx].T if idx else np.empty((0, 24))
         self.heatmap.set_data("time", symbols, [f"-{h}h" for h in range(23, -1, -1)], values)
 
     def _refresh_all(self) -> None:

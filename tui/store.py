@@ -160,13 +160,15 @@ class BarStore:
         if k <= 0:
             return
         prev = self.data[-1].copy()
+        self._t_last = t
         if k >= self.capacity:
             self.data[...] = np.nan
+            self.data[..., TIME] = self._time_column()[:, None, None]
         else:
+            # Shifted rows keep their times; only the k new rows need theirs.
             self.data[:-k] = self.data[k:]
             self.data[-k:] = np.nan
-        self._t_last = t
-        self.data[..., TIME] = self._time_column()[:, None, None]
+            self.data[-k:, ..., TIME] = self._time_column()[-k:, None, None]
         self.count = min(self.capacity, self.count + k)
         if k == 1:
             # A bar that just opened has the levels of the one before until its feed says otherwise,
@@ -311,8 +313,7 @@ class BarStore:
         for c in (LIQ_LONG, LIQ_SHORT, SPOT_VOL, FUT_VOL):
             col = block[..., c]
             agg[..., c] = np.where(np.isnan(col).all(axis=-1), np.nan, np.nansum(col, axis=-1))
-        out[:, sym_idx, nv] = agg
-        self.data[rows] = out
+        out[:, sym_idx, nv] = agg  # ``out`` is a view of ``self.data``
         self.versions[sym_idx, nv] += 1
         self.change_24h[sym_idx, nv] = _mean_present(self.change_24h[sym_idx, :nv])
 

@@ -88,6 +88,7 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self._cells: list[tuple[str, str]] = []
         self._strip: Strip | None = None
+        self._last: tuple[Sequence[Span], int] | None = None  # what show() was last given
         self._styles: dict[str, Style] = {}
 
     @property
@@ -97,6 +98,7 @@ class StatusBar(Widget):
 
     def show(self, spans: Sequence[Span], now_ms: int) -> None:
         """Display ``spans`` on the left and the clock for ``now_ms`` on the right; repaint what changed."""
+        self._last = (spans, now_ms)
         width = max(self.size.width, 1)
         clock = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now_ms / 1000))
         left = flatten(spans)
@@ -121,9 +123,11 @@ class StatusBar(Widget):
         self._strip = None
 
     def on_resize(self) -> None:
-        """Cells were laid out for the old width; the next ``show`` lays them out again."""
+        """Cells were laid out for the old width: lay the last status out again now, not at the next paint."""
         self._cells = []
         self._strip = None
+        if self._last is not None:
+            self.show(*self._last)
 
     def render_line(self, y: int) -> Strip:
         """The cached status line."""
