@@ -38,3 +38,14 @@ def n_bars(window_h: float, step_ms: float) -> int:
         step_ms: the bar step in milliseconds.
     """
     return max(1, round(window_h * HOUR_MS / step_ms))
+
+
+def bars_needed(params: SignalParams, step_ms: float, extra_h: float = 0.0) -> int:
+    """Bars a series must hold so every window of ``params`` (and ``extra_h``) is full at its latest bar.
+
+    The lookback L of bars that each sum a liquidation window, or the longest other window, plus a
+    margin of two. The store sizes its buffers with it and the simulator its history.
+    """
+    need = n_bars(params.lookback_h, step_ms) + n_bars(params.liq_window_h, step_ms)
+    windows = (params.window_h, params.sfr_window_h, extra_h)
+    return max(need, *(n_bars(w, step_ms) for w in windows)) + 2

@@ -31,7 +31,7 @@ from signals.columns import (
     TIME,
 )
 from signals.features import funding8h
-from signals.params import SignalParams, n_bars
+from signals.params import SignalParams, bars_needed
 
 ALL = "all"
 DEFAULT_STEP_MS = 300_000
@@ -42,9 +42,7 @@ _LEVELS = np.array([i for i, c in enumerate(COLUMNS) if c not in FLOW_COLUMNS an
 
 def capacity_for(params: SignalParams, step_ms: int, extra_h: float = 0.0) -> int:
     """Bars a series must keep so every signal window of ``params`` is full at the latest bar."""
-    windows = (params.window_h, params.sfr_window_h, extra_h)
-    need = n_bars(params.lookback_h, step_ms) + n_bars(params.liq_window_h, step_ms)
-    return max(need, *(n_bars(w, step_ms) for w in windows)) + 2
+    return bars_needed(params, step_ms, extra_h)
 
 
 def _mean_present(x: np.ndarray) -> np.ndarray:

@@ -22,20 +22,15 @@ from feeds.sim.dynamics import NV, U_BURST, SimState, regime_params, step_bar
 from feeds.sim.streams import RandomBlocks, RegimeClock
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
 from signals.columns import COLUMNS, FUT_VOL, LIQ_LONG, LIQ_SHORT, PRICE, SPOT_VOL
-from signals.params import SignalParams, n_bars
+from signals.params import SignalParams, bars_needed
 
 _LEVELS = np.array([1, 2, 3, 4, 5])  # price, oi, funding, interval, ls: interpolated within a bar
 _BURST_WIDTH = 0.2  # a liquidation burst takes a fifth of the bar
 
 
 def history_bars_for(params: SignalParams, step_ms: int) -> int:
-    """Bars of history that make every window of ``params`` full at the latest bar.
-
-    The same count as ``tui.store.capacity_for`` (a test checks it): 7 days of lookback, plus the
-    liquidation window each of those bars sums over, plus a margin.
-    """
-    need = n_bars(params.lookback_h, step_ms) + n_bars(params.liq_window_h, step_ms)
-    return max(need, n_bars(params.window_h, step_ms), n_bars(params.sfr_window_h, step_ms)) + 2
+    """Bars of history that make every window of ``params`` full at the latest bar (``bars_needed``)."""
+    return bars_needed(params, step_ms)
 
 
 class _Run:
