@@ -84,19 +84,6 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
-class Liquidation:
-    """One liquidation order; ``side`` is the side of the position that was liquidated."""
-
-    venue: str
-    symbol: str
-    time: int
-    side: Literal["long", "short"]
-    price: float
-    qty: float  # base coin
-    usd: float
-
-
-@dataclass(frozen=True, slots=True)
 class VenueStatus:
     """A venue's health as its feed sees it."""
 

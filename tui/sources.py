@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from feeds.messages import BarBlock, History
+from feeds.messages import BarBlock, History, VenueStatus
 from tui.store import BarStore
-from tui.widgets.statusbar import VenueHealth
 
 Clock = Callable[[], int]
 
@@ -47,7 +46,7 @@ class Source(Protocol):
     def remove_symbol(self, symbol: str) -> None:
         """Stop feeding ``symbol``."""
 
-    def health(self) -> list[VenueHealth]:
+    def health(self) -> list[VenueStatus]:
         """Each venue's state for the status bar."""
 
 
@@ -86,7 +85,6 @@ class DemoSource:
         self._store: BarStore | None = None
         self._last_ms: dict[str, int] = {}
         self._error = ""
-        self._error_ms = 0
 
     def attach(self, store: BarStore) -> None:
         """Load the simulated history into ``store``; later updates go there too."""
@@ -127,7 +125,6 @@ class DemoSource:
                 raise
             except Exception as exc:  # noqa: BLE001 - any feed failure must reach the status bar
                 self._error = f"{type(exc).__name__}: {exc}"
-                self._error_ms = self.clock()
                 await asyncio.sleep(self.retry_s)
 
     def add_symbol(self, symbol: str) -> None:
@@ -138,13 +135,13 @@ class DemoSource:
         """Remove ``symbol`` from the market."""
         self.market.remove_symbol(symbol)
 
-    def health(self) -> list[VenueHealth]:
+    def health(self) -> list[VenueStatus]:
         """Every simulated venue: ``error`` with the message after a failure, else ``ok`` (or ``starting``)."""
         out = []
         for v in self.venues:
             last = self._last_ms.get(v, 0)
             if self._error:
-                out.append(VenueHealth(v, "error", last, self._error))
+                out.append(VenueStatus(v, "error", self._error, last))
             else:
-                out.append(VenueHealth(v, "ok" if last else "starting", last))
+                out.append(VenueStatus(v, "ok" if last else "starting", last_data_ms=last))
         return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -16,31 +15,15 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from feeds.messages import VenueStatus
 from tui.format import fmt_age
 from tui.widgets.linediff import Span, changed_runs, flatten
 
 STYLE_NAMES = ("ok", "stale", "error", "muted", "mode", "paused", "clock")
 
 
-@dataclass(frozen=True, slots=True)
-class VenueHealth:
-    """A venue's health for the status bar.
-
-    Attributes:
-        venue: venue name.
-        state: ``ok``, ``stale``, ``error``, ``blocked`` or ``starting``.
-        last_data_ms: epoch ms of its latest data (0: none yet).
-        error: the last error message ("" if none).
-    """
-
-    venue: str
-    state: str
-    last_data_ms: int = 0
-    error: str = ""
-
-
 def status_spans(
-    venues: Sequence[VenueHealth], now_ms: int, mode: str, paused: bool, stale_after_s: float
+    venues: Sequence[VenueStatus], now_ms: int, mode: str, paused: bool, stale_after_s: float
 ) -> list[Span]:
     """The status line as (text, style name) spans.
 
@@ -58,8 +41,8 @@ def status_spans(
         spans.append((state, state if state in STYLE_NAMES else "stale"))
         if age_s is not None:
             spans.append((f" {fmt_age(age_s)}", "muted"))
-        if v.error and state != "ok":
-            spans.append((f" {v.error[:40]}", "error"))
+        if v.detail and state != "ok":
+            spans.append((f" {v.detail[:40]}", "error"))
     spans.append(("  ", ""))
     spans.append((f" {mode.upper()} ", "mode"))
     if paused:
