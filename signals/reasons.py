@@ -49,14 +49,19 @@ def _three_sig(v: float) -> str:
     return f"{v:.2f}"
 
 
-def fmt_pct(x: float, digits: int = 1) -> str:
-    """A fraction as a signed percent: 0.021 -> ``+2.1%``."""
-    return f"{x * 100:+.{digits}f}%"
+def signed_pct(frac: float, decimals: int = 1) -> str:
+    """A fraction as a signed percent: 0.021 -> ``+2.1%``; one that rounds to zero has no sign (``0.0%``).
+
+    The one percent formatter of the project (``tui.format`` and the drill-down charts call it too).
+    """
+    if round(frac * 100, decimals) == 0:
+        return f"{0:.{decimals}f}%"
+    return f"{frac * 100:+.{decimals}f}%"
 
 
 def fmt_funding(f8: float) -> str:
     """funding8h as a signed percent per 8 h: 0.00071 -> ``+0.071%/8h``."""
-    return f"{f8 * 100:+.3f}%/8h"
+    return signed_pct(f8, 3) + "/8h"
 
 
 def fmt_hours(h: float) -> str:
@@ -106,10 +111,10 @@ def reason_with(name: str, f: Features, i: int, label: Labels) -> str:
     """``reason`` with the labels of the params already formatted (``labels(p)``): the hot-path form."""
     w, liq_w, q, lookback, sfr_w, fx = label
     if name in ("weak_rally", "weak_selloff"):
-        return f"price {f.price_chg[i] * 100:+.1f}% / OI {f.oi_chg[i] * 100:+.1f}% in {w}"
+        return f"price {signed_pct(f.price_chg[i])} / OI {signed_pct(f.oi_chg[i])} in {w}"
     if name in ("bull_momentum", "bear_momentum"):
         return (
-            f"price {f.price_chg[i] * 100:+.1f}% / OI {f.oi_chg[i] * 100:+.1f}% in {w}, "
+            f"price {signed_pct(f.price_chg[i])} / OI {signed_pct(f.oi_chg[i])} in {w}, "
             f"funding {fmt_funding(f.f8[i])}"
         )
     if name in ("short_squeeze_risk", "long_squeeze_risk"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from signals.reasons import usd_amount
+from signals.reasons import signed_pct, usd_amount
 
 MISSING = "—"
 
@@ -41,9 +41,7 @@ def fmt_pct(frac: float | None, decimals: int = 2) -> str:
     if _bad(frac):
         return MISSING
     assert frac is not None
-    if round(frac * 100, decimals) == 0:  # no "+0.00%" / "-0.00%": zero has no sign
-        return f"{0:.{decimals}f}%"
-    return f"{frac * 100:+.{decimals}f}%"
+    return signed_pct(frac, decimals)
 
 
 def fmt_funding(frac: float | None) -> str:
