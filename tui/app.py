@@ -1,9 +1,10 @@
 """The perptop app: banner, watchlist, funding heatmap and status bar, driven by one paint timer.
 
-Data flow: the source writes bar updates into the ``BarStore`` from its worker. A single app-level timer
-(``config.paint_interval``) finds the symbols whose ``store.versions`` moved, evaluates the flags at
-the latest bar of every series in one vectorised call (with a ``LatestCache``), rebuilds the rows of the
-changed symbols only and hands their cells to the watchlist, which repaints only changed characters.
+Data flow: the source writes bars into the ``BarStore`` from its worker. A single app-level timer
+(``config.paint_interval``) finds the symbols whose ``store.versions`` moved, evaluates the flags at the
+latest bar of every cross-venue series in one vectorised call (and of the venue rows of expanded
+symbols in a second; each selection keeps its own ``LatestCache``), rebuilds the rows of the changed
+symbols only and hands their cells to the watchlist, which repaints only changed characters.
 No widget owns a timer, nothing blinks, and no reactive holds data.
 """
 

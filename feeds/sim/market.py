@@ -1,8 +1,8 @@
 """``SimulatedMarket``: the data source of ``perptop --demo``, and the loop that drives it.
 
 At construction it generates closed 5-minute bars up to the bar before ``start_ms`` (enough that every
-signal window is full at once), then ``tick`` advances a simulated clock and reports the current bar of
-every symbol x venue as ``BarUpdate``s. Each bar's close is drawn when the bar opens; ticks inside the bar
+signal window is full at once), then ``tick_blocks`` advances a simulated clock and reports the current
+bar of every symbol x venue as ``BarBlock`` arrays (``tick``: the same as ``BarUpdate``s). Each bar's close is drawn when the bar opens; ticks inside the bar
 follow a Brownian bridge to that close and accumulate its flows, so the closed bars are the same whatever
 the tick sizes, and flows only grow within a bar.
 """
@@ -306,7 +306,7 @@ async def run_simulation(
 
     Args:
         market: the simulated market.
-        publish: receives each tick's updates (e.g. a function posting a Textual message).
+        publish: receives each tick's blocks (the app's source writes them into its store).
         speed: simulated seconds per wall second.
         rng_seed: seed of the tick delays.
         sleep: awaitable sleep, injectable for tests.

@@ -82,7 +82,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Flags", classes="help-title")
             yield Static(flag_legend())
             yield Static(
-                "Codes are green when the flag points up, red when down, amber for context; a dimmed code "
-                "has low confidence (leverage_driven is on). Drill down (Enter) for each flag's reason.",
+                "Codes take the theme's colour for up, down or context flags; a dimmed code has low "
+                "confidence (leverage_driven is on). Drill down (Enter) for each flag's reason.",
                 classes="help-note",
             )

@@ -1,7 +1,7 @@
 """The status bar: each venue's state and data age, the last error, the mode, PAUSED, and a UTC clock.
 
-It is one line that changes every second (clock, ages); ``show`` compares the new line with the one on
-screen and refreshes only the cells that differ, so the clock costs a few bytes a second.
+It is one line that changes on every paint (clock, ages); ``show`` compares the new line with the one
+on screen and refreshes only the cells that differ, so the clock costs a few bytes a paint.
 """
 
 from __future__ import annotations
