@@ -454,11 +454,10 @@ class Watchlist(ScrollView, can_focus=True):
             if hit is not None and hit[0] is source and hit[1] == x1 and hit[2] == x2:
                 strips.append(hit[3])
                 continue
-            strip = source
+            # Crop first: the filters then walk only the cells Textual will use.
+            strip = source if full else source.crop(x1, x2)
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
-            if not full:
-                strip = strip.crop(x1, x2)
             cache[y] = (source, x1, x2, strip)
             strips.append(strip)
         return strips
