@@ -53,16 +53,20 @@ def needed_bars(params: SignalParams, step_ms: float) -> int:
     return _windows(params, step_ms).needed
 
 
-def _flags(f: Features, j: int, names: list[str], p: SignalParams, label: Labels) -> list[Flag]:
+def _flags(
+    f: Features, j: int, names: list[str], p: SignalParams, label: Labels | None
+) -> list[Flag]:
     """The ``Flag`` records of ``names`` (those on at element ``j``), in the order given.
 
-    ``label`` is ``reasons.labels(p)``, passed in so a call over many series formats it once.
+    ``label`` is ``reasons.labels(p)``, passed in so a call over many series formats it once; None
+    leaves every reason empty (a caller that shows codes only).
     """
     conf = p.low_confidence if "leverage_driven" in names else 1.0
     out = []
     for name in names:
         d = funding_extreme_direction(float(f.f8[j])) if name == "funding_extreme" else DIRECTION[name]
-        out.append(Flag(name, d, reason_with(name, f, j, label), 1.0 if name == "leverage_driven" else conf))
+        why = reason_with(name, f, j, label) if label is not None else ""
+        out.append(Flag(name, d, why, 1.0 if name == "leverage_driven" else conf))
     return out
 
 
@@ -156,6 +160,7 @@ def evaluate_latest(
     params: SignalParams,
     step_ms: float,
     cache: LatestCache | None = None,
+    reasons: bool = True,
 ) -> list[LatestResult]:
     """Evaluate every flag at the last bar of N series.
 
@@ -167,6 +172,8 @@ def evaluate_latest(
         step_ms: bar step in ms.
         cache: statistics of the bars before the last one, reused while the last bar's time is unchanged;
             it also keeps the last results, so a series whose current bar did not move costs nothing.
+        reasons: word each flag's reason; False leaves ``Flag.reason`` empty, for a caller that shows
+            codes only (the watchlist's paint: the reason lines were a tenth of its CPU).
 
     Returns:
         One ``LatestResult`` per series, in the order of axis 1.
@@ -176,7 +183,7 @@ def evaluate_latest(
     t, n, c = window.shape
     # The previous bar is part of the key: it is the one most likely to be rewritten late (its final
     # values, or a backfill ending there) while the current bar's time stays the same; 20 KB to compare.
-    key = (window[-1, :, TIME].tobytes(), window[-2].tobytes() if t > 1 else b"", t, n, params, step_ms)
+    key = (window[-1, :, TIME].tobytes(), window[-2].tobytes() if t > 1 else b"", t, n, params, step_ms, reasons)
     if cache is not None and cache.key == key and cache.stats is not None:
         stats = cache.stats
     else:
@@ -198,7 +205,7 @@ def evaluate_latest(
     for code in set(avail_codes):
         _no_flags(code)
     out = [_NO_FLAGS[code] for code in avail_codes]
-    label = labels(params)
+    label = labels(params) if reasons else None
     # Results depend only on the current row once the per-bar statistics are fixed: compare bit patterns
     # (NaN-safe, and -0.0 is not 0.0 in a reason) to reuse the last call's results for untouched series.
     last = cache.last if cache is not None else None

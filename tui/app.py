@@ -235,11 +235,11 @@ class PerptopApp(App[None]):
         self.paints += 1
         # Flags and rows only for what can be shown: every cross-venue row (sorting and `f` need
         # them all) and the venue rows of expanded symbols.
-        results = evaluate_store(store, self.params, self._cache, venues=[ALL])
+        results = evaluate_store(store, self.params, self._cache, venues=[ALL], reasons=False)
         fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL])
         if self.expanded:
             shown = [s for s in store.symbols if s in self.expanded]
-            by_venue = evaluate_store(store, self.params, self._venue_cache, store.venues, shown)
+            by_venue = evaluate_store(store, self.params, self._venue_cache, store.venues, shown, reasons=False)
             moved = [i for i in changed.tolist() if store.symbols[i] in self.expanded]
             fresh.update(compute_rows(store, self.params, by_venue, moved, venues=store.venues))
         self.rows.update(fresh)

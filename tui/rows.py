@@ -90,12 +90,14 @@ def evaluate_store(
     cache: LatestCache | None = None,
     venues: Sequence[str] | None = None,
     symbols: Sequence[str] | None = None,
+    reasons: bool = True,
 ) -> dict[SeriesKey, LatestResult]:
     """Flags at the current bar of ``symbols`` x ``venues`` (default: every symbol, every venue and ALL).
 
     One vectorised ``evaluate_latest`` call over the store's tail. The cross-venue rows of every symbol
     are a strided view of the panel, so the live screen's common case copies nothing. Pass the same
-    ``cache`` for the same selection on every tick (and clear it after ``load_history``).
+    ``cache`` for the same selection on every tick (and clear it after ``load_history``). ``reasons=False``
+    leaves the flags' reason lines empty, for the watchlist, which shows codes only.
     """
     depth = min(needed_bars(params, store.step_ms), store.capacity)
     tail = store.tail(depth)
@@ -107,7 +109,7 @@ def evaluate_store(
         s_idx = [store._sym_index[s] for s in syms]
         v_idx = [store.venue_index(v) for v in names]
         window = tail[:, s_idx][:, :, v_idx].reshape(depth, -1, len(COLUMNS))
-    results = evaluate_latest(window, params, store.step_ms, cache)
+    results = evaluate_latest(window, params, store.step_ms, cache, reasons=reasons)
     return dict(zip([(s, v) for s in syms for v in names], results))
 
 
