@@ -284,9 +284,11 @@ class BarStore:
             for start in range(0, self.capacity, _AGGREGATE_CHUNK):
                 self._aggregate(sym_idx, slice(start, min(start + _AGGREGATE_CHUNK, self.capacity)))
 
-    def _aggregate(self, sym_idx: np.ndarray, rows: slice) -> None:
+    def _aggregate(self, sym_idx: np.ndarray | slice, rows: slice) -> None:
         """Recompute the ALL slot of ``sym_idx`` over ``rows`` from the venue slots."""
         nv = len(self.venues)
+        if isinstance(sym_idx, np.ndarray) and np.array_equal(sym_idx, np.arange(len(self.symbols))):
+            sym_idx = slice(None)  # every symbol (each simulator tick): views, not fancy-index copies
         block = self.data[rows][:, sym_idx, :nv, :]  # (T, k, V, C)
         price = block[..., PRICE]
         oi_usd = block[..., OI] * price
