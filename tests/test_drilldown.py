@@ -23,7 +23,7 @@ from signals.columns import LS_RATIO
 from signals.evaluate import evaluate_latest, needed_bars
 from signals.params import SignalParams
 from themes.loader import load_themes, theme_variable_defaults
-from tui.screens.drilldown import DrilldownScreen
+from tui.screens.drilldown import CHART_REFRESH_S, DrilldownScreen
 from tui.store import ALL, BarStore, capacity_for
 from tui.widgets.charts import ChartPanel
 from tui.widgets.timeline import FlagTimeline
@@ -304,7 +304,12 @@ async def test_follows_new_bars_but_only_repaints_on_change(store: BarStore, mon
         price_before = title(app)
         store.apply([BarUpdate(v, "HYPE", int(store.current_time or 0), 30.0) for v in store.venues])
         app.drilldown._poll()
-        assert "price 30.0000" in title(app) and title(app) != price_before
+        assert "price 30.0000" in title(app) and title(app) != price_before  # the figures follow at once
+        assert draws == []  # plotext waits: within a bar, charts redraw at most every CHART_REFRESH_S
+        store.apply([BarUpdate(v, "HYPE", int(store.current_time or 0), 31.0) for v in store.venues])
+        app.drilldown._charts_at -= CHART_REFRESH_S
+        app.drilldown._poll()
+        assert "price 31.0000" in title(app)
         assert len(draws) == 4
 
 

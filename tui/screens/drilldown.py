@@ -11,6 +11,8 @@ re-renders (plotext, evaluation) only when they moved, at most once per ``refres
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -66,6 +68,9 @@ DEFAULT_WINDOW = "3"
 def _step_label(step_ms: int) -> str:
     minutes = step_ms / MINUTE_MS
     return f"{minutes:g}m" if minutes < 60 else f"{minutes / 60:g}h"
+
+
+CHART_REFRESH_S = 30.0
 
 
 class DrilldownScreen(Screen[None]):
@@ -142,6 +147,7 @@ class DrilldownScreen(Screen[None]):
         self.hit_rates = hit_rates
         self.refresh_s = refresh_s
         self._seen: tuple[int, int, int | None] | None = None
+        self._charts_at = 0.0  # monotonic time of the last full render
 
     def compose(self) -> ComposeResult:
         """Title, charts beside the flag list, the timeline, and the key footer."""
@@ -195,8 +201,24 @@ class DrilldownScreen(Screen[None]):
         return (-1 if s is None else s, total, self.store.current_time)
 
     def _poll(self) -> None:
-        if self.is_current and self._version() != self._seen:
+        """The screen's timer: a new bar redraws everything; within a bar, the title and flags follow
+        every tick and the charts and timeline at most every CHART_REFRESH_S (plotext costs 50-150 ms,
+        which every 5 s was 1-3 % of a core for a drill-down left open)."""
+        if not self.is_current:
+            return
+        seen, now = self._seen, self._version()
+        if now == seen:
+            return
+        new_bar_or_symbol = seen is None or now[0] != seen[0] or now[2] != seen[2]
+        if new_bar_or_symbol or time.monotonic() - self._charts_at >= CHART_REFRESH_S:
             self.render_all()
+            return
+        self._seen = now
+        s = self.store.symbol_index(self.symbol)
+        if s is not None and self.store.count:
+            with self.app.batch_update():
+                self._render_title(self.store.series(self.symbol, ALL))
+                self._render_flags(s)
 
     def _theme_changed(self, theme: Theme) -> None:
         self.render_all()
@@ -206,6 +228,7 @@ class DrilldownScreen(Screen[None]):
     def render_all(self) -> None:
         """Re-render the title, charts, flags and timeline for the current symbol and window."""
         self._seen = self._version()
+        self._charts_at = time.monotonic()
         store, s = self.store, self.store.symbol_index(self.symbol)
         pal = Palette.from_variables(self.app.theme_variables)
         n = n_bars(self.window.hours, store.step_ms)
