@@ -11,6 +11,7 @@ History rows keep Binance's order, which is ascending in time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Literal, TypeVar
 
 from feeds.instruments import split_instrument
@@ -56,12 +57,12 @@ def tickers_24hr(payload: object, now_ms: int) -> Parsed[Ticker]:
     """
 
     def make(item: Item) -> Ticker | None:
-        symbol = text(item, "symbol")
-        if not _usdt_perpetual(symbol):
+        head = _perpetual_head(item, "symbol", "closeTime", now_ms)
+        if head is None:
             return None
-        base, mult = split_instrument(VENUE, symbol)
-        return Ticker(
-            VENUE, symbol, base, mult, time_ms(item, "closeTime", now_ms),
+        mult = head.multiplier
+        return replace(
+            head,
             price=number(item, "lastPrice") / mult,
             change_24h=number(item, "priceChangePercent") / 100.0,  # a percent: "-95.960" is -95.96 %
             volume_24h_usd=number(item, "quoteVolume"),
@@ -82,12 +83,12 @@ def premium_index(payload: object, now_ms: int) -> Parsed[Ticker]:
     """
 
     def make(item: Item) -> Ticker | None:
-        symbol = text(item, "symbol")
-        if not _usdt_perpetual(symbol):
+        head = _perpetual_head(item, "symbol", "time", now_ms)
+        if head is None:
             return None
-        base, mult = split_instrument(VENUE, symbol)
-        return Ticker(
-            VENUE, symbol, base, mult, time_ms(item, "time", now_ms),
+        mult = head.multiplier
+        return replace(
+            head,
             mark=number(item, "markPrice") / mult,
             funding=number(item, "lastFundingRate"),
             next_funding_ms=time_ms(item, "nextFundingTime"),
@@ -100,12 +101,12 @@ def ws_tickers(payload: object) -> Parsed[Ticker]:
     """WS ``<symbol>@ticker`` / ``!ticker@arr`` events (raw or combined-stream wrapped): price, change, volume."""
 
     def make(item: Item) -> Ticker | None:
-        symbol = text(item, "s")
-        if not _usdt_perpetual(symbol):
+        head = _perpetual_head(item, "s", "E")
+        if head is None:
             return None
-        base, mult = split_instrument(VENUE, symbol)
-        return Ticker(
-            VENUE, symbol, base, mult, time_ms(item, "E"),
+        mult = head.multiplier
+        return replace(
+            head,
             price=number(item, "c") / mult,
             change_24h=number(item, "P") / 100.0,  # the same percent as REST priceChangePercent
             volume_24h_usd=number(item, "q"),
@@ -226,6 +227,15 @@ def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
         return SpotVolume(VENUE, symbol, base, time_ms(item, "closeTime", now_ms), number(item, "quoteVolume"))
 
     return _collect(payload, "/api/v3/ticker/24hr", make)
+
+
+def _perpetual_head(item: Item, name_key: str, time_key: str, default_ms: int | None = None) -> Ticker | None:
+    """A Ticker with just the instrument, base, multiplier and time; None for a symbol that is not a USDT perp."""
+    symbol = text(item, name_key)
+    if not _usdt_perpetual(symbol):
+        return None
+    base, mult = split_instrument(VENUE, symbol)
+    return Ticker(VENUE, symbol, base, mult, time_ms(item, time_key, default_ms))
 
 
 def _usdt_perpetual(symbol: str) -> bool:
