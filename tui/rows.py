@@ -113,12 +113,6 @@ def evaluate_store(
     return dict(zip([(s, v) for s in syms for v in names], results))
 
 
-def series_keys(store: BarStore) -> list[SeriesKey]:
-    """Keys of every series in store order: symbol-major, venues then ``all`` (matches a reshape of tail)."""
-    venues = [*store.venues, ALL]
-    return [(s, v) for s in store.symbols for v in venues]
-
-
 def _flow_sum(x: np.ndarray) -> np.ndarray:
     """Sum along axis 0 skipping NaN bars; NaN where every bar is NaN (the flow is not published)."""
     return np.where(np.isnan(x).all(axis=0), NAN, np.nansum(x, axis=0))
