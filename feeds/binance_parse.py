@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal, TypeVar
 
+from feeds.history_parse_util import array_rows, candle
 from feeds.instruments import split_instrument
 from feeds.parse_util import BadItem, Item, collect, number, text, time_ms
 from feeds.records import (
+    Candle,
     FundingPoint,
     Liquidation,
     LongShortPoint,
@@ -227,6 +229,56 @@ def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
         return SpotVolume(VENUE, symbol, base, time_ms(item, "closeTime", now_ms), number(item, "quoteVolume"))
 
     return _collect(payload, "/api/v3/ticker/24hr", make)
+
+
+def klines(payload: object, instrument: str, endpoint: str = "/fapi/v1/klines") -> Parsed[Candle]:
+    """``GET /fapi/v1/klines`` or spot ``GET /api/v3/klines``: candles, ascending as Binance sends them.
+
+    Rows are ``[openTime, open, high, low, close, volume, closeTime, quoteAssetVolume, trades,
+    takerBuyBase, takerBuyQuote, ignore]`` (developers.binance.com "Kline/Candlestick Data", USD-M and
+    spot alike). ``volume_usd`` is ``quoteAssetVolume``; prices are divided by the instrument's multiplier
+    (``1000PEPEUSDT`` 1000, spot ``PEPEUSDT`` 1). A pair not quoted in USDT/USDC gives no candles and one
+    ``skipped`` line, since its prices and volume are not in dollars.
+
+    Args:
+        payload: the decoded body (a list of rows; the rows do not name the symbol).
+        instrument: the symbol that was asked for.
+        endpoint: which of the two endpoints was asked, so skipped lines name it.
+    """
+    if not isinstance(payload, list):
+        message = error_message(payload)
+        problem = f"error body: {message}" if message is not None else f"a {type(payload).__name__}"
+        raise PayloadError(f"{VENUE} {endpoint}: expected a list of kline rows, got {problem}")
+    if not instrument.endswith(_USD_QUOTES):
+        note = f"{VENUE} {endpoint} {instrument}: not quoted in USDT/USDC; {len(payload)} rows left out"
+        return Parsed([], [note])
+    base, mult = split_instrument(VENUE, instrument)
+
+    def make(row: Item) -> Candle:
+        return candle(VENUE, instrument, base, mult, row, "ts", number(row, "quote_volume"))
+
+    fields = ("ts", "o", "h", "l", "c", "volume", "close_time", "quote_volume")
+    return array_rows(VENUE, endpoint, instrument, payload, fields, make)
+
+
+def funding_info(payload: object) -> Parsed[Ticker]:
+    """``GET /fapi/v1/fundingInfo``: the funding interval of the perpetuals whose settings were adjusted.
+
+    Binance lists only symbols whose cap, floor or interval was changed (EXCHANGES.md §2: absent means
+    8 h), so each USDT perpetual here gets a Ticker carrying just ``funding_interval_h``; ``time`` is 0
+    (the body has none) and every market field stays ``nan`` for the feed's merge to leave alone.
+    """
+
+    def make(item: Item) -> Ticker | None:
+        head = _perpetual_head(item, "symbol", "time", 0)
+        if head is None:
+            return None
+        hours = number(item, "fundingIntervalHours")
+        if hours <= 0.0:
+            raise BadItem(f"'fundingIntervalHours' is {hours:g}, not a positive interval")
+        return replace(head, funding_interval_h=hours)
+
+    return _collect(payload, "/fapi/v1/fundingInfo", make, single_ok=False)
 
 
 def _perpetual_head(item: Item, name_key: str, time_key: str, default_ms: int | None = None) -> Ticker | None:

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
+from feeds.history_parse_util import array_rows, candle
 from feeds.instruments import split_instrument
 from feeds.parse_util import BadItem, Item, collect, number, optional_number, text, time_ms
 from feeds.records import (
+    Candle,
     FundingPoint,
     Liquidation,
     LongShortPoint,
@@ -180,6 +182,36 @@ def funding_history(payload: object) -> Parsed[FundingPoint]:
         return FundingPoint(VENUE, symbol, base, time_ms(item, "fundingRateTimestamp"), number(item, "fundingRate"))
 
     return _oldest_first(collect(VENUE, endpoint, rows, make, notes=notes))
+
+
+def klines(payload: object) -> Parsed[Candle]:
+    """``GET /v5/market/kline?category=linear|spot``: candles of ``result.symbol``, oldest first.
+
+    Rows are ``[startTime, open, high, low, close, volume, turnover]`` strings, newest first (v5 doc
+    "Get Kline": "Sort in reverse by startTime"). For linear and spot ``turnover`` is in the quote coin,
+    so it is ``volume_usd``; an inverse payload (turnover in BASE coin) or a pair not quoted in
+    USDT/USDC gives no candles and one ``skipped`` line. Prices are divided by the name's multiplier
+    (``1000PEPEUSDT`` 1000; spot ``PEPEUSDT`` 1).
+    """
+    endpoint = "/v5/market/kline"
+    found = payload.get("result") if isinstance(payload, dict) else None
+    category = found.get("category") if isinstance(found, dict) else None
+    wanted = category if category in ("linear", "spot") else "linear"
+    result, rows, _, notes = _envelope(payload, endpoint, wanted)
+    symbol = result.get("symbol")
+    if not isinstance(symbol, str) or not symbol:
+        raise PayloadError(f"{VENUE} {endpoint}: result has no symbol")
+    if rows and not symbol.endswith(_USD_QUOTES):
+        note = f"{VENUE} {endpoint} {symbol}: not quoted in USDT/USDC; {len(rows)} rows left out"
+        return Parsed([], [note])
+    base, mult = split_instrument(VENUE, symbol)
+
+    def make(row: Item) -> Candle:
+        return candle(VENUE, symbol, base, mult, row, "ts", number(row, "turnover"))
+
+    fields = ("ts", "o", "h", "l", "c", "volume", "turnover")
+    parsed = array_rows(VENUE, endpoint, symbol, rows, fields, make)
+    return _oldest_first(Parsed(parsed.records, notes + parsed.skipped))
 
 
 def all_liquidation(payload: object) -> Parsed[Liquidation]:

@@ -17,14 +17,23 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from feeds.history_parse_util import candle, oldest_first
 from feeds.instruments import split_instrument
-from feeds.parse_util import BadItem, number, optional_number
-from feeds.records import NAN, FundingPoint, Parsed, PayloadError, Ticker
+from feeds.parse_util import BadItem, collect, number, optional_number, text
+from feeds.records import NAN, Candle, FundingPoint, Parsed, PayloadError, SpotVolume, Ticker
 
 VENUE = "hyperliquid"
 _HOUR_MS = 3_600_000
 # Funding settles every hour on the hour (EXCHANGES.md §1 "fixed 1h", §9.6).
 _FUNDING_INTERVAL_H = 1.0
+# Spot tokens bridged by Unit carry their own L1 names; the coin users write is the native one. From Unit's
+# mainnet token-metadata table (docs.hyperunit.xyz/developers/key-addresses/mainnet/token-metadata):
+# Unit Bitcoin, Ethereum, Solana, Pump Fun, Fartcoin, SPX6900, Bonk, Zcash, Avalanche, Virtual. Unit's
+# Plasma token is already named XPL. SPX6900 is listed as SPX by every venue here, Hyperliquid's perp too.
+_WRAPPED: dict[str, str] = {
+    "UBTC": "BTC", "UETH": "ETH", "USOL": "SOL", "UPUMP": "PUMP", "UFART": "FARTCOIN", "UUUSPX": "SPX",
+    "UBONK": "BONK", "UZEC": "ZEC", "UAVAX": "AVAX", "UVIRT": "VIRTUAL",
+}
 
 
 def _ctx_ticker(name: str, ctx: Any, now_ms: int) -> Ticker:
@@ -147,3 +156,84 @@ def funding_history(payload: Any) -> Parsed[FundingPoint]:
         except BadItem as bad:
             skipped.append(f"hyperliquid {endpoint} {coin or '?'}: {bad}")
     return Parsed(records, skipped)
+
+
+def candle_snapshot(payload: Any, coin: str) -> Parsed[Candle]:
+    """``{"type": "candleSnapshot", "req": {"coin", "interval", "startTime", "endTime"}}``: oldest first.
+
+    Each candle is ``{t, T, s, i, o, c, h, l, v, n}`` (GitBook info endpoint, "Candle snapshot"): ``t``
+    is the open time and ``v`` BASE volume in units of the coin, so ``volume_usd`` is ``v x c`` (a
+    ``kPEPE`` unit and its price are both per 1000 PEPE, so the product is already dollars); prices are
+    divided by the multiplier. A candle whose ``s`` is not ``coin`` is skipped with a line.
+    """
+    endpoint = "candleSnapshot"
+    if not isinstance(payload, list):
+        got = type(payload).__name__
+        raise PayloadError(f"hyperliquid {endpoint}: expected a list of candles, got {got}")
+    base, mult = split_instrument(VENUE, coin)
+
+    def one(row: Mapping[str, Any]) -> Candle:
+        if row.get("s", coin) != coin:
+            raise BadItem(f"candle of {row.get('s')!r}, asked for {coin!r}")
+        volume_usd = number(row, "v") * number(row, "c")
+        return candle(VENUE, coin, base, mult, row, "t", volume_usd)
+
+    return oldest_first(collect(VENUE, endpoint, payload, one, lambda _: coin))
+
+
+def spot_meta_and_asset_ctxs(payload: Any, now_ms: int) -> Parsed[SpotVolume]:
+    """``{"type": "spotMetaAndAssetCtxs"}``: 24 h USDC volume (``dayNtlVlm``) of each USDC-quoted spot pair.
+
+    The answer is ``[spotMeta, ctxs]`` with ``spotMeta = {tokens: [{name, index, ...}], universe: [{name,
+    tokens: [base, quote], index}]}`` (GitBook info endpoint, "Spot"). The doc's ctxs name no pair and
+    ``ctxs[i]`` belongs to ``universe[i]``; live ctxs carry ``coin`` (the pair's name) and need not line
+    up with the universe, so when they carry it a pair is matched by name, else by position.
+    ``instrument`` is the pair's name (``PURR/USDC`` or ``@142``), ``base`` the base token's name with
+    Unit's wrapped tokens mapped to the native coin (UBTC -> BTC, see ``_WRAPPED``). Pairs quoted in
+    another token (USDT0, USDH, ...) are left out without a line; ``time`` is ``now_ms``.
+    """
+    endpoint = "spotMetaAndAssetCtxs"
+    meta = payload[0] if isinstance(payload, list) and len(payload) == 2 else None
+    ctxs = payload[1] if meta is not None else None
+    tokens = meta.get("tokens") if isinstance(meta, Mapping) else None
+    universe = meta.get("universe") if isinstance(meta, Mapping) else None
+    if not isinstance(tokens, list) or not isinstance(universe, list) or not isinstance(ctxs, list):
+        raise PayloadError(f"hyperliquid {endpoint}: expected [{{tokens: [...], universe: [...]}}, ctxs]")
+    by_coin = {c["coin"]: c for c in ctxs if isinstance(c, Mapping) and isinstance(c.get("coin"), str)}
+    if not by_coin and len(universe) != len(ctxs):
+        # Nameless ctxs pair by position only: a length mismatch means no row can be trusted.
+        raise PayloadError(f"hyperliquid {endpoint}: {len(universe)} universe pairs but {len(ctxs)} ctxs")
+    # Tokens are looked up by their own index field, not their list position (the two need not agree).
+    names = {t.get("index"): t.get("name") for t in tokens if isinstance(t, Mapping)}
+    records: list[SpotVolume] = []
+    skipped: list[str] = []
+    for position, pair in enumerate(universe):
+        name = pair.get("name") if isinstance(pair, Mapping) else None
+        label = name if isinstance(name, str) and name else f"pair {position}"
+        ctx = by_coin.get(label) if by_coin else ctxs[position]
+        try:
+            record = _spot_volume(pair, ctx, names, now_ms)
+        except BadItem as bad:
+            skipped.append(f"hyperliquid {endpoint} {label}: {bad}")
+            continue
+        if record is not None:
+            records.append(record)
+    return Parsed(records, skipped)
+
+
+def _spot_volume(pair: Any, ctx: Any, names: Mapping[object, object], now_ms: int) -> SpotVolume | None:
+    """The SpotVolume of one universe ``pair`` from its ``ctx``; None for a pair not quoted in USDC."""
+    if not isinstance(pair, Mapping):
+        raise BadItem(f"pair is {type(pair).__name__}, not an object")
+    name = text(pair, "name")
+    pair_tokens = pair.get("tokens")
+    if not isinstance(pair_tokens, list) or len(pair_tokens) != 2:
+        raise BadItem(f"tokens {pair_tokens!r} is not [base, quote]")
+    base_name, quote_name = (names.get(index) for index in pair_tokens)
+    if not isinstance(base_name, str) or not isinstance(quote_name, str):
+        raise BadItem(f"tokens {pair_tokens!r} not in the token list")
+    if quote_name != "USDC":
+        return None
+    if not isinstance(ctx, Mapping):
+        raise BadItem("no asset ctx" if ctx is None else f"asset ctx is {type(ctx).__name__}, not an object")
+    return SpotVolume(VENUE, name, _WRAPPED.get(base_name, base_name), now_ms, number(ctx, "dayNtlVlm"))

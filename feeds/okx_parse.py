@@ -15,13 +15,17 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
+from feeds.history_parse_util import array_rows, candle, oldest_first
 from feeds.instruments import split_instrument
-from feeds.parse_util import BadItem, collect, number, optional_number, time_ms
+from feeds.parse_util import BadItem, collect, number, optional_number, text, time_ms
 from feeds.records import (
     NAN,
+    Candle,
+    ContractSize,
     FundingPoint,
     Liquidation,
     LongShortPoint,
+    OpenInterestPoint,
     Parsed,
     PayloadError,
     SpotVolume,
@@ -264,3 +268,79 @@ def ws_liquidation_orders(payload: Any, ct_val: Mapping[str, float]) -> Parsed[L
         return [Liquidation(VENUE, name, base, time_ms(row, "ts"), _liq_side(row), price, qty, price * qty)]
 
     return collect(VENUE, endpoint, rows, one, _inst_id)
+
+
+def candles(payload: Any, instrument: str) -> Parsed[Candle]:
+    """``GET /api/v5/market/candles`` and ``.../history-candles``: candles of ``instrument``, oldest first.
+
+    Rows are ``[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]``, newest first. ``volCcyQuote`` is
+    the quote-currency volume for SWAP and SPOT alike (OKX v5 "Get candlesticks": "The unit is USDT for
+    BTC-USDT and BTC-USDT-SWAP"), so it is ``volume_usd``. The history doc still shows the older 8-field
+    row ``[ts, o, h, l, c, vol, volCcy, confirm]``: there the quote volume is ``volCcy`` for SPOT and
+    ``volCcy`` (base) x close for derivatives. The still-open candle (``confirm`` "0") is kept, like the
+    other venues' last kline. A pair not quoted in a dollar coin gives no candles and one line.
+    """
+    endpoint = "candles"
+    rows = _data(payload, endpoint)
+    parts = instrument.split("-")
+    if len(parts) < 2 or parts[1] not in _USD_QUOTES:
+        note = f"okx {endpoint} {instrument}: not quoted in USD/USDT/USDC; {len(rows)} rows left out"
+        return Parsed([], [note])
+    spot, base = len(parts) == 2, parts[0]
+
+    def one(row: Mapping[str, Any]) -> Candle:
+        if "confirm" in row:  # a 9-field row: volCcyQuote is there
+            volume = number(row, "volCcyQuote")
+        else:  # an 8-field row: position 7 (named volCcyQuote here) is really confirm
+            volume = number(row, "volCcy") * (1.0 if spot else number(row, "c"))
+        return candle(VENUE, instrument, base, 1.0, row, "ts", volume)
+
+    fields = ("ts", "o", "h", "l", "c", "vol", "volCcy", "volCcyQuote", "confirm")
+    return oldest_first(array_rows(VENUE, endpoint, instrument, rows, fields, one, min_fields=8))
+
+
+def instruments(payload: Any) -> Parsed[ContractSize]:
+    """``GET /api/v5/public/instruments?instType=SWAP``: base coins per contract of live USDT linear swaps.
+
+    Only ``-USDT-SWAP`` rows with ``ctType`` linear, ``settleCcy`` USDT and ``state`` live are kept
+    (inverse, USDC and suspended swaps silently left out). ``ct_val`` is ``ctVal`` in ``ctValCcy``,
+    which must be the base coin; a row where it is not, or whose ``ctMult`` is not 1, is skipped with a
+    line rather than given a contract size in the wrong unit. The funding interval is not in this
+    payload (``nan``).
+    """
+    endpoint = "instruments"
+
+    def one(item: Mapping[str, Any]) -> ContractSize | None:
+        name = _inst(item, "SWAP")
+        wanted = {"ctType": "linear", "settleCcy": "USDT", "state": "live"}
+        if not name.endswith("-USDT-SWAP") or any(item.get(k) != v for k, v in wanted.items()):
+            return None
+        base = split_instrument(VENUE, name)[0]
+        unit = text(item, "ctValCcy")
+        if unit != base:
+            raise BadItem(f"ctValCcy {unit!r} is not the base coin {base!r}")
+        per, mult = number(item, "ctVal"), optional_number(item, "ctMult")
+        if per <= 0.0:
+            raise BadItem(f"ctVal {per:g} is not positive")
+        if not math.isnan(mult) and mult != 1.0:
+            raise BadItem(f"ctMult {mult:g}, not 1: contract size unclear")
+        return ContractSize(VENUE, name, base, per)
+
+    return collect(VENUE, endpoint, _data(payload, endpoint), one, _inst_id)
+
+
+def open_interest_history(payload: Any, instrument: str) -> Parsed[OpenInterestPoint]:
+    """``GET /api/v5/rubik/stat/contracts/open-interest-history``: OI in base coin and USD, oldest first.
+
+    Rows are ``[ts, oi, oiCcy, oiUsd]`` (contracts, coin, USD), newest first; they name no instrument,
+    so the caller passes the one it asked for. ``oi`` is ``oiCcy`` and ``oi_usd`` is ``oiUsd``.
+    """
+    endpoint = "open-interest-history"
+    base = split_instrument(VENUE, instrument)[0]
+
+    def one(row: Mapping[str, Any]) -> OpenInterestPoint:
+        return OpenInterestPoint(VENUE, instrument, base, time_ms(row, "ts"), number(row, "oiCcy"),
+                                 number(row, "oiUsd"))
+
+    fields = ("ts", "oi", "oiCcy", "oiUsd")
+    return oldest_first(array_rows(VENUE, endpoint, instrument, _data(payload, endpoint), fields, one))

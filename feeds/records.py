@@ -115,3 +115,33 @@ class Liquidation:
     price: float  # per one base coin
     qty: float  # base coin
     usd: float  # price x qty
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One price candle (klines) of a perpetual or a spot pair; ``time`` is the candle's open.
+
+    ``volume_usd`` is the quote (USD/USDT/USDC) notional traded during the candle; where a venue gives
+    only base volume it is base volume x close.
+    """
+
+    venue: str
+    instrument: str
+    base: str
+    time: int
+    open: float  # per one base coin
+    high: float
+    low: float
+    close: float
+    volume_usd: float = NAN
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSize:
+    """What one contract of a venue's instrument is worth in base coin (OKX ``ctVal``), and its funding interval."""
+
+    venue: str
+    instrument: str
+    base: str
+    ct_val: float  # base coin per contract
+    funding_interval_h: float = NAN
