@@ -1,0 +1,140 @@
+"""Polled snapshots and streamed liquidations of one venue, assembled into the current bar of each symbol.
+
+Levels (price, open interest, funding, long/short) are the latest values seen; a record that lacks a
+field (Binance splits price and funding over two endpoints) leaves the earlier value in place.
+Liquidations are summed into the bar their event time falls in, so a late event still lands in its
+own bar. Venues report rolling 24 h volumes, not volume per bar, so a bar's spot and futures volumes
+are the 24 h volume spread evenly over the day's bars: the 24 h sums that the spot/futures ratio uses
+then equal the venue's own 24 h figures. A venue without a liquidation feed, or whose stream is down,
+has no liquidation figures (NaN), never zeros.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feeds.messages import BarUpdate
+from feeds.records import Liquidation, LongShortPoint, SpotVolume, Ticker
+
+NAN = float("nan")
+DAY_MS = 86_400_000
+
+
+@dataclass(slots=True)
+class _Level:
+    price: float = NAN
+    mark: float = NAN
+    oi: float = NAN
+    funding: float = NAN
+    interval_h: float = NAN
+    ls: float = NAN
+    spot_24h: float = NAN
+    futures_24h: float = NAN
+    change_24h: float = NAN
+    next_funding_ms: int = 0
+    updated_ms: int = 0
+
+
+class BarAssembler:
+    """The current bars of one venue's symbols.
+
+    Args:
+        venue: the venue's name.
+        step_ms: bar length.
+        liquidation_feed: whether the venue has a public liquidation stream at all.
+    """
+
+    def __init__(self, venue: str, step_ms: int, liquidation_feed: bool) -> None:
+        self.venue = venue
+        self.step_ms = step_ms
+        self.liquidation_feed = liquidation_feed
+        self.stream_up = False  # set by the feed while the liquidation stream is connected
+        self.levels: dict[str, _Level] = {}
+        self._liq: dict[tuple[str, int], list[float]] = {}
+        self._late: set[tuple[str, int]] = set()
+
+    def _level(self, base: str) -> _Level:
+        level = self.levels.get(base)
+        if level is None:
+            level = self.levels[base] = _Level()
+        return level
+
+    def add_tickers(self, tickers: Iterable[Ticker], wanted: set[str], now_ms: int) -> None:
+        """Merge ticker records of the ``wanted`` bases (fields a record lacks keep their value)."""
+        for t in tickers:
+            if t.base not in wanted:
+                continue
+            lv = self._level(t.base)
+            for name, value in (("price", t.price), ("mark", t.mark), ("oi", t.oi), ("funding", t.funding),
+                                ("interval_h", t.funding_interval_h), ("futures_24h", t.volume_24h_usd),
+                                ("change_24h", t.change_24h)):
+                if not math.isnan(value):
+                    setattr(lv, name, value)
+            if t.next_funding_ms:
+                lv.next_funding_ms = t.next_funding_ms
+            lv.updated_ms = now_ms
+
+    def add_spot(self, spots: Iterable[SpotVolume], wanted: set[str]) -> None:
+        """Spot 24 h volume per base: the USD-quoted pairs of a coin (USDT and USDC) add up."""
+        totals: dict[str, float] = {}
+        for s in spots:
+            if s.base in wanted and not math.isnan(s.volume_24h_usd):
+                totals[s.base] = totals.get(s.base, 0.0) + s.volume_24h_usd
+        for base, total in totals.items():
+            self._level(base).spot_24h = total
+
+    def add_long_short(self, points: Iterable[LongShortPoint], wanted: set[str]) -> None:
+        """The latest long/short accounts ratio per base."""
+        for p in points:
+            if p.base in wanted:
+                self._level(p.base).ls = p.ratio
+
+    def add_liquidations(self, events: Iterable[Liquidation], wanted: set[str], now_ms: int) -> int:
+        """Add events to their bars; returns how many were for ``wanted`` bases."""
+        bar_now = now_ms - now_ms % self.step_ms
+        n = 0
+        for e in events:
+            if e.base not in wanted or math.isnan(e.usd):
+                continue
+            t = e.time - e.time % self.step_ms
+            sums = self._liq.setdefault((e.base, t), [0.0, 0.0])
+            sums[0 if e.side == "long" else 1] += e.usd
+            if t < bar_now:
+                self._late.add((e.base, t))
+            n += 1
+        return n
+
+    def forget(self, base: str) -> None:
+        """Drop a base that left the watchlist."""
+        self.levels.pop(base, None)
+        for key in [k for k in self._liq if k[0] == base]:
+            del self._liq[key]
+
+    def updates(self, now_ms: int) -> list[BarUpdate]:
+        """The current bar of every base with a price, plus earlier bars that late liquidations changed."""
+        bar = now_ms - now_ms % self.step_ms
+        per_bar = self.step_ms / DAY_MS
+        live = self.liquidation_feed and self.stream_up
+        out: list[BarUpdate] = []
+        late = sorted(self._late)
+        self._late.clear()
+        for base, level in self.levels.items():
+            price = level.price if not math.isnan(level.price) else level.mark
+            if math.isnan(price):
+                continue
+            for t in [t for b, t in late if b == base] + [bar]:
+                liq = self._liq.get((base, t))
+                long_usd, short_usd = (liq[0], liq[1]) if liq else ((0.0, 0.0) if live else (NAN, NAN))
+                out.append(BarUpdate(
+                    self.venue, base, t, price=price, oi=level.oi, funding=level.funding,
+                    funding_interval_h=level.interval_h, ls_ratio=level.ls,
+                    liq_long_usd=long_usd, liq_short_usd=short_usd,
+                    spot_volume_usd=level.spot_24h * per_bar, futures_volume_usd=level.futures_24h * per_bar,
+                    change_24h=level.change_24h, next_funding_ms=level.next_funding_ms,
+                ))
+        # Keep two bars of liquidation sums: enough for events that arrive after their bar closed.
+        for key in [k for k in self._liq if k[1] < bar - self.step_ms]:
+            del self._liq[key]
+        return out

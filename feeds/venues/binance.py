@@ -1,0 +1,162 @@
+"""Binance USD-M futures (+ spot for spot volume): endpoints, budgets and the liquidation stream.
+
+Batch calls: ``/fapi/v1/ticker/24hr`` (weight 40) and ``/fapi/v1/premiumIndex`` (10) bring price, change,
+volume, mark and funding of every perpetual. Open interest has no batch form (``/fapi/v1/openInterest``
+per symbol, weight 1); the long/short ratio comes from ``/futures/data/globalLongShortAccountRatio``, which
+has its own 1000 requests / 5 min budget and moves every 5 minutes. Funding intervals come from
+``/fapi/v1/fundingInfo`` (only adjusted symbols are listed; the rest are 8 h). Limits: EXCHANGES.md §2.
+Liquidations: ``!forceOrder@arr`` on the ``/market/ws`` path (the legacy ``/ws`` path went silent in
+April 2026); Binance pushes at most one per symbol per second, so totals are lower bounds ("observed").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from feeds import binance_parse as bp
+from feeds.faults import Rejected
+from feeds.http_api import EnvelopeCheck, VenueApi
+from feeds.limiter import Budget
+from feeds.records import Liquidation, Ticker
+from feeds.venue_base import BackfillParts, Listing, Poll
+from feeds.venue_plan import PlanItem
+from feeds.venues.common import FIVE_MIN_MS, windows
+
+DAY_MS = 86_400_000
+
+
+def _kline_weight(limit: int) -> float:
+    # Binance klines weight by LIMIT: [1,100) 1, [100,500) 2, [500,1000] 5, > 1000 10.
+    return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
+
+
+class Binance:
+    """The Binance USD-M adapter (see the module docstring)."""
+
+    name = "binance"
+    urls = {"rest": "https://fapi.binance.com", "spot": "https://api.binance.com"}
+    ws_url = "wss://fstream.binance.com"
+    budgets = [
+        Budget("weight", 2400, 60, "REQUEST_WEIGHT 2400/min/IP"),
+        Budget("data", 1000, 300, "/futures/data/* 1000 requests/5 min/IP"),
+        Budget("funding", 500, 300, "/fapi/v1/fundingRate + fundingInfo 500/5 min/IP"),
+        Budget("spot", 6000, 60, "spot REQUEST_WEIGHT 6000/min/IP"),
+    ]
+    geo_403 = False
+    liquidations = "observed"
+    funding_interval_note = "8 h unless /fapi/v1/fundingInfo lists the symbol"
+
+    def __init__(self) -> None:
+        self._intervals: dict[str, float] = {}  # instrument -> hours, from fundingInfo
+
+    def envelope(self) -> EnvelopeCheck | None:
+        return None  # Binance reports errors with HTTP status codes
+
+    def plan(self, poll_s: float) -> list[PlanItem]:
+        return [
+            PlanItem("tickers", "GET /fapi/v1/ticker/24hr (all symbols)", "weight", 40, False, poll_s,
+                     "price, 24h change, futures volume"),
+            PlanItem("premium", "GET /fapi/v1/premiumIndex (all symbols)", "weight", 10, False, poll_s,
+                     "mark price, funding rate, next funding"),
+            PlanItem("oi", "GET /fapi/v1/openInterest?symbol=", "weight", 1, True, poll_s, "open interest"),
+            PlanItem("ls", "GET /futures/data/globalLongShortAccountRatio", "data", 1, True, 300,
+                     "long/short accounts ratio (5-min series)"),
+            PlanItem("spot", "GET /api/v3/ticker/24hr (all spot pairs)", "spot", 80, False, 60, "spot volume"),
+            PlanItem("intervals", "GET /fapi/v1/fundingInfo", "funding", 1, False, 3600, "funding intervals"),
+        ]
+
+    async def discover(self, api: VenueApi, now_ms: int) -> tuple[dict[str, Listing], Poll]:
+        await self._load_intervals(api)
+        first = await self.poll(api, "tickers", [], now_ms)
+        listings = {t.base: Listing(t.base, t.instrument, t.multiplier, spot=f"{t.base}USDT") for t in first.tickers}
+        return listings, first
+
+    async def _load_intervals(self, api: VenueApi) -> list[str]:
+        parsed = bp.funding_info(await api.get("rest", "/fapi/v1/fundingInfo", budget="funding"))
+        self._intervals = {t.instrument: t.funding_interval_h for t in parsed.records}
+        return parsed.skipped
+
+    async def poll(self, api: VenueApi, job: str, listings: list[Listing], now_ms: int) -> Poll:
+        out = Poll()
+        if job == "tickers":
+            parsed = bp.tickers_24hr(await api.get("rest", "/fapi/v1/ticker/24hr", weight=40), now_ms)
+            out.tickers, out.skipped = parsed.records, parsed.skipped
+        elif job == "premium":
+            parsed = bp.premium_index(await api.get("rest", "/fapi/v1/premiumIndex", weight=10), now_ms)
+            # premiumIndex carries no interval: 8 h unless fundingInfo says otherwise.
+            out.tickers = [replace(t, funding_interval_h=self._intervals.get(t.instrument, 8.0))
+                           for t in parsed.records]
+            out.skipped = parsed.skipped
+        elif job == "oi":
+            for listing in listings:
+                payload = await api.get("rest", "/fapi/v1/openInterest", {"symbol": listing.instrument})
+                oi = bp.open_interest(payload, now_ms)
+                out.skipped += oi.skipped
+                out.tickers += [Ticker(self.name, p.instrument, p.base, listing.multiplier, p.time, oi=p.oi)
+                                for p in oi.records]
+        elif job == "ls":
+            for listing in listings:
+                payload = await api.get("rest", "/futures/data/globalLongShortAccountRatio",
+                                        {"symbol": listing.instrument, "period": "5m", "limit": 1}, budget="data")
+                ls = bp.long_short_ratio(payload)
+                out.long_short += ls.records[-1:]
+                out.skipped += ls.skipped
+        elif job == "spot":
+            spot = bp.spot_tickers(await api.get("spot", "/api/v3/ticker/24hr", weight=80, budget="spot"), now_ms)
+            out.spot, out.skipped = spot.records, spot.skipped
+        elif job == "intervals":
+            out.skipped = await self._load_intervals(api)
+        return out
+
+    async def backfill(self, api: VenueApi, listing: Listing, start_ms: int, end_ms: int) -> BackfillParts:
+        parts = BackfillParts()
+        sym = listing.instrument
+        for s, e in windows(start_ms, end_ms, FIVE_MIN_MS, 1500):
+            payload = await api.get("rest", "/fapi/v1/klines", {"symbol": sym, "interval": "5m", "startTime": s,
+                                    "endTime": e, "limit": 1500}, weight=_kline_weight(1500))
+            got = bp.klines(payload, sym)
+            parts.candles += got.records
+            parts.skipped += got.skipped
+        spot_start = max(start_ms, end_ms - DAY_MS - 2 * FIVE_MIN_MS)  # spot volume only feeds the 24 h ratio
+        for s, e in windows(spot_start, end_ms, FIVE_MIN_MS, 1000):
+            try:
+                payload = await api.get("spot", "/api/v3/klines", {"symbol": listing.spot, "interval": "5m",
+                                        "startTime": s, "endTime": e, "limit": 1000}, weight=2, budget="spot")
+            except Rejected:  # a coin with no spot pair has no spot volume, nothing more
+                parts.notes.append(f"no spot pair {listing.spot}")
+                break
+            got = bp.klines(payload, listing.spot)
+            parts.spot_candles += got.records
+            parts.skipped += got.skipped
+        oi_start = max(start_ms, end_ms - 30 * DAY_MS + FIVE_MIN_MS)  # /futures/data keeps 30 days
+        for s, e in windows(oi_start, end_ms, FIVE_MIN_MS, 500):
+            params = {"symbol": sym, "period": "5m", "startTime": s, "endTime": e, "limit": 500}
+            oi = bp.open_interest_hist(await api.get("rest", "/futures/data/openInterestHist", params, budget="data"))
+            parts.oi += oi.records
+            ls = bp.long_short_ratio(await api.get("rest", "/futures/data/globalLongShortAccountRatio", params,
+                                                   budget="data"))
+            parts.long_short += ls.records
+            parts.skipped += oi.skipped + ls.skipped
+        payload = await api.get("rest", "/fapi/v1/fundingRate", {"symbol": sym, "startTime": start_ms - DAY_MS,
+                                "endTime": end_ms, "limit": 1000}, budget="funding")
+        funding = bp.funding_history(payload)
+        interval = self._intervals.get(sym, 8.0)
+        parts.funding = [replace(f, interval_h=interval) for f in funding.records]
+        parts.skipped += funding.skipped
+        return parts
+
+    def ws_path(self) -> str:
+        return "/market/ws/!forceOrder@arr"
+
+    def ws_subscribe(self, listings: list[Listing]) -> list[str]:
+        return []  # the path names the stream
+
+    def ws_ping(self) -> str | None:
+        return None  # the server pings; the client's protocol pong answers
+
+    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> list[Liquidation] | None:
+        if not isinstance(raw, dict) or "result" in raw:
+            return None
+        return bp.force_order(raw).records
+

@@ -1,0 +1,105 @@
+"""A venue's liquidation stream over WebSocket: connect, subscribe, heartbeat, detect stalls, reconnect.
+
+Two heartbeats guard the connection: the protocol's ping/pong (the ``websockets`` keepalive, which
+closes a connection whose peer stops answering) and the venue's own text ping (Bybit ``{"op":"ping"}``,
+OKX ``ping``), sent every ``ping_s``; a stream that stays silent, pongs included, for twice that is
+stalled and is dropped. A dropped stream reconnects with exponential backoff and jitter (at most 60 s)
+and subscribes again; while it is down the venue's bars carry no liquidation figures rather than zeros.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from feeds.faults import Backoff
+
+if TYPE_CHECKING:
+    from feeds.venue_feed import VenueFeed
+
+
+class StreamStalled(Exception):
+    """No message, not even a pong, for twice the ping interval."""
+
+
+class LiquidationStream:
+    """The liquidation WebSocket of one venue feed.
+
+    Args:
+        feed: the venue feed that owns the stream (adapter, listings, bars).
+        base_url: the WebSocket base URL (``wss://fstream.binance.com``); the adapter adds the path.
+        ping_s: seconds between application pings; also the keepalive interval.
+    """
+
+    def __init__(self, feed: VenueFeed, base_url: str, ping_s: float = 20.0) -> None:
+        self.feed = feed
+        self.url = base_url.rstrip("/") + feed.adapter.ws_path()
+        self.ping_s = ping_s
+        self.connected = False
+        self.reconnects = 0
+        self.messages = 0
+        self.last_error = ""
+
+    async def run(self) -> None:
+        """Keep the stream connected until cancelled."""
+        from websockets.asyncio.client import connect  # only live mode pays for the import
+
+        backoff = Backoff()
+        first = True
+        while True:
+            try:
+                async with connect(self.url, open_timeout=10, ping_interval=self.ping_s,
+                                   ping_timeout=self.ping_s, close_timeout=2, max_size=2**23) as ws:
+                    if not first:
+                        self.reconnects += 1
+                    first = False
+                    backoff.reset()
+                    await self._session(ws)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure of the stream means: reconnect later
+                self.last_error = f"stream: {type(exc).__name__}: {exc}".rstrip(": ")
+            finally:
+                self._set_connected(False)
+            self.feed.error, self.feed.error_ms = self.last_error, self.feed.clock()
+            await asyncio.sleep(backoff.next_delay())
+
+    def _set_connected(self, up: bool) -> None:
+        self.connected = up
+        self.feed.assembler.stream_up = up
+
+    async def _session(self, ws: object) -> None:
+        from feeds.venue_feed import decode
+
+        adapter = self.feed.adapter
+        subscribed: set[str] = set()
+
+        async def subscribe() -> None:
+            fresh = [x for x in self.feed.wanted_listings() if x.instrument not in subscribed]
+            if not fresh:
+                return
+            for message in adapter.ws_subscribe(fresh):
+                await ws.send(message)  # type: ignore[attr-defined]
+            subscribed.update(x.instrument for x in fresh)
+
+        await subscribe()
+        self._set_connected(True)
+        last_heard = time.monotonic()
+        ping = adapter.ws_ping()
+        while True:
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=self.ping_s)  # type: ignore[attr-defined]
+            except asyncio.TimeoutError:
+                # Only a venue with a text ping must answer within the limit; Binance's liquidation
+                # stream is legitimately silent in a calm market and is kept honest by protocol pings.
+                if ping is not None and time.monotonic() - last_heard > 2 * self.ping_s:
+                    raise StreamStalled(f"silent for {2 * self.ping_s:g} s") from None
+                if ping is not None:
+                    await ws.send(ping)  # type: ignore[attr-defined]
+                await subscribe()
+                continue
+            last_heard = time.monotonic()
+            self.messages += 1
+            self.feed.absorb_stream(decode(raw))
+            await subscribe()
