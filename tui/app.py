@@ -147,6 +147,8 @@ class PerptopApp(App[None]):
         self._spark_bar: int | None = None
         self._spark_ms = 0
         self._stale_cells: set[SeriesKey] = set()  # rows whose data moved since their cells were built
+        self._old_series: set[SeriesKey] = set()  # live rows with no update for three poll intervals
+        self._notice = ""
         self._register_themes()
 
     # ---- themes ------------------------------------------------------------------------------------
@@ -218,6 +220,7 @@ class PerptopApp(App[None]):
         now = self.clock()
         stale_after = max(30.0, 3 * self.config.poll_interval)
         self.status.show(status_spans(self.source.health(), now, self.mode, self.paused, stale_after), now)
+        self._live_notices(now)
         if self.paused and not force:
             return
         store = self.store
@@ -248,6 +251,24 @@ class PerptopApp(App[None]):
         with self.batch_update():
             self._reorder()
             self._update_heatmap()
+
+    def _live_notices(self, now: int) -> None:
+        """Live only: the banner says when no venue is reachable; rows gone quiet are marked stale."""
+        unreachable = getattr(self.source, "unreachable", None)
+        if unreachable is None:
+            return
+        notice = unreachable()
+        if notice != self._notice:
+            self._notice = notice
+            banner = self.query_one("#banner", Static)
+            banner.update(notice or f"perptop · {self.mode} · {', '.join(self.source.venues)}")
+            banner.set_class(bool(notice), "unreachable")
+        old = self.source.stale_series(now)  # type: ignore[attr-defined]
+        if old != self._old_series:
+            self._stale_cells.update((old ^ self._old_series) & self.rows.keys())
+            self._old_series = old
+            if not self.paused:
+                self._reorder()
 
     def _update_sparks(self, changed: np.ndarray) -> None:
         """Rebuild the sparklines of ``changed`` symbols on a new bar, else at most every SPARK_REFRESH_MS.
@@ -291,7 +312,10 @@ class PerptopApp(App[None]):
             label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0]
         else:
             label = "  └"
-        return row_cells(row, spark, oi_spark, label)
+        cells = row_cells(row, spark, oi_spark, label)
+        if key in self._old_series:  # no update for three poll intervals: the whole row says so
+            cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
+        return cells
 
     def _reorder(self) -> None:
         label, column = SORTS[self.sort_index]

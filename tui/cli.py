@@ -64,6 +64,39 @@ def _speed(text: str) -> float:
     return value
 
 
+def _venues(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(x.strip().lower() for x in text.split(",") if x.strip()))
+    unknown = [n for n in names if n not in VENUES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown venue {unknown[0]!r}" if unknown else "no venue named") from None
+    return names
+
+
+def _base_url(text: str) -> tuple[str, str, str]:
+    """``VENUE=URL`` -> (venue, config key, url): http(s) is the REST base, ws(s) the stream's."""
+    venue, sep, url = text.partition("=")
+    venue = venue.strip().lower()
+    if not sep or venue not in VENUES:
+        raise argparse.ArgumentTypeError(f"expected VENUE=URL with VENUE one of {', '.join(VENUES)}, got {text!r}")
+    url = url.strip()
+    if url.startswith(("http://", "https://")):
+        return venue, "base_url", url
+    if url.startswith(("ws://", "wss://")):
+        return venue, "ws_url", url
+    raise argparse.ArgumentTypeError(f"{venue}: expected an http(s):// or ws(s):// URL, got {url!r}")
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600, got {text!r}")
+    return value
+
+
 def _path(text: str) -> Path:
     return Path(os.path.expanduser(text))
 
@@ -85,6 +118,7 @@ modes:
   perptop --demo            a simulated market, no network (try it, or work offline)
   perptop                   live data from {", ".join(VENUES)}{live}
   perptop snapshot          print the watchlist once and exit (--json: machine-readable)
+  perptop venues            print each venue's request plan and rate-limit budget
 
 keys in the app (? shows them all):
   up/down move   enter drill into a symbol   a add a symbol   d remove it   / filter
@@ -137,6 +171,22 @@ def _add_config_options(parser: argparse.ArgumentParser, suppress: bool) -> None
         help="comma-separated symbols (BTC,ETH or BTCUSDT,...) replacing the config's "
         "watchlist; ignores the a/d state file",
     )
+    parser.add_argument(
+        "--venues",
+        type=_venues,
+        metavar="LIST",
+        default=default(None),
+        help=f"comma-separated venues to use (default: the config's; all of {','.join(VENUES)})",
+    )
+    parser.add_argument(
+        "--base-url",
+        type=_base_url,
+        action="append",
+        metavar="VENUE=URL",
+        default=default(None),
+        help="point a venue at a mirror, proxy, testnet or test server: http(s):// for its REST API, "
+        "ws(s):// for its stream (repeatable; overrides [venue.NAME] in the config)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"perptop {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{snapshot}")
+    commands = parser.add_subparsers(dest="command", metavar="{snapshot,venues}")
     snapshot = commands.add_parser(
         "snapshot",
         help="print the watchlist once and exit",
@@ -173,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_config_options(snapshot, suppress=True)
     snapshot.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    snapshot.add_argument("--timeout", type=_timeout, default=15.0, metavar="S",
+                          help="live: wait at most S seconds for data, then report what came (default 15)")
+    venues = commands.add_parser(
+        "venues",
+        help="print each venue's request plan and budget for the watchlist",
+        description="Print what perptop asks each venue, how often, and how much of each published rate "
+        "limit that spends, for the current watchlist and for 500 symbols.",
+    )
+    _add_config_options(venues, suppress=True)
     return parser
 
 
@@ -182,13 +241,24 @@ def build_config(args: argparse.Namespace, environ: dict[str, str] | None = None
     Raises:
         ConfigError: if the config file cannot be used.
     """
+    import dataclasses
+
     config = load_config(args.config)
-    return resolve_config(
+    config = resolve_config(
         config,
         cli_watchlist=args.watchlist,
-        cli_theme=args.theme,
+        cli_theme=getattr(args, "theme", None),
         environ=os.environ if environ is None else environ,
     )
+    changes: dict[str, object] = {}
+    if getattr(args, "venues", None):
+        changes["venues"] = args.venues
+    if getattr(args, "base_url", None):
+        options = {v: dict(o) for v, o in config.venue_options.items()}
+        for venue, key, url in args.base_url:
+            options.setdefault(venue, {})[key] = url
+        changes["venue_options"] = options
+    return dataclasses.replace(config, **changes) if changes else config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,6 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(dump_config(config))
         return 0
+    if args.command == "venues":
+        from tui.venues_cmd import print_plans
+
+        return print_plans(config, sys.stdout)
     if not args.demo and not live_available():
         print(LIVE_UNAVAILABLE, file=sys.stderr)
         return EXIT_USAGE
@@ -241,11 +315,16 @@ def run_app(config: AppConfig, *, mode: str, seed: int | None, speed: float) -> 
         del os.environ["NO_COLOR"]
     from tui.app import PerptopApp
 
+    source = None
+    if mode == "live":
+        from tui.live import LiveSource
+
+        source = LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
     # Without --seed the app's own default applies, so a plain --demo run is the same market every time.
     if seed is None:
-        app = PerptopApp(config=config, mode=mode, speed=speed)
+        app = PerptopApp(config=config, mode=mode, speed=speed, source=source)
     else:
-        app = PerptopApp(config=config, mode=mode, seed=seed, speed=speed)
+        app = PerptopApp(config=config, mode=mode, seed=seed, speed=speed, source=source)
     app.run()
     return app.return_code or 0
 

@@ -42,6 +42,7 @@ POLL_BOUNDS = Bounds(2.0, 3600.0)  # below 2 s the venues' weight budgets run ou
 PAINT_BOUNDS = Bounds(0.25, 60.0)
 VENUE_URL_KEYS: dict[str, tuple[str, ...]] = {
     "base_url": ("https://", "http://"),
+    "spot_url": ("https://", "http://"),
     "ws_url": ("wss://", "ws://"),
 }
 

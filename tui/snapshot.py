@@ -1,5 +1,10 @@
 """``perptop snapshot``: the watchlist once, as a table or as JSON, then exit.
 
+Live, it polls the venues and backfills history until every venue has settled or ``--timeout``
+seconds have passed, then reports what it has: each venue's ``state`` is ``ok``, ``stale``,
+``error`` or ``blocked`` with a one-line ``detail``. Exit status 0 when at least one venue produced
+data, 3 when none did.
+
 This is the scripting interface; its JSON shape is documented in the README and kept stable:
 ``{"generated_at", "mode", "venues": {NAME: {"state", "detail"}}, "symbols": [row, ...]}`` where each
 row is ``tui.rows.RowData.as_dict()``: fractions as fractions, USD amounts in USD, open interest in
@@ -43,6 +48,46 @@ def _demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[
         v: {"state": "ok", "detail": f"simulated venue, funding every {market.funding_interval_h[v]:g}h"}
         for v in market.venues
     }
+    return store, venues
+
+
+def live_store(config: AppConfig, timeout_s: float) -> tuple[BarStore, dict[str, dict[str, str]]]:
+    """Run the live feeds until every venue has settled or ``timeout_s`` passed; the store and venue states.
+
+    A venue has settled when it is blocked, or has polled data and finished its backfill.
+    """
+    import asyncio
+
+    from tui.live import LiveSource
+
+    source = LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
+    store = BarStore(config.watchlist, source.venues, capacity_for(config.signals, source.step_ms, 24.0),
+                     source.step_ms)
+    source.attach(store)
+
+    def settled() -> bool:
+        feeds = list(source.feeds.values())
+        return bool(feeds) and all(
+            f.blocked or (f.last_data_ms and f.discovered and set(f.backfill_done) >= {x.base for x in f.wanted_listings()})
+            for f in feeds)
+
+    async def main() -> None:
+        task = asyncio.ensure_future(source.run())
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout_s
+            while loop.time() < deadline and not settled() and not task.done():
+                await asyncio.sleep(0.1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(main())
+    venues = {}
+    for status in source.health():
+        state = status.state if status.state != "starting" else "error"
+        detail = status.detail or ("no answer within the timeout" if not status.last_data_ms else "")
+        venues[status.venue] = {"state": state, "detail": detail}
     return store, venues
 
 
@@ -95,16 +140,24 @@ def write_table(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode
 def run(config: AppConfig, args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the snapshot; returns the exit status (0 with data, 3 with none)."""
     out = out or sys.stdout
-    store, venues = _demo_store(config, int(getattr(args, "seed", 0) or 0))
+    mode = getattr(args, "mode", "demo")
+    if mode == "demo":
+        store, venues = _demo_store(config, int(getattr(args, "seed", 0) or 0))
+    else:
+        store, venues = live_store(config, float(getattr(args, "timeout", 15.0)))
     now_ms = int(time.time() * 1000)
-    rows = ordered_rows(store, config)
+    rows = ordered_rows(store, config) if store.count else []
     try:
         if getattr(args, "json", False):
-            json.dump(to_json(rows, venues, "demo", now_ms), out, indent=1)
+            json.dump(to_json(rows, venues, mode, now_ms), out, indent=1)
             out.write("\n")
         else:
-            write_table(rows, venues, "demo", now_ms, out)
+            write_table(rows, venues, mode, now_ms, out)
         out.flush()
     except BrokenPipeError:  # `perptop snapshot | head`: the reader had enough, which is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if mode != "demo" and not any(r.venue != ALL and r.price == r.price for r in rows):
+        print("perptop: no venue produced data; check the network or proxy, or try 'perptop snapshot --demo'",
+              file=sys.stderr)
+        return EXIT_NO_DATA
     return EXIT_OK if rows else EXIT_NO_DATA

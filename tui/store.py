@@ -254,8 +254,14 @@ class BarStore:
         self._aggregate(dst_s, slice(r, r + 1))
         return set(dst_s.tolist())
 
-    def load_history(self, histories: Iterable[History]) -> None:
-        """Write closed bars (backfill or simulated history); they align to the store's time axis."""
+    def load_history(self, histories: Iterable[History], merge: bool = False) -> None:
+        """Write closed bars (backfill or simulated history); they align to the store's time axis.
+
+        Args:
+            histories: the bars, per symbol and venue.
+            merge: keep stored values where the history has none (NaN): a live feed's backfill arrives
+                after its first polls, and must not erase what those wrote.
+        """
         hs = [h for h in histories if len(h.bars)]
         if not hs:
             return
@@ -273,7 +279,10 @@ class BarStore:
             back = (self._t_last - (t - t % self.step_ms)) // self.step_ms  # type: ignore[operator]
             ok = (back >= 0) & (back < self.capacity)
             rows = self.capacity - 1 - back[ok]
-            self.data[rows, s, v, 1:] = h.bars[ok, 1:]
+            new = h.bars[ok, 1:]
+            if merge:
+                new = np.where(np.isnan(new), self.data[rows, s, v, 1:], new)
+            self.data[rows, s, v, 1:] = new
             self.count = max(self.count, int(back[ok].max()) + 1 if ok.any() else self.count)
             self.versions[s, v] += 1
             touched.add(s)

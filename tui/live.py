@@ -1,0 +1,160 @@
+"""The live market as a source: one ``VenueFeed`` per venue, writing into the ``BarStore``.
+
+Live bars are five minutes long. Each venue runs on its own (a venue that fails or is blocked never
+stops the others); the source only wires feeds to the store and reports their health. Backfilled
+history merges into the store without overwriting what the live polls already wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from feeds.messages import BarUpdate, History, VenueStatus
+from tui.sources import Clock, wall_clock
+from tui.store import BarStore
+
+LIVE_STEP_MS = 300_000
+USER_AGENT = "perptop (terminal monitor; public market data)"
+NO_VENUE = "no venue reachable: {details}. Check the network or proxy settings, or run 'perptop --demo'"
+
+
+def venue_urls(adapter: Any, options: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """REST base URLs by role and the WebSocket base URL of a venue, after the user's overrides.
+
+    ``base_url`` replaces the REST base; a venue whose spot API lives elsewhere (Binance) sends its spot
+    calls there too unless ``spot_url`` is given, because a mirror or proxy serves both paths.
+    """
+    urls = dict(adapter.urls)
+    if "base_url" in options:
+        for role in urls:
+            urls[role] = options["base_url"]
+    if "spot_url" in options and "spot" in urls:
+        urls["spot"] = options["spot_url"]
+    return urls, options.get("ws_url", adapter.ws_url)
+
+
+class LiveSource:
+    """Venue feeds for the watchlist.
+
+    Args:
+        symbols: base coins to follow.
+        venues: venue names, in the user's order.
+        poll_s: seconds between batch polls.
+        venue_options: per-venue URL overrides (``base_url``, ``spot_url``, ``ws_url``).
+        clock: epoch ms.
+        timeout_s: HTTP timeout per request.
+        backfill: fetch history at start (the snapshot skips it).
+        ws_ping_s: heartbeat interval of the liquidation streams.
+    """
+
+    mode = "live"
+    live = True
+    group = "feed:live"
+
+    def __init__(self, symbols: Sequence[str], venues: Sequence[str], poll_s: float,
+                 venue_options: Mapping[str, Mapping[str, str]] | None = None, *, clock: Clock = wall_clock,
+                 timeout_s: float = 10.0, backfill: bool = True, ws_ping_s: float = 20.0) -> None:
+        from feeds.venues import make_adapter
+
+        self.symbols = list(symbols)
+        self.venues: list[str] = list(venues)
+        self.poll_s = poll_s
+        self.clock = clock
+        self.timeout_s = timeout_s
+        self.backfill = backfill
+        self.ws_ping_s = ws_ping_s
+        self.step_ms = LIVE_STEP_MS
+        self.adapters = {v: make_adapter(v) for v in self.venues}
+        self.urls = {v: venue_urls(self.adapters[v], (venue_options or {}).get(v, {})) for v in self.venues}
+        self.feeds: dict[str, Any] = {}
+        self._store: BarStore | None = None
+
+    def attach(self, store: BarStore) -> None:
+        """Write into ``store`` from now on (nothing to load before the first poll)."""
+        self._store = store
+
+    def publish(self, updates: list[BarUpdate]) -> None:
+        """Current bars from a feed."""
+        if self._store is not None:
+            self._store.apply(updates)
+
+    def publish_history(self, histories: list[History]) -> None:
+        """Backfilled closed bars from a feed."""
+        if self._store is not None:
+            self._store.load_history(histories, merge=True)
+
+    def make_feeds(self, client: Any) -> None:
+        """Build the venue feeds over one shared HTTP client."""
+        from feeds.http_api import VenueApi
+        from feeds.venue_feed import VenueFeed
+
+        bars = (self._store.capacity - 1) if (self.backfill and self._store is not None) else 0
+        for v in self.venues:
+            adapter = self.adapters[v]
+            urls, ws_url = self.urls[v]
+            api = VenueApi(v, client, urls, adapter.budgets, geo_403=adapter.geo_403, envelope=adapter.envelope())
+            self.feeds[v] = VenueFeed(
+                adapter, api, self.symbols, step_ms=self.step_ms, poll_s=self.poll_s, publish=self.publish,
+                publish_history=self.publish_history, history_bars_n=bars, ws_url=ws_url, clock=self.clock,
+                ws_ping_s=self.ws_ping_s,
+            )
+
+    async def run(self) -> None:
+        """Run every venue's feed until cancelled; the HTTP client closes with them."""
+        import httpx
+
+        async with httpx.AsyncClient(
+            timeout=self.timeout_s, headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+        ) as client:
+            self.make_feeds(client)
+            await asyncio.gather(*(feed.run() for feed in self.feeds.values()))
+            # Every feed returned: all blocked. Stay alive so their messages stay on screen.
+            await asyncio.Event().wait()
+
+    def add_symbol(self, symbol: str) -> None:
+        """Follow ``symbol`` on every venue (its history is backfilled in the background)."""
+        if symbol not in self.symbols:
+            self.symbols.append(symbol)
+        for feed in self.feeds.values():
+            feed.set_symbols(self.symbols)
+
+    def remove_symbol(self, symbol: str) -> None:
+        """Stop following ``symbol``."""
+        if symbol in self.symbols:
+            self.symbols.remove(symbol)
+        for feed in self.feeds.values():
+            feed.set_symbols(self.symbols)
+
+    def health(self) -> list[VenueStatus]:
+        """Each venue's state; ``starting`` before its feed exists."""
+        now = self.clock()
+        return [self.feeds[v].status(now) if v in self.feeds else VenueStatus(v, "starting") for v in self.venues]
+
+    def unreachable(self) -> str:
+        """A one-line notice when no venue has produced any data and every one has failed, else ""."""
+        states = self.health()
+        if not states or any(s.last_data_ms or s.state == "starting" for s in states):
+            return ""
+        if not all(s.state in ("error", "blocked") for s in states):
+            return ""
+        return NO_VENUE.format(details="; ".join(f"{s.venue}: {s.detail.split(';')[0]}" for s in states))
+
+    def stale_series(self, now_ms: int) -> set[tuple[str, str]]:
+        """(symbol, venue) series with no update for over three poll intervals; "all" when every venue is."""
+        from tui.store import ALL
+
+        limit = 3 * self.poll_s * 1000
+        stale: set[tuple[str, str]] = set()
+        listed: dict[str, int] = {}
+        for v, feed in self.feeds.items():
+            for base, level in feed.assembler.levels.items():
+                listed[base] = listed.get(base, 0) + 1
+                if level.updated_ms and now_ms - level.updated_ms > limit:
+                    stale.add((base, v))
+        for base, n in listed.items():
+            if sum(1 for s, _ in stale if s == base) == n:
+                stale.add((base, ALL))
+        return stale
