@@ -6,6 +6,8 @@ It is a script, not a test: a noisy machine changes the figures, so it prints th
 
 Usage:
     python bench/bench_tmux.py [--symbols 50] [--seconds 60] [--size 200x60] [--paint S] [--] [extra perptop args]
+    python bench/bench_tmux.py --fake-exchange [...]   live mode, every venue pointed at the loopback fake
+                                                       exchange of tests/fake_exchange (started here)
 """
 
 from __future__ import annotations
@@ -57,13 +59,45 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds after the first frame before measuring")
     ap.add_argument("--size", default="200x60", help="terminal columns x rows")
     ap.add_argument("--paint", type=float, default=None, help="paint_interval in seconds (default: perptop's)")
+    ap.add_argument("--fake-exchange", action="store_true",
+                    help="run live against the fake exchange on 127.0.0.1 (its CPU is not counted)")
     ap.add_argument("extra", nargs="*", help="more perptop arguments (default: --demo)")
     args = ap.parse_args()
+    fake = None
+    if args.fake_exchange:
+        fake, fake_args, fake_symbols = _start_fake_exchange(args.symbols)
+        args.extra = [*fake_args, *args.extra]
+    try:
+        return _run(args, fake_symbols if fake else None)
+    finally:
+        if fake is not None:
+            fake.terminate()
+            fake.wait(5)
+
+
+def _start_fake_exchange(n: int) -> tuple[subprocess.Popen[str], list[str], list[str]]:
+    """Start ``python -m tests.fake_exchange`` with ``n`` symbols; its process, perptop flags and symbols."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_exchange", "--port", str(port), "--symbols", str(n)],
+                            cwd=root, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # "fake exchange: HTTP ... WS ..."
+    words = shlex.split(proc.stdout.readline())  # perptop --watchlist A,B,... --base-url ...
+    symbols = words[2].split(",")
+    return proc, words[3:], symbols
+
+
+def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
     if not shutil.which("tmux"):
         print("tmux is not installed", file=sys.stderr)
         return 2
     cols, rows = args.size.split("x")
-    symbols = SYMBOLS[: args.symbols]
+    symbols = live_symbols or SYMBOLS[: args.symbols]
     work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
     config = work / "config.toml"
     # Defaults (and no user state file leaking in), or the paint interval asked for.
@@ -82,7 +116,8 @@ def main() -> int:
     deadline = t0 + 30
     while time.monotonic() < deadline:
         screen = _screen()
-        if "SIMULATED" in screen.upper() and any(s in screen for s in symbols[-3:] + symbols[:1]) and "," in screen:
+        banner = "perptop · live" if live_symbols else "SIMULATED"
+        if banner in screen and any(s in screen for s in symbols[-3:] + symbols[:1]) and "," in screen:
             first_frame = time.monotonic() - t0
             break
         time.sleep(0.05)

@@ -113,6 +113,11 @@ class VenueApi:
         except httpx.TimeoutException as exc:
             self.failures += 1
             raise Transient(self.venue, f"timeout on {path} ({type(exc).__name__})") from exc
+        except httpx.RemoteProtocolError as exc:
+            self.failures += 1
+            if "message body" in str(exc):  # the headers came, the body was cut short
+                raise Malformed(self.venue, f"{path}: truncated body ({exc})") from exc
+            raise Transient(self.venue, f"{type(exc).__name__} on {path}: {exc}") from exc
         except httpx.HTTPError as exc:
             self.failures += 1
             raise Transient(self.venue, f"{type(exc).__name__} on {path}: {exc}".rstrip(": ")) from exc

@@ -75,6 +75,7 @@ class VenueFeed:
         self.last_data_ms = 0
         self.malformed = 0
         self.skipped_items = 0
+        self.last_skipped = ""
         self.backfill_done: set[str] = set()
         self.backfill_notes: list[str] = []
         self.plan = fit_plan(adapter.plan(poll_s), adapter.budgets, len(symbols))
@@ -184,7 +185,7 @@ class VenueFeed:
     def _absorb(self, poll: Poll) -> None:
         now = self.clock()
         wanted = set(self.wanted)
-        self.skipped_items += len(poll.skipped)
+        self._skipped(poll.skipped)
         if poll.tickers or poll.spot or poll.long_short:
             self.last_data_ms = now
             self.error = ""
@@ -192,6 +193,11 @@ class VenueFeed:
         self.assembler.add_spot(poll.spot, wanted)
         self.assembler.add_long_short(poll.long_short, wanted)
         self.flush()
+
+    def _skipped(self, lines: list[str]) -> None:
+        if lines:
+            self.skipped_items += len(lines)
+            self.last_skipped = lines[-1]
 
     def flush(self) -> None:
         """Publish the current bars (after a poll, or after liquidations arrived)."""
@@ -224,7 +230,7 @@ class VenueFeed:
                 await asyncio.sleep(delay)
                 continue
             backoff.reset()
-            self.skipped_items += len(parts.skipped)
+            self._skipped(parts.skipped)
             for note in parts.notes:
                 if note not in self.backfill_notes and not note.startswith("no spot pair"):
                     self.backfill_notes.append(note)
@@ -253,6 +259,8 @@ class VenueFeed:
             notes.append("not listed: " + ", ".join(self.not_listed))
         if self.malformed:
             notes.append(f"{self.malformed} malformed payloads skipped")
+        if self.skipped_items:
+            notes.append(f"{self.skipped_items} bad items skipped, last: {self.last_skipped}")
         if self.stream is not None and self.stream.reconnects:
             notes.append(f"stream reconnected {self.stream.reconnects}x")
         detail = "; ".join(notes)

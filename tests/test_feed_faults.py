@@ -104,7 +104,8 @@ async def test_bybit_403_is_geo_block_unless_it_says_too_frequent() -> None:
     (httpx.Response(500, text="oops"), Transient),
     (httpx.ConnectError("refused"), Transient),
     (httpx.ReadTimeout("slow"), Transient),
-    (httpx.RemoteProtocolError("peer closed connection without sending complete message body"), Transient),
+    (httpx.RemoteProtocolError("Server disconnected without sending a response."), Transient),
+    (httpx.RemoteProtocolError("peer closed connection without sending complete message body"), Malformed),
     (httpx.Response(200, content=b'{"not json'), Malformed),
     (httpx.Response(400, json={"code": -1121, "msg": "Invalid symbol."}), Rejected),
 ])

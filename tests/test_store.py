@@ -130,3 +130,19 @@ def test_a_venue_without_a_funding_interval_counts_as_8h_as_the_flags_do() -> No
     st.apply([BarUpdate("v8", "BTC", T0, price=100.0, oi=1.0, funding=0.001, funding_interval_h=float("nan"))])
     row = st.latest()[st.symbol_index("BTC"), st.venue_index(ALL)]
     assert row[FUNDING] == pytest.approx(0.001)  # not dropped from the OI-weighted funding
+
+
+def test_a_venue_without_oi_history_joining_live_does_not_look_like_an_oi_jump() -> None:
+    # v8 has 4 bars of history with 10 BTC open interest; v1 keeps no OI history (as Hyperliquid) and
+    # reports 5 BTC live. Summing only the venues present would read 10 -> 15 BTC, a +50 % "change".
+    st = _store()
+    bars = np.full((4, len(COLUMNS)), np.nan)
+    bars[:, TIME] = [T0 + k * STEP for k in range(4)]
+    bars[:, PRICE] = 100.0
+    bars[:, OI] = 10.0
+    st.load_history([History("v8", "BTC", bars)])
+    st.apply([BarUpdate("v8", "BTC", T0 + 4 * STEP, price=100.0, oi=10.0),
+              BarUpdate("v1", "BTC", T0 + 4 * STEP, price=100.0, oi=5.0)])
+    oi = st.series("BTC", ALL)[:, OI]
+    assert oi.tolist() == [15.0] * 5  # the cross-venue OI is flat: nothing changed on either venue
+    assert math.isnan(st.series("BTC", "v1")[0, OI])  # the venue's own rows stay unknown before it joined
