@@ -13,7 +13,15 @@ from typing import Any, Protocol
 
 from feeds.http_api import EnvelopeCheck, VenueApi
 from feeds.limiter import Budget
-from feeds.records import Candle, FundingPoint, Liquidation, LongShortPoint, OpenInterestPoint, SpotVolume, Ticker
+from feeds.records import (
+    Candle,
+    FundingPoint,
+    Liquidation,
+    LongShortPoint,
+    OpenInterestPoint,
+    SpotVolume,
+    Ticker,
+)
 from feeds.venue_plan import PlanItem
 
 NAN = float("nan")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from feeds.backfill import history_bars
-from feeds.faults import Backoff, Banned, Blocked, Malformed, RateLimited, Rejected, Transient, VenueError
+from feeds.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, Transient, VenueError
 from feeds.http_api import VenueApi
 from feeds.live_bars import BarAssembler
 from feeds.messages import BarUpdate, History, VenueStatus

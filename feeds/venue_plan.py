@@ -64,7 +64,7 @@ def fit_plan(items: list[PlanItem], budgets: list[Budget], n_symbols: int, share
         if fixed + stretch <= allowed or stretch == 0 or fixed >= allowed:
             continue
         factor = stretch / (allowed - fixed)
-        out = [replace(i, interval_s=math.ceil(i.interval_s * factor)) if i.per_symbol and i.budget == budget.name
+        out = [replace(i, interval_s=math.ceil(i.interval_s * factor - 1e-9)) if i.per_symbol and i.budget == budget.name
                else i for i in out]
     return out
 
@@ -73,6 +73,7 @@ def plan_lines(venue: str, items: list[PlanItem], budgets: list[Budget], n_symbo
                share: float = 0.5) -> list[str]:
     """``perptop venues`` text for one venue: each call, its cadence, and each budget's use."""
     lines = [f"{venue} ({n_symbols} symbols)"]
+    # Backfill at start goes through the same limiters, so it never pushes a budget past its share.
     for i in items:
         calls = f"{i.calls(n_symbols)} call{'s' if i.calls(n_symbols) != 1 else ''}"
         lines.append(f"  {i.endpoint:<58} {calls:>10} every {_secs(i.interval_s):>6}  {i.purpose}")
@@ -80,7 +81,8 @@ def plan_lines(venue: str, items: list[PlanItem], budgets: list[Budget], n_symbo
         used = usage(items, b, n_symbols)
         pct = 100 * used / b.limit
         verdict = "ok" if used <= b.limit * share + 1e-9 else f"OVER the {share:.0%} target"
-        lines.append(f"  budget {b.name}: {used:,.0f} of {b.limit:,.0f} per {_secs(b.window_s)} "
+        shown = f"{used:,.0f}" if used >= 10 else f"{used:.2g}"
+        lines.append(f"  budget {b.name}: {shown} of {b.limit:,.0f} per {_secs(b.window_s)} "
                      f"({pct:.0f} % of the limit, {verdict}){'  [' + b.source + ']' if b.source else ''}")
     return lines
 

@@ -264,7 +264,10 @@ async def test_symbol_without_bars_says_no_data_everywhere(histories: list[Histo
         for chart in app.drilldown.query(ChartPanel):
             assert text_of(chart).startswith("no data"), chart.id
         assert "no bars for this symbol yet" in flag_list(app)
-        assert all(line.endswith("no data") for line in flag_list(app).split("Per venue")[1].splitlines()[1:])
+        per_venue = flag_list(app).split("Per venue")[1].split("Funding per venue")[0].strip().splitlines()[1:]
+        assert per_venue and all(line.endswith("no data") for line in per_venue)
+        funding = flag_list(app).split("Funding per venue")[1].strip().splitlines()[1:]
+        assert funding and all(line.endswith("no data") for line in funding)
 
 
 def _next_bar(store: BarStore, symbol: str) -> list[BarUpdate]:

@@ -149,13 +149,15 @@ def test_fitted_plans_stay_under_half_of_every_published_limit(venue: str, n: in
         assert usage(plan, budget, n) <= budget.limit * 0.5 + 1e-9, budget
 
 
-def test_binance_at_500_symbols_slows_open_interest_not_the_batch_calls() -> None:
+def test_binance_slows_open_interest_not_the_batch_calls_when_the_list_outgrows_the_budget() -> None:
     adapter = make_adapter("binance")
-    plan = {i.job: i for i in fit_plan(adapter.plan(10.0), adapter.budgets, 500)}
-    # 2400/min x 0.5 = 1200; the batch calls spend 6 x (40 + 10) = 300/min, leaving 900/min for 500
-    # one-weight calls: one round every 500 / 900 min = 33.3 s, rounded up to 34 s.
-    assert plan["tickers"].interval_s == 10 and plan["premium"].interval_s == 10
-    assert plan["oi"].interval_s == 34
+    at_500 = {i.job: i for i in fit_plan(adapter.plan(10.0), adapter.budgets, 500)}
+    at_1000 = {i.job: i for i in fit_plan(adapter.plan(10.0), adapter.budgets, 1000)}
+    # 2400/min x 0.5 = 1200; the batch calls spend 6 x (40 + 10) = 300/min, leaving 900/min for the
+    # one-weight open-interest calls: 500 a minute fit; 1000 need 1000 / 900 min = 66.7 s, so 67 s.
+    assert at_500["oi"].interval_s == 60
+    assert at_1000["tickers"].interval_s == 10 and at_1000["premium"].interval_s == 10
+    assert at_1000["oi"].interval_s == 67
 
 
 def test_error_body_messages_are_one_line() -> None:

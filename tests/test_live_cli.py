@@ -68,9 +68,12 @@ def test_venues_prints_each_plan_and_what_happens_at_500_symbols() -> None:
     text = out.stdout
     for venue in ("binance (3 symbols)", "bybit (3 symbols)", "okx (3 symbols)", "hyperliquid (3 symbols)"):
         assert venue in text
-    # Binance with 3 symbols: 6 polls/min x (40 + 10 + 3) = 318 of 2400 weight per minute.
-    assert "budget weight: 318 of 2,400 per 1 min (13 % of the limit, ok)" in text
-    assert "at 500 symbols: slowed to stay under half the limits: GET /fapi/v1/openInterest every 34 s" in text
+    # Binance with 3 symbols: 6 polls/min x (40 + 10) + 3 open-interest calls a minute = 303 of 2400.
+    assert "budget weight: 303 of 2,400 per 1 min (13 % of the limit, ok)" in text
+    # OKX's long/short endpoint allows 5 requests / 2 s: half is 2.5; 500 symbols every 300 s would be
+    # 3.33 per 2 s, so the round stretches to 300 x 3.33 / 2.5 = 400 s.
+    assert ("at 500 symbols: slowed to stay under half the limits: "
+            "GET /api/v5/rubik/stat/contracts/long-short-account-ratio-contract every 400 s") in text
     assert "OVER" not in text
 
 

@@ -26,7 +26,7 @@ def _requests(fx: FakeExchange, venue: str) -> list[float]:
 async def test_451_stops_binance_once_with_its_message_and_the_others_keep_running() -> None:
     async with FakeExchange(["BTC"]) as fx:
         fx.inject("binance", "status", status=451)
-        async with running(fx, ["BTC"]) as (src, store):
+        async with running(fx, ["BTC"]) as (src, _store):
             await until(lambda: state(src, "binance")[0] == "blocked", what="binance blocked")
             await until(lambda: state(src, "bybit")[0] == "ok", what="bybit ok")
             detail = state(src, "binance")[1]

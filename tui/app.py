@@ -148,6 +148,7 @@ class PerptopApp(App[None]):
         self._spark_ms = 0
         self._stale_cells: set[SeriesKey] = set()  # rows whose data moved since their cells were built
         self._old_series: set[SeriesKey] = set()  # live rows with no update for three poll intervals
+        self._unlisted: set[SeriesKey] = set()  # live venue rows of symbols the venue does not list
         self._notice = ""
         self._register_themes()
 
@@ -264,9 +265,11 @@ class PerptopApp(App[None]):
             banner.update(notice or f"perptop · {self.mode} · {', '.join(self.source.venues)}")
             banner.set_class(bool(notice), "unreachable")
         old = self.source.stale_series(now)  # type: ignore[attr-defined]
-        if old != self._old_series:
-            self._stale_cells.update((old ^ self._old_series) & self.rows.keys())
-            self._old_series = old
+        unlisted = self.source.unlisted_series()  # type: ignore[attr-defined]
+        if old != self._old_series or unlisted != self._unlisted:
+            moved = (old ^ self._old_series) | (unlisted ^ self._unlisted)
+            self._stale_cells.update(moved & self.rows.keys())
+            self._old_series, self._unlisted = old, unlisted
             if not self.paused:
                 self._reorder()
 
@@ -315,6 +318,8 @@ class PerptopApp(App[None]):
         cells = row_cells(row, spark, oi_spark, label)
         if key in self._old_series:  # no update for three poll intervals: the whole row says so
             cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
+        elif key in self._unlisted:  # said once, in place of figures the venue cannot have
+            cells = (*cells[:2], (("not listed", "muted"),), *cells[3:])
         return cells
 
     def _reorder(self) -> None:

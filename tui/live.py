@@ -142,6 +142,10 @@ class LiveSource:
             return ""
         return NO_VENUE.format(details="; ".join(f"{s.venue}: {s.detail.split(';')[0]}" for s in states))
 
+    def unlisted_series(self) -> set[tuple[str, str]]:
+        """(symbol, venue) pairs the venue does not list (known once its listing has been read)."""
+        return {(s, v) for v, feed in self.feeds.items() for s in feed.not_listed}
+
     def stale_series(self, now_ms: int) -> set[tuple[str, str]]:
         """(symbol, venue) series with no update for over three poll intervals; "all" when every venue is."""
         from tui.store import ALL

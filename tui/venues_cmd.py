@@ -5,6 +5,8 @@ The figures come from the same ``fit_plan`` the feeds run, so the printout is wh
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TextIO
 
 from tui.config import AppConfig
@@ -14,13 +16,24 @@ AT_SCALE = 500
 
 def print_plans(config: AppConfig, out: TextIO) -> int:
     """Print the plans of the config's venues for its watchlist and for ``AT_SCALE`` symbols; returns 0."""
+    try:
+        _write(config, out)
+        out.flush()
+    except BrokenPipeError:  # `perptop venues | head`: the reader had enough, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write(config: AppConfig, out: TextIO) -> None:
     from feeds.venue_plan import fit_plan, plan_lines
     from feeds.venues import make_adapter
     from tui.live import venue_urls
 
     n = len(config.watchlist)
     out.write(f"perptop request plans: {n} symbols, poll every {config.poll_interval:g} s, "
-              "each budget kept under half of the venue's published limit\n\n")
+              "each budget kept under half of the venue's published limit.\n"
+              "The start-up backfill (7 days per symbol) goes through the same limiters; budgets shown at 0 "
+              "are used by it alone.\n\n")
     for name in config.venues:
         adapter = make_adapter(name)
         urls, ws = venue_urls(adapter, config.venue_options.get(name, {}))
@@ -39,4 +52,3 @@ def print_plans(config: AppConfig, out: TextIO) -> int:
             out.write(f"  at {AT_SCALE} symbols: slowed to stay under half the limits: {what}\n\n")
         else:
             out.write(f"  at {AT_SCALE} symbols: same cadence, every budget still under half\n\n")
-    return 0

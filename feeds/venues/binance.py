@@ -59,7 +59,10 @@ class Binance:
                      "price, 24h change, futures volume"),
             PlanItem("premium", "GET /fapi/v1/premiumIndex (all symbols)", "weight", 10, False, poll_s,
                      "mark price, funding rate, next funding"),
-            PlanItem("oi", "GET /fapi/v1/openInterest?symbol=", "weight", 1, True, poll_s, "open interest"),
+            # No batch form: one request per symbol. Once a minute is plenty against 5-minute bars, and
+            # polling it every 10 s cost more CPU (HTTP per request) than the rest of the feed together.
+            PlanItem("oi", "GET /fapi/v1/openInterest?symbol=", "weight", 1, True, max(poll_s, 60.0),
+                     "open interest"),
             PlanItem("ls", "GET /futures/data/globalLongShortAccountRatio", "data", 1, True, 300,
                      "long/short accounts ratio (5-min series)"),
             PlanItem("spot", "GET /api/v3/ticker/24hr (all spot pairs)", "spot", 80, False, 60, "spot volume"),

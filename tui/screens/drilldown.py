@@ -26,11 +26,11 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
-from signals.columns import FUNDING, PRICE, TIME
+from signals.columns import FUNDING, FUNDING_INTERVAL_H, PRICE, TIME
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.params import SignalParams, n_bars
 from tui.format import fmt_funding, fmt_price
-from tui.screens.drilldown_flags import flags_content
+from tui.screens.drilldown_flags import flags_content, funding_lines
 from tui.store import ALL, BarStore
 from tui.widgets.charts import (
     HOUR_MS,
@@ -157,7 +157,10 @@ class DrilldownScreen(Screen[None]):
                 yield ChartPanel("price (left) · OI USD (right)", id="chart-price")
                 yield ChartPanel("funding 8h-equivalent % per venue", id="chart-funding")
                 yield ChartPanel("long/short accounts ratio per venue", id="chart-ls")
-                yield ChartPanel("liquidations USD: longs ▲ shorts ▼", id="chart-liq")
+                # Live, Binance pushes at most one liquidation per symbol per second and OKX says its feed
+                # is not the total: the sums are what was observed, a lower bound.
+                observed = " (observed: a lower bound)" if getattr(self.app, "mode", "") == "live" else ""
+                yield ChartPanel(f"liquidations USD{observed}: longs ▲ shorts ▼", id="chart-liq")
             with VerticalScroll(id="dd-flags"):
                 yield Static(id="dd-flag-list")
         yield FlagTimeline(id="dd-timeline")
@@ -293,7 +296,12 @@ class DrilldownScreen(Screen[None]):
             (v, results[k] if has_bars[k] else None) for k, v in enumerate(store.venues)
         ]
         overall = results[store.venue_index(ALL)] if has_bars[-1] else None
-        self.query_one("#dd-flag-list", Static).update(flags_content(overall, per_venue, self.hit_rates))
+        latest = store.latest()[s]
+        rows = [(v, float(latest[k, FUNDING]), float(latest[k, FUNDING_INTERVAL_H]), int(store.next_funding_ms[s, k]))
+                for k, v in enumerate(store.venues)]
+        clock = getattr(self.app, "clock", None)  # the app's clock, frozen in tests
+        funding = funding_lines(rows, clock() if callable(clock) else int(time.time() * 1000))
+        self.query_one("#dd-flag-list", Static).update(flags_content(overall, per_venue, self.hit_rates, funding))
 
     def _render_timeline(self, axis: TimeAxis, series: np.ndarray, n: int) -> None:
         # Evaluate the window plus the warm-up its windows need, not the whole store.

@@ -69,10 +69,33 @@ def _venue_line(venue: str, result: LatestResult | None, width: int) -> Content:
     return Content.assemble(*parts)
 
 
+def funding_lines(rows: Sequence[tuple[str, float, float, int]], now_ms: int) -> list[Content]:
+    """Each venue's current funding: its own rate and interval, and when it is next charged.
+
+    Args:
+        rows: (venue, rate per interval, interval in hours, next funding time ms or 0).
+        now_ms: the time now, for the countdown.
+    """
+    lines = [Content(""), Content.styled("Funding per venue  (own interval · next)", "bold")]
+    width = max((len(v) for v, *_ in rows), default=4) + 2
+    for venue, rate, hours, next_ms in rows:
+        if rate != rate:
+            lines.append(Content.assemble(venue.ljust(width), ("no data", "$text-muted")))
+            continue
+        interval = f"/{hours:g}h" if hours == hours else ""
+        left = ""
+        if next_ms > now_ms:
+            minutes = (next_ms - now_ms) // 60_000
+            left = f"  next in {minutes // 60}h{minutes % 60:02d}m"
+        lines.append(Content.assemble(venue.ljust(width), f"{rate * 100:+.4f}%{interval}", (left, "$text-muted")))
+    return lines
+
+
 def flags_content(
     overall: LatestResult | None,
     venues: Sequence[tuple[str, LatestResult | None]],
     hit_rates: Mapping[str, str] | None = None,
+    funding: Sequence[Content] = (),
 ) -> Content:
     """The flag panel's text.
 
@@ -97,4 +120,5 @@ def flags_content(
     lines.append(Content.styled("Per venue  (? = low confidence)", "bold"))
     width = max((len(v) for v, _ in venues), default=4) + 2
     lines.extend(_venue_line(v, r, width) for v, r in venues)
+    lines.extend(funding)
     return Content("\n").join(lines)

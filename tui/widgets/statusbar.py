@@ -43,6 +43,9 @@ def status_spans(
             spans.append((f" {fmt_age(age_s)}", "muted"))
         if v.detail and state != "ok":
             spans.append((f" {v.detail[:40]}", "error"))
+        elif state == "ok" and "backfill " in v.detail:  # history still loading: say how far
+            progress = v.detail[v.detail.index("backfill "):].split(";")[0]
+            spans.append((f" {progress}", "muted"))
     spans.append(("  ", ""))
     spans.append((f" {mode.upper()} ", "mode"))
     if paused:
