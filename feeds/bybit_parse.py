@@ -11,14 +11,13 @@ first; they are returned oldest first like every other venue's.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
 from feeds.history_parse_util import array_rows, candle
 from feeds.instruments import split_instrument
-from feeds.parse_util import BadItem, Item, collect, number, optional_number, text, time_ms
+from feeds.parse_util import MAX_MS, BadItem, Item, collect, number, optional_number, text, time_ms
 from feeds.records import (
     Candle,
     FundingPoint,
@@ -253,7 +252,7 @@ def _ticker(item: Item, symbol: str, when: int, num: Callable[[Item, str], float
         oi_usd=num(item, "openInterestValue"),
         funding=num(item, "fundingRate"),
         funding_interval_h=num(item, "fundingIntervalHour"),
-        next_funding_ms=0 if math.isnan(next_funding) else int(next_funding),
+        next_funding_ms=int(next_funding) if 0 <= next_funding < MAX_MS else 0,
     )
 
 

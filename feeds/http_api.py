@@ -23,15 +23,12 @@ from feeds.limiter import Budget, Clock, Limiter
 # A venue hook that turns a 200 body carrying an error code into a fault (Bybit retCode 10006, ...).
 EnvelopeCheck = Callable[[str, Any], "VenueError | None"]
 
-DEFAULT_RETRY_AFTER_S = {429: 60.0, 418: 120.0}
-
-
-def _retry_after(response: httpx.Response, status: int) -> float:
+def _retry_after(response: httpx.Response, default_s: float) -> float:
     raw = response.headers.get("Retry-After", "")
     try:
         value = float(raw)
     except ValueError:
-        return DEFAULT_RETRY_AFTER_S[status]
+        return default_s
     return max(0.0, value)
 
 
@@ -62,6 +59,8 @@ class VenueApi:
         share: the part of each limit perptop may use.
         geo_403: whether a 403 from this venue means a restricted location (Bybit) rather than a firewall rule.
         envelope: the venue's check for error codes inside a 200 body.
+        retry_after_s: the wait after a 429 that carries no ``Retry-After`` (the venue's budget window:
+            2 s at OKX, a minute at Binance); a 418 without one waits 120 s (Binance's shortest ban).
         clock: monotonic seconds.
     """
 
@@ -75,6 +74,7 @@ class VenueApi:
         share: float = 0.5,
         geo_403: bool = False,
         envelope: EnvelopeCheck | None = None,
+        retry_after_s: float = 60.0,
         clock: Clock = time.monotonic,
     ) -> None:
         self.venue = venue
@@ -83,6 +83,7 @@ class VenueApi:
         self.limiters = {b.name: Limiter(b, share, clock) for b in budgets}
         self.geo_403 = geo_403
         self.envelope = envelope
+        self.retry_after_s = retry_after_s
         self.clock = clock
         self.paused_until = 0.0  # monotonic time before which nothing is sent (429 / 418)
         self.requests: Counter[str] = Counter()  # per endpoint path
@@ -99,10 +100,15 @@ class VenueApi:
 
     async def _send(self, method: str, role: str, path: str, *, params: Mapping[str, Any] | None = None,
                     body: Any = None, weight: float, budget: str) -> Any:
-        wait = self.paused_until - self.clock()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        await self.limiters[budget].acquire(weight)
+        while True:
+            wait = self.paused_until - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            await self.limiters[budget].acquire(weight)
+            # A 429 may have arrived while this request queued for its budget: it waits too.
+            if self.paused_until <= self.clock():
+                break
         url = self.urls[role].rstrip("/") + path
         self.requests[path] += 1
         try:
@@ -142,11 +148,11 @@ class VenueApi:
             return payload
         detail = f"HTTP {status} on {path}: {_message(response)}"
         if status == 418:
-            wait = _retry_after(response, 418)
+            wait = _retry_after(response, 120.0)
             self._pause(wait, budget)
             raise Banned(self.venue, detail, wait)
         if status == 429:
-            wait = _retry_after(response, 429)
+            wait = _retry_after(response, self.retry_after_s)
             self._pause(wait, budget)
             raise RateLimited(self.venue, detail, wait)
         if status == 451:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from feeds.messages import BarUpdate
 from feeds.records import Liquidation, LongShortPoint, SpotVolume, Ticker
@@ -34,7 +34,9 @@ class _Level:
     futures_24h: float = NAN
     change_24h: float = NAN
     next_funding_ms: int = 0
-    updated_ms: int = 0
+    updated_ms: int = 0  # last time a price (last or mark) came in
+    price_ms: int = 0
+    mark_ms: int = 0
 
 
 class BarAssembler:
@@ -54,6 +56,8 @@ class BarAssembler:
         self.levels: dict[str, _Level] = {}
         self._liq: dict[tuple[str, int], list[float]] = {}
         self._late: set[tuple[str, int]] = set()
+        self._sent: dict[tuple[str, int], BarUpdate] = {}  # the last update of each base's recent bars
+        self.too_late = 0
 
     def _level(self, base: str) -> _Level:
         level = self.levels.get(base)
@@ -74,7 +78,10 @@ class BarAssembler:
                     setattr(lv, name, value)
             if t.next_funding_ms:
                 lv.next_funding_ms = t.next_funding_ms
-            lv.updated_ms = now_ms
+            if not math.isnan(t.price):
+                lv.price_ms = lv.updated_ms = now_ms
+            if not math.isnan(t.mark):
+                lv.mark_ms = lv.updated_ms = now_ms
 
     def add_spot(self, spots: Iterable[SpotVolume], wanted: set[str]) -> None:
         """Spot 24 h volume per base: the USD-quoted pairs of a coin (USDT and USDC) add up."""
@@ -92,13 +99,20 @@ class BarAssembler:
                 self._level(p.base).ls = p.ratio
 
     def add_liquidations(self, events: Iterable[Liquidation], wanted: set[str], now_ms: int) -> int:
-        """Add events to their bars; returns how many were for ``wanted`` bases."""
+        """Add events to their bars; returns how many were for ``wanted`` bases.
+
+        An event older than the previous bar is dropped (and counted in ``too_late``): that bar's
+        figures were settled, and rewriting an older bar from here would replace its total.
+        """
         bar_now = now_ms - now_ms % self.step_ms
         n = 0
         for e in events:
             if e.base not in wanted or math.isnan(e.usd):
                 continue
             t = e.time - e.time % self.step_ms
+            if t < bar_now - self.step_ms:
+                self.too_late += 1
+                continue
             sums = self._liq.setdefault((e.base, t), [0.0, 0.0])
             sums[0 if e.side == "long" else 1] += e.usd
             if t < bar_now:
@@ -109,32 +123,46 @@ class BarAssembler:
     def forget(self, base: str) -> None:
         """Drop a base that left the watchlist."""
         self.levels.pop(base, None)
-        for key in [k for k in self._liq if k[0] == base]:
-            del self._liq[key]
+        for store in (self._liq, self._sent):
+            for key in [k for k in store if k[0] == base]:
+                del store[key]
 
     def updates(self, now_ms: int) -> list[BarUpdate]:
-        """The current bar of every base with a price, plus earlier bars that late liquidations changed."""
+        """The current bar of every base with a price, plus the previous bar if late liquidations changed it.
+
+        A late update repeats the levels that bar closed with (what was last sent for it) and changes
+        only its liquidation sums.
+        """
         bar = now_ms - now_ms % self.step_ms
         per_bar = self.step_ms / DAY_MS
         live = self.liquidation_feed and self.stream_up
         out: list[BarUpdate] = []
-        late = sorted(self._late)
+        for base, t in sorted(self._late):
+            sent = self._sent.get((base, t))
+            liq = self._liq.get((base, t))
+            if sent is not None and liq is not None:
+                out.append(replace(sent, liq_long_usd=liq[0], liq_short_usd=liq[1]))
         self._late.clear()
         for base, level in self.levels.items():
-            price = level.price if not math.isnan(level.price) else level.mark
+            # The last trade price unless only the mark has moved lately (its endpoint failing).
+            stale_price = math.isnan(level.price) or level.mark_ms - level.price_ms > 3 * 60_000
+            price = level.mark if stale_price and not math.isnan(level.mark) else level.price
             if math.isnan(price):
                 continue
-            for t in [t for b, t in late if b == base] + [bar]:
-                liq = self._liq.get((base, t))
-                long_usd, short_usd = (liq[0], liq[1]) if liq else ((0.0, 0.0) if live else (NAN, NAN))
-                out.append(BarUpdate(
-                    self.venue, base, t, price=price, oi=level.oi, funding=level.funding,
-                    funding_interval_h=level.interval_h, ls_ratio=level.ls,
-                    liq_long_usd=long_usd, liq_short_usd=short_usd,
-                    spot_volume_usd=level.spot_24h * per_bar, futures_volume_usd=level.futures_24h * per_bar,
-                    change_24h=level.change_24h, next_funding_ms=level.next_funding_ms,
-                ))
-        # Keep two bars of liquidation sums: enough for events that arrive after their bar closed.
+            liq = self._liq.get((base, bar))
+            long_usd, short_usd = (liq[0], liq[1]) if liq else ((0.0, 0.0) if live else (NAN, NAN))
+            update = BarUpdate(
+                self.venue, base, bar, price=price, oi=level.oi, funding=level.funding,
+                funding_interval_h=level.interval_h, ls_ratio=level.ls,
+                liq_long_usd=long_usd, liq_short_usd=short_usd,
+                spot_volume_usd=level.spot_24h * per_bar, futures_volume_usd=level.futures_24h * per_bar,
+                change_24h=level.change_24h, next_funding_ms=level.next_funding_ms,
+            )
+            self._sent[(base, bar)] = update
+            out.append(update)
+        # Keep two bars: enough for events that arrive after their bar closed.
         for key in [k for k in self._liq if k[1] < bar - self.step_ms]:
             del self._liq[key]
+        for key in [k for k in self._sent if k[1] < bar - self.step_ms]:
+            del self._sent[key]
         return out

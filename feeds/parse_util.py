@@ -17,6 +17,9 @@ R = TypeVar("R")
 Item = Mapping[str, Any]
 
 
+MAX_MS = 4_102_444_800_000  # 2100-01-01: a larger "time" is a garbled field, not a date
+
+
 class BadItem(Exception):
     """One item cannot be read; the message says which field and why."""
 
@@ -47,10 +50,14 @@ def time_ms(item: Item, key: str, default: int | None = None) -> int:
     if value in (None, "") and default is not None:
         return default
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise BadItem(f"{key!r} missing" if value in (None, "") else f"{key!r} is {value!r}, not a time in ms")
+        ms = value
+    elif isinstance(value, str) and value.isdigit():
+        ms = int(value)
+    else:
+        raise BadItem(f"{key!r} missing" if value in (None, "") else f"{key!r} is {value!r}, not a time in ms")
+    if not 0 <= ms < MAX_MS:
+        raise BadItem(f"{key!r} is {value!r}, not a time in ms (outside 1970-2100)")
+    return ms
 
 
 def text(item: Item, key: str) -> str:

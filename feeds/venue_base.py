@@ -8,9 +8,11 @@ symbol's history, and the ``ws_*`` members describe its liquidation stream (if i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from feeds.faults import Malformed, Rejected
 from feeds.http_api import EnvelopeCheck, VenueApi
 from feeds.limiter import Budget
 from feeds.records import (
@@ -19,12 +21,15 @@ from feeds.records import (
     Liquidation,
     LongShortPoint,
     OpenInterestPoint,
+    Parsed,
+    PayloadError,
     SpotVolume,
     Ticker,
 )
 from feeds.venue_plan import PlanItem
 
 NAN = float("nan")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,32 @@ class BackfillParts:
     notes: list[str] = field(default_factory=list)  # what this venue cannot backfill, said once
 
 
+async def each_symbol(listings: list[Listing], fetch: Callable[[Listing], Awaitable[Parsed[R]]],
+                      skipped: list[str]) -> list[R]:
+    """Run a per-symbol request for each listing; one symbol the venue refuses or garbles is skipped.
+
+    A refused request (an instrument the venue no longer serves) or a bad payload costs that symbol
+    only, with a line in ``skipped``; the rest of the round is kept. Timeouts, rate limits and blocks
+    concern the whole venue and propagate, so the round is retried as one.
+    """
+    out: list[R] = []
+    for listing in listings:
+        try:
+            parsed = await fetch(listing)
+        except (Rejected, Malformed, PayloadError) as exc:
+            skipped.append(f"{listing.instrument}: {exc}")
+            continue
+        out += parsed.records
+        skipped += parsed.skipped
+    return out
+
+
+def latest_only(parsed: Parsed[R]) -> Parsed[R]:
+    """The newest record of a history answer (asked with limit 1, but some venues send more)."""
+    records = sorted(parsed.records, key=lambda r: getattr(r, "time", 0))[-1:]
+    return Parsed(records, parsed.skipped)
+
+
 class VenueAdapter(Protocol):
     """One venue's endpoints, budgets and parsers."""
 
@@ -78,6 +109,7 @@ class VenueAdapter(Protocol):
     budgets: list[Budget]
     geo_403: bool
     liquidations: str  # "observed" (lower bound), "all", or "" (no public feed)
+    retry_after_s: float  # wait after a 429 without Retry-After: the venue's budget window
     funding_interval_note: str
 
     def envelope(self) -> EnvelopeCheck | None:
@@ -104,5 +136,5 @@ class VenueAdapter(Protocol):
     def ws_ping(self) -> str | None:
         """The venue's application-level ping, or None when protocol pings suffice."""
 
-    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> list[Liquidation] | None:
+    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> Parsed[Liquidation] | None:
         """Liquidations in a decoded message; None for a message that is not a liquidation push."""

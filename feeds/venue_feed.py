@@ -1,22 +1,25 @@
 """Runs one venue adapter: discovery, the fitted request plan, the liquidation stream and the backfill.
 
-Every job of the plan is its own loop with its own backoff, so a failing endpoint does not stop the
-others; the whole venue stops only when it is blocked (HTTP 451, a geo 403), and says so once.
-Rate-limit answers pause the venue for exactly the time it asked (``feeds.http_api``); timeouts,
-dropped connections and 5xx back off exponentially with jitter up to 60 s; a malformed payload is
-skipped and counted. The feed never raises out of ``run`` except on cancellation.
+Every job of the plan is its own loop with its own backoff and its own last error, so a failing
+endpoint neither stops the others nor is hidden by their success; the whole venue stops only when it
+is blocked (HTTP 451, a geo 403), and says so once. Rate-limit answers pause the venue for exactly the
+time it asked (``feeds.http_api``); timeouts, dropped connections and 5xx back off exponentially with
+jitter up to 60 s; a malformed payload is skipped and counted. Nothing a venue sends can raise out of
+``run``: an unexpected error is shown and the venue restarts after a pause.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from feeds.backfill import history_bars
-from feeds.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, Transient, VenueError
+from feeds.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, VenueError
 from feeds.http_api import VenueApi
 from feeds.live_bars import BarAssembler
 from feeds.messages import BarUpdate, History, VenueStatus
@@ -29,10 +32,17 @@ Publish = Callable[[list[BarUpdate]], None]
 PublishHistory = Callable[[list[History]], None]
 ClockMs = Callable[[], int]
 
+REDISCOVER_S = 300.0  # how often to look again for symbols a venue did not list
+RESTART_S = 10.0  # pause before restarting a venue after an unexpected error
+
 
 def wall_ms() -> int:
     """Epoch milliseconds now."""
     return int(time.time() * 1000)
+
+
+def _detail(exc: BaseException) -> str:
+    return exc.detail if isinstance(exc, VenueError) else f"{type(exc).__name__}: {exc}"
 
 
 class VenueFeed:
@@ -70,10 +80,12 @@ class VenueFeed:
         self.discovered = False
         self.not_listed: list[str] = []
         self.blocked = ""
-        self.error = ""
+        self.error = ""  # discovery, backfill or an unexpected failure; jobs keep theirs in job_errors
         self.error_ms = 0
+        self.job_errors: dict[str, str] = {}
         self.last_data_ms = 0
         self.malformed = 0
+        self.last_malformed = ""
         self.skipped_items = 0
         self.last_skipped = ""
         self.backfill_done: set[str] = set()
@@ -106,40 +118,75 @@ class VenueFeed:
 
     async def run(self) -> None:
         """Discover, then run the plan, the stream and the backfill until cancelled or blocked."""
-        try:
-            await self._discover()
-            tasks = [asyncio.ensure_future(self._job(item.job)) for item in self.plan]
-            if self.stream is not None:
-                tasks.append(asyncio.ensure_future(self.stream.run()))
-            if self.history_bars_n > 0:
-                tasks.append(asyncio.ensure_future(self._backfill()))
+        while True:
             try:
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-                for task in done:
-                    task.result()  # re-raises Blocked
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-        except Blocked as exc:
-            self.blocked = exc.detail
-            self.error, self.error_ms = exc.detail, self.clock()
+                await self._run_once()
+            except Blocked as exc:
+                self.blocked = exc.detail
+                self.error, self.error_ms = exc.detail, self.clock()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - never let one venue's surprise end the others
+                self.error, self.error_ms = f"restarting after {_detail(exc)}", self.clock()
+                await asyncio.sleep(RESTART_S)
+
+    async def _run_once(self) -> None:
+        await self._discover()
+        tasks = [asyncio.ensure_future(self._job(item.job)) for item in self.plan]
+        tasks.append(asyncio.ensure_future(self._rediscover()))
+        if self.stream is not None:
+            tasks.append(asyncio.ensure_future(self.stream.run()))
+        if self.history_bars_n > 0:
+            tasks.append(asyncio.ensure_future(self._backfill()))
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # re-raises Blocked, or a surprise for run() to report
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _discover(self) -> None:
         backoff = Backoff()
         while True:
             try:
                 listings, first = await self.adapter.discover(self.api, self.clock())
+                if not listings:
+                    # Every item skipped is a garbled answer, not a venue that lists nothing.
+                    raise Malformed(self.name, "the instrument list came back empty")
             except Blocked:
                 raise
             except Exception as exc:  # noqa: BLE001 - every other failure is retried; see _failed
-                await asyncio.sleep(self._failed(exc, backoff))
+                self.error = _detail(exc)
+                await asyncio.sleep(self._failed(exc, backoff, self.poll_s))
                 continue
+            self.error = ""
             self.listings = listings
             self.discovered = True
             self._update_not_listed()
             self._absorb(first)
             return
+
+    async def _rediscover(self) -> None:
+        """Look again, now and then, for watched symbols the venue did not list (new listings, or a
+        first answer that left some out)."""
+        while True:
+            await asyncio.sleep(REDISCOVER_S)
+            if not self.not_listed:
+                continue
+            try:
+                listings, _ = await self.adapter.discover(self.api, self.clock())
+            except Blocked:
+                raise
+            except Exception:  # noqa: BLE001 - the next round tries again; the jobs report venue faults
+                continue
+            fresh = {b: x for b, x in listings.items() if b not in self.listings}
+            if fresh:
+                self.listings.update(fresh)
+                self._update_not_listed()
+                self._changed.set()
 
     async def _job(self, job: str) -> None:
         backoff = Backoff()
@@ -148,15 +195,17 @@ class VenueFeed:
             interval = item.interval_s if item else self.poll_s
             started = time.monotonic()
             try:
-                listings = self.wanted_listings()
-                poll = await self.adapter.poll(self.api, job, listings, self.clock())
+                poll = await self.adapter.poll(self.api, job, self.wanted_listings(), self.clock())
+                self._absorb(poll)
             except Blocked:
                 raise
             except Exception as exc:  # noqa: BLE001 - see _failed
-                delay = self._failed(exc, backoff)
+                if not isinstance(exc, (Malformed, PayloadError)):  # those are counted, not a venue state
+                    self.job_errors[job] = _detail(exc)
+                delay = self._failed(exc, backoff, interval)
             else:
                 backoff.reset()
-                self._absorb(poll)
+                self.job_errors.pop(job, None)
                 delay = interval - (time.monotonic() - started)
             await self._sleep(max(0.0, delay))
 
@@ -168,19 +217,17 @@ class VenueFeed:
         except asyncio.TimeoutError:
             pass
 
-    def _failed(self, exc: BaseException, backoff: Backoff) -> float:
-        """Record a failure; returns the pause before trying again."""
+    def _failed(self, exc: BaseException, backoff: Backoff, interval: float) -> float:
+        """Count a failure; returns the pause before trying again."""
+        self.error_ms = self.clock()
         if isinstance(exc, (Malformed, PayloadError)):
             self.malformed += 1
-        detail = exc.detail if isinstance(exc, VenueError) else f"{type(exc).__name__}: {exc}"
-        self.error, self.error_ms = detail, self.clock()
+            self.last_malformed = _detail(exc)
         if isinstance(exc, RateLimited):
             return exc.retry_after_s
-        if isinstance(exc, Transient):
-            return backoff.next_delay()
         if isinstance(exc, (Malformed, PayloadError, Rejected)):
-            return self.poll_s  # the next regular poll; the same payload is not asked for faster
-        return backoff.next_delay()
+            return interval  # the same answer is not asked for faster than the plan says
+        return backoff.next_delay()  # Transient, and anything unexpected
 
     def _absorb(self, poll: Poll) -> None:
         now = self.clock()
@@ -188,7 +235,6 @@ class VenueFeed:
         self._skipped(poll.skipped)
         if poll.tickers or poll.spot or poll.long_short:
             self.last_data_ms = now
-            self.error = ""
         self.assembler.add_tickers(poll.tickers, wanted, now)
         self.assembler.add_spot(poll.spot, wanted)
         self.assembler.add_long_short(poll.long_short, wanted)
@@ -207,7 +253,6 @@ class VenueFeed:
 
     async def _backfill(self) -> None:
         backoff = Backoff()
-        tries: dict[str, int] = {}
         while True:
             todo = [x for x in self.wanted_listings() if x.base not in self.backfill_done]
             if not todo:
@@ -219,24 +264,46 @@ class VenueFeed:
             start = end + 1 - self.history_bars_n * self.step_ms
             try:
                 parts = await self.adapter.backfill(self.api, listing, start, end)
+                self._skipped(parts.skipped)
+                for note in parts.notes:
+                    if note not in self.backfill_notes and not note.startswith("no spot pair"):
+                        self.backfill_notes.append(note)
+                if listing.base in self.wanted:
+                    interval = self.assembler.levels.get(listing.base)
+                    hours = interval.interval_h if interval is not None else math.nan
+                    if not math.isnan(hours):  # history rows that carry no interval have the live one
+                        parts.funding = [f if not math.isnan(f.interval_h) else replace(f, interval_h=hours)
+                                         for f in parts.funding]
+                    self.publish_history([history_bars(self.name, listing.base, parts, start, end, self.step_ms)])
             except Blocked:
                 raise
-            except Exception as exc:  # noqa: BLE001 - see _failed; a symbol that keeps failing is skipped
-                tries[listing.base] = tries.get(listing.base, 0) + 1
-                delay = self._failed(exc, backoff)
-                if tries[listing.base] >= 3 or isinstance(exc, Rejected):
+            except Exception as exc:  # noqa: BLE001 - see below
+                self.error = f"backfill {listing.base}: {_detail(exc)}"
+                if isinstance(exc, (Rejected, Malformed, PayloadError)):
+                    # The venue will give the same answer again: no history for this symbol, said once.
                     self.backfill_done.add(listing.base)
-                    self.backfill_notes.append(f"{listing.base}: no history ({self.error})")
-                await asyncio.sleep(delay)
+                    self.backfill_notes.append(f"{listing.base}: no history ({_detail(exc)})")
+                await asyncio.sleep(self._failed(exc, backoff, self.poll_s))
                 continue
             backoff.reset()
-            self._skipped(parts.skipped)
-            for note in parts.notes:
-                if note not in self.backfill_notes and not note.startswith("no spot pair"):
-                    self.backfill_notes.append(note)
-            if listing.base in self.wanted:
-                self.publish_history([history_bars(self.name, listing.base, parts, start, end, self.step_ms)])
+            self.error = ""
             self.backfill_done.add(listing.base)
+
+    # ---- the stream --------------------------------------------------------------------------
+
+    def absorb_stream(self, raw: Any) -> None:
+        """A decoded stream message: liquidations go into their bars (called by the stream)."""
+        try:
+            parsed = self.adapter.ws_parse(raw, self.listings)
+        except PayloadError as exc:
+            self.malformed += 1
+            self.last_malformed = str(exc)
+            return
+        if parsed is None:
+            return
+        self._skipped(parsed.skipped)
+        if parsed.records and self.assembler.add_liquidations(parsed.records, set(self.wanted), self.clock()):
+            self.flush()
 
     # ---- health ------------------------------------------------------------------------------
 
@@ -247,40 +314,35 @@ class VenueFeed:
             return VenueStatus(self.name, "blocked", self.blocked + others, self.last_data_ms)
         notes = []
         paused = self.api.paused_until - time.monotonic()
+        errors = list(dict.fromkeys([*self.job_errors.values(), self.error] if self.error else self.job_errors.values()))
         if paused > 0:
             until = time.strftime("%H:%M:%S", time.localtime(time.time() + paused))
-            notes.append(f"paused until {until} ({self.error})")
-        elif self.error:
-            notes.append(self.error)
+            notes.append(f"paused until {until} ({'; '.join(errors)})")
+        else:
+            notes.extend(errors)
+        stream = self.stream
+        if stream is not None and stream.down_since_ms and now_ms - stream.down_since_ms > 3 * self.poll_s * 1000:
+            since = time.strftime("%H:%M:%S", time.localtime(stream.down_since_ms / 1000))
+            notes.append(f"liquidation stream down since {since} ({stream.last_error or 'connecting'})")
         wanted = len(self.wanted_listings())
-        if self.history_bars_n and self.discovered and len(self.backfill_done & set(self.wanted)) < wanted:
-            notes.append(f"backfill {len(self.backfill_done & set(self.wanted))}/{wanted}")
+        done = len(self.backfill_done & set(self.wanted))
+        if self.history_bars_n and self.discovered and done < wanted:
+            notes.append(f"backfill {done}/{wanted}")
         if self.not_listed:
             notes.append("not listed: " + ", ".join(self.not_listed))
         if self.malformed:
-            notes.append(f"{self.malformed} malformed payloads skipped")
+            notes.append(f"{self.malformed} malformed payloads skipped, last: {self.last_malformed}")
         if self.skipped_items:
             notes.append(f"{self.skipped_items} bad items skipped, last: {self.last_skipped}")
-        if self.stream is not None and self.stream.reconnects:
-            notes.append(f"stream reconnected {self.stream.reconnects}x")
+        if stream is not None and stream.reconnects:
+            notes.append(f"stream reconnected {stream.reconnects}x")
+        notes.extend(self.backfill_notes)
         detail = "; ".join(notes)
         if not self.last_data_ms:
-            return VenueStatus(self.name, "error" if self.error else "starting", detail, 0)
-        age_s = (now_ms - self.last_data_ms) / 1000
-        if age_s > 3 * self.poll_s:
+            return VenueStatus(self.name, "error" if errors else "starting", detail, 0)
+        if (now_ms - self.last_data_ms) / 1000 > 3 * self.poll_s:
             return VenueStatus(self.name, "stale", detail, self.last_data_ms)
-        return VenueStatus(self.name, "ok", detail, self.last_data_ms)
-
-    def absorb_stream(self, raw: Any) -> None:
-        """A decoded stream message: liquidations go into their bars (called by the stream)."""
-        try:
-            events = self.adapter.ws_parse(raw, self.listings)
-        except PayloadError as exc:
-            self.malformed += 1
-            self.error, self.error_ms = str(exc), self.clock()
-            return
-        if events and self.assembler.add_liquidations(events, set(self.wanted), self.clock()):
-            self.flush()
+        return VenueStatus(self.name, "error" if self.job_errors else "ok", detail, self.last_data_ms)
 
 
 def decode(raw: str | bytes) -> Any:

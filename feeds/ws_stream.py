@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from feeds.venue_feed import VenueFeed
 
 
+HEALTHY_S = 60.0  # a session this long resets the reconnect backoff even if the market was quiet
+
+
 class StreamStalled(Exception):
     """No message, not even a pong, for twice the ping interval."""
 
@@ -40,6 +43,8 @@ class LiquidationStream:
         self.reconnects = 0
         self.messages = 0
         self.last_error = ""
+        self.down_since_ms = 0  # epoch ms the stream went down (or started connecting); 0 while up
+        self._heard = False
 
     async def run(self) -> None:
         """Keep the stream connected until cancelled."""
@@ -47,27 +52,36 @@ class LiquidationStream:
 
         backoff = Backoff()
         first = True
+        self.down_since_ms = self.feed.clock()
         while True:
+            started = time.monotonic()
+            self._heard = False
             try:
                 async with connect(self.url, open_timeout=10, ping_interval=self.ping_s,
                                    ping_timeout=self.ping_s, close_timeout=2, max_size=2**23) as ws:
                     if not first:
                         self.reconnects += 1
                     first = False
-                    backoff.reset()
                     await self._session(ws)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure of the stream means: reconnect later
-                self.last_error = f"stream: {type(exc).__name__}: {exc}".rstrip(": ")
+                self.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             finally:
+                if self.connected:
+                    self.down_since_ms = self.feed.clock()
                 self._set_connected(False)
-            self.feed.error, self.feed.error_ms = self.last_error, self.feed.clock()
+            # Only a session that delivered data, or lasted, proves the venue well: a server that
+            # accepts and hangs up at once must not be reconnected to in a tight loop.
+            if self._heard or time.monotonic() - started > HEALTHY_S:
+                backoff.reset()
             await asyncio.sleep(backoff.next_delay())
 
     def _set_connected(self, up: bool) -> None:
         self.connected = up
         self.feed.assembler.stream_up = up
+        if up:
+            self.down_since_ms = 0
 
     async def _session(self, ws: object) -> None:
         from feeds.venue_feed import decode
@@ -100,6 +114,7 @@ class LiquidationStream:
                 await subscribe()
                 continue
             last_heard = time.monotonic()
+            self._heard = True
             self.messages += 1
             self.feed.absorb_stream(decode(raw))
             await subscribe()

@@ -166,15 +166,6 @@ def test_usage_errors_exit_2_with_one_line(
     assert err.startswith("perptop") and words in err and err.count("\n") == 1
 
 
-def test_live_mode_is_not_pretended(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cli, "live_available", lambda: False)
-    code, out, err = run([], capsys)
-    assert (code, out) == (2, "")
-    assert "live venues are not available" in err and "--demo" in err and err.count("\n") == 1
-
-
 @pytest.fixture
 def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Replace tui.app with a recorder, so dispatch is tested without starting Textual."""
@@ -204,6 +195,21 @@ def test_demo_starts_the_app_with_config_seed_and_speed(
     assert (call["mode"], call["seed"], call["speed"]) == ("demo", 7, 60.0)
     config = call["config"]
     assert isinstance(config, AppConfig) and config.watchlist == ("SOL",) and config.theme == "light"
+
+
+def test_plain_perptop_starts_live_on_the_chosen_venues_and_urls(
+    fake_app: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["--watchlist", "btc,1000pepeusdt", "--venues", "okx,binance",
+                        "--base-url", "okx=http://127.0.0.1:9", "--base-url", "okx=ws://127.0.0.1:10"], capsys)
+    assert (code, err) == (0, "")
+    (call,) = fake_app
+    source = call["source"]
+    assert call["mode"] == "live" and source.mode == "live" and source.live
+    assert source.venues == ["okx", "binance"] and source.symbols == ["BTC", "PEPE"]
+    assert source.urls["okx"] == ({"rest": "http://127.0.0.1:9"}, "ws://127.0.0.1:10")
+    assert source.urls["binance"] == ({"rest": "https://fapi.binance.com", "spot": "https://api.binance.com"},
+                                      "wss://fstream.binance.com")
 
 
 def test_no_color_picks_monochrome_and_empty_no_color_is_ignored(

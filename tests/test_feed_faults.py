@@ -166,3 +166,29 @@ def test_error_body_messages_are_one_line() -> None:
     with pytest.raises(Blocked) as err:
         asyncio.run(api.get("rest", "/x"))
     assert err.value.detail == "HTTP 451 a b c"
+
+
+async def test_requests_queued_during_a_429_wait_out_its_retry_after() -> None:
+    import time
+
+    sent: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(time.monotonic())
+        if len(sent) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.6"}, json={"code": -1003, "msg": "slow down"})
+        return httpx.Response(200, json=[])
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    api = VenueApi("testvenue", client, {"rest": "http://venue.test"}, [Budget("weight", 1000, 60)])
+
+    async def one() -> object:
+        try:
+            return await api.get("rest", "/x")
+        except RateLimited as exc:
+            return exc
+
+    results = await asyncio.gather(one(), one(), one())
+    assert isinstance(results[0], RateLimited) and results[1:] == [[], []]
+    # Both later requests were already queued when the 429 came; neither went out inside its 0.6 s.
+    assert min(sent[1:]) - sent[0] >= 0.6 - 0.02

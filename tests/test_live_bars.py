@@ -83,3 +83,24 @@ def test_backfill_bars_place_candles_and_carry_levels_forward_only() -> None:
     assert oi[2:].tolist() == [500.0, 500.0, 510.0, 510.0]
     assert (h.bars[:, FUNDING] == 0.0002).all() and (h.bars[:, FUNDING_INTERVAL_H] == 8.0).all()
     assert np.isnan(h.bars[:, LIQ_LONG]).all()  # no venue publishes liquidation history
+
+
+def test_a_late_liquidation_changes_only_its_bars_sums_and_a_too_late_one_is_dropped() -> None:
+    a = BarAssembler("bybit", STEP, liquidation_feed=True)
+    a.stream_up = True
+    wanted = {"BTC"}
+    a.add_tickers([Ticker("bybit", "BTCUSDT", "BTC", 1, T0, price=60000.0, oi=100.0)], wanted, T0)
+    (closed,) = a.updates(T0 + 299_000)  # the last update of bar T0: price 60000, OI 100
+    now = T0 + STEP + 1_000
+    a.add_tickers([Ticker("bybit", "BTCUSDT", "BTC", 1, now, price=61000.0, oi=120.0)], wanted, now)
+    a.updates(now)
+    late = Liquidation("bybit", "BTCUSDT", "BTC", T0 + 100, "long", 60000.0, 1.0, 60000.0)
+    ancient = Liquidation("bybit", "BTCUSDT", "BTC", T0 - STEP, "long", 60000.0, 1.0, 60000.0)
+    assert a.add_liquidations([late, ancient], wanted, now) == 1
+    assert a.too_late == 1
+    by_time = {u.time: u for u in a.updates(now)}
+    # Bar T0 keeps the levels it closed with; only its liquidation sum changes.
+    assert (by_time[T0].price, by_time[T0].oi) == (closed.price, closed.oi) == (60000.0, 100.0)
+    assert by_time[T0].liq_long_usd == 60000.0
+    assert (by_time[T0 + STEP].price, by_time[T0 + STEP].oi) == (61000.0, 120.0)
+    assert T0 - STEP not in by_time

@@ -10,9 +10,10 @@ import math
 import socket
 import time
 
+import numpy as np
 import pytest
 
-from signals.columns import PRICE
+from signals.columns import FUNDING_INTERVAL_H, LIQ_LONG, PRICE
 from tests.fake_exchange import FakeExchange
 from tests.live_support import running, state, until
 from tui.live import LiveSource
@@ -99,13 +100,28 @@ async def test_transient_failures_keep_the_last_data_marked_stale_and_recover_by
 ])
 async def test_bad_payloads_are_skipped_counted_and_shown_and_nothing_else_is_affected(
         kind: str, options: dict[str, object], counted: str) -> None:
-    async with FakeExchange(["BTC"]) as fx:
-        fx.inject("bybit", kind, path="/v5/market/tickers", times=1, **options)
-        async with running(fx, ["BTC"], venues=["bybit", "binance"]) as (src, store):
-            await until(lambda: counted in state(src, "bybit")[1], what=f"{kind} counted")
-            await until(lambda: state(src, "bybit")[0] == "ok" and state(src, "binance")[0] == "ok")
-            s = store.symbol_index("BTC")
-            await until(lambda: not math.isnan(store.latest()[s, store.venue_index("bybit"), PRICE]))
+    async with FakeExchange(["BTC"]) as fx, running(fx, ["BTC"], venues=["bybit", "binance"]) as (src, store):
+        await until(lambda: state(src, "bybit")[0] == "ok", what="bybit running")
+        fx.inject("bybit", kind, path="/v5/market/tickers", **options)
+        await until(lambda: counted in state(src, "bybit")[1], what=f"{kind} counted")
+        detail = state(src, "bybit")[1]
+        fx.clear()
+        await until(lambda: state(src, "bybit")[0] == "ok" and state(src, "binance")[0] == "ok")
+        assert "BTC" not in src.feeds["bybit"].not_listed
+        s = store.symbol_index("BTC")
+        await until(lambda: not math.isnan(store.latest()[s, store.venue_index("bybit"), PRICE]))
+        if kind in ("missing_field", "wrong_type"):
+            assert f"'{options['field']}'" in detail  # the line names the field that was wrong
+
+
+async def test_a_garbled_first_answer_does_not_mark_listed_symbols_as_not_listed() -> None:
+    async with FakeExchange(["BTC", "ETH"]) as fx:
+        fx.inject("bybit", "wrong_type", path="/v5/market/tickers", field="lastPrice", times=1)
+        async with running(fx, ["BTC", "ETH"], venues=["bybit"]) as (src, _store):
+            await until(lambda: state(src, "bybit")[0] == "ok", timeout=10, what="bybit ok")
+            assert src.feeds["bybit"].not_listed == []
+            assert src.feeds["bybit"].malformed == 1  # the empty instrument list was counted, then retried
+            await until(lambda: fx.subscribers("bybit") >= 1, what="liquidations subscribed")
 
 
 def _closed_port() -> int:
@@ -133,3 +149,64 @@ async def test_no_venue_reachable_says_so_and_points_to_demo() -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_one_failing_endpoint_turns_the_venue_to_error_even_while_others_answer() -> None:
+    async with FakeExchange(["BTC"]) as fx, running(fx, ["BTC"], venues=["binance"]) as (src, _store):
+        await until(lambda: state(src, "binance")[0] == "ok")
+        fx.inject("binance", "status", status=500, path="/fapi/v1/ticker/24hr")
+        # premiumIndex keeps answering (fresh marks), yet the failing call is shown, not hidden.
+        await until(lambda: state(src, "binance")[0] == "error", what="error state")
+        assert "HTTP 500 on /fapi/v1/ticker/24hr" in state(src, "binance")[1]
+        fx.clear()
+        await until(lambda: state(src, "binance")[0] == "ok", timeout=15, what="recovered")
+
+
+async def test_a_surprise_inside_one_venue_stays_in_that_venue(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with FakeExchange(["BTC"]) as fx, running(fx, ["BTC"], venues=["bybit", "okx"]) as (src, _store):
+        await until(lambda: len(src.feeds) == 2 and state(src, "okx")[0] == "ok")
+        calls = {"n": 0}
+        real = src.feeds["bybit"].assembler.add_tickers
+
+        def explode(*args: object, **kwargs: object) -> None:
+            calls["n"] += 1
+            if calls["n"] <= 2:
+                raise OverflowError("a value the store cannot hold")
+            real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(src.feeds["bybit"].assembler, "add_tickers", explode)
+        await until(lambda: "OverflowError: a value the store cannot hold" in state(src, "bybit")[1], what="shown")
+        okx_before = fx.count("okx")
+        await asyncio.sleep(1.0)
+        assert fx.count("okx") > okx_before and state(src, "okx")[0] == "ok"  # untouched
+        await until(lambda: state(src, "bybit")[0] == "ok" and not state(src, "bybit")[1], timeout=10)
+
+
+async def test_a_refused_stream_backs_off_and_says_it_is_down() -> None:
+    async with FakeExchange(["BTC"]) as fx:
+        fx.inject("bybit", "ws_refuse")
+        async with running(fx, ["BTC"], venues=["bybit"]) as (src, store):
+            await until(lambda: "liquidation stream down since" in state(src, "bybit")[1], timeout=10)
+            await asyncio.sleep(3.0)
+            attempts = [r for r in fx.log if r.venue == "bybit" and r.method == "CONNECT"]
+            # Backoff 1, 2, 4 s (each jittered to half or more): a handful of attempts, not a storm.
+            assert 2 <= len(attempts) <= 6, len(attempts)
+            assert math.isnan(store.latest()[0, 0, LIQ_LONG])  # no stream: unknown, not zero
+
+
+async def test_backfill_retries_after_transient_failures_instead_of_giving_up() -> None:
+    async with FakeExchange(["BTC"]) as fx:
+        fx.inject("okx", "status", status=503, path="/api/v5/market/history-candles", times=3)
+        async with running(fx, ["BTC"], venues=["okx"], backfill_bars=50) as (src, store):
+            await until(lambda: "okx" in src.feeds and "BTC" in src.feeds["okx"].backfill_done, timeout=20)
+            assert not any("no history" in n for n in src.feeds["okx"].backfill_notes)
+            assert not np.isnan(store.series("BTC", "okx")[:, PRICE]).any()
+
+
+async def test_backfilled_bybit_funding_carries_the_symbols_own_interval() -> None:
+    # SOL funds every 4 h on the fake venues; Bybit's funding history rows carry no interval.
+    async with FakeExchange(["BTC", "ETH", "SOL"]) as fx, \
+            running(fx, ["SOL"], venues=["bybit"], backfill_bars=100) as (src, store):
+        await until(lambda: "bybit" in src.feeds and "SOL" in src.feeds["bybit"].backfill_done, timeout=20)
+        intervals = store.series("SOL", "bybit")[:, FUNDING_INTERVAL_H]
+        assert set(intervals.tolist()) == {4.0}

@@ -8,7 +8,6 @@ they run. Every user error (bad arguments, bad config file) is one line on stder
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -23,9 +22,6 @@ from tui.paths import default_config_path, state_path_for
 
 EXIT_USAGE = 2
 MAX_SPEED = 10_000.0
-LIVE_UNAVAILABLE = (
-    "perptop: live venues are not available in this version; run 'perptop --demo' for the simulated market"
-)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,14 +97,8 @@ def _path(text: str) -> Path:
     return Path(os.path.expanduser(text))
 
 
-def live_available() -> bool:
-    """Whether this install has the live venue feeds (``tui.live``)."""
-    return importlib.util.find_spec("tui.live") is not None
-
-
 def _help_text() -> tuple[str, str]:
     config_path = default_config_path()
-    live = "" if live_available() else "  [not in this version: exits with status 2]"
     description = (
         "A terminal monitor of crypto-derivatives positioning: open interest, funding, long/short,\n"
         "liquidations and spot/futures volume, with flags that say which pattern is on and why."
@@ -116,7 +106,7 @@ def _help_text() -> tuple[str, str]:
     epilog = f"""\
 modes:
   perptop --demo            a simulated market, no network (try it, or work offline)
-  perptop                   live data from {", ".join(VENUES)}{live}
+  perptop                   live data from {", ".join(VENUES)} (public APIs, no key)
   perptop snapshot          print the watchlist once and exit (--json: machine-readable)
   perptop venues            print each venue's request plan and rate-limit budget
 
@@ -289,9 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.venues_cmd import print_plans
 
         return print_plans(config, sys.stdout)
-    if not args.demo and not live_available():
-        print(LIVE_UNAVAILABLE, file=sys.stderr)
-        return EXIT_USAGE
     mode = "demo" if args.demo else "live"
     if args.command == "snapshot":
         from tui.snapshot import run

@@ -94,7 +94,8 @@ class LiveSource:
         for v in self.venues:
             adapter = self.adapters[v]
             urls, ws_url = self.urls[v]
-            api = VenueApi(v, client, urls, adapter.budgets, geo_403=adapter.geo_403, envelope=adapter.envelope())
+            api = VenueApi(v, client, urls, adapter.budgets, geo_403=adapter.geo_403, envelope=adapter.envelope(),
+                           retry_after_s=adapter.retry_after_s)
             self.feeds[v] = VenueFeed(
                 adapter, api, self.symbols, step_ms=self.step_ms, poll_s=self.poll_s, publish=self.publish,
                 publish_history=self.publish_history, history_bars_n=bars, ws_url=ws_url, clock=self.clock,
@@ -147,18 +148,17 @@ class LiveSource:
         return {(s, v) for v, feed in self.feeds.items() for s in feed.not_listed}
 
     def stale_series(self, now_ms: int) -> set[tuple[str, str]]:
-        """(symbol, venue) series with no update for over three poll intervals; "all" when every venue is."""
+        """(symbol, venue) series whose price has not moved in for over three poll intervals.
+
+        The cross-venue row of a symbol is stale as soon as one of its venues is: its sums and
+        averages still carry that venue's last figures.
+        """
         from tui.store import ALL
 
         limit = 3 * self.poll_s * 1000
         stale: set[tuple[str, str]] = set()
-        listed: dict[str, int] = {}
         for v, feed in self.feeds.items():
             for base, level in feed.assembler.levels.items():
-                listed[base] = listed.get(base, 0) + 1
                 if level.updated_ms and now_ms - level.updated_ms > limit:
-                    stale.add((base, v))
-        for base, n in listed.items():
-            if sum(1 for s, _ in stale if s == base) == n:
-                stale.add((base, ALL))
+                    stale.update(((base, v), (base, ALL)))
         return stale

@@ -18,8 +18,8 @@ from feeds import binance_parse as bp
 from feeds.faults import Rejected
 from feeds.http_api import EnvelopeCheck, VenueApi
 from feeds.limiter import Budget
-from feeds.records import Liquidation, Ticker
-from feeds.venue_base import BackfillParts, Listing, Poll
+from feeds.records import Liquidation, LongShortPoint, OpenInterestPoint, Parsed, Ticker
+from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venue_plan import PlanItem
 from feeds.venues.common import FIVE_MIN_MS, windows
 
@@ -45,6 +45,7 @@ class Binance:
     ]
     geo_403 = False
     liquidations = "observed"
+    retry_after_s = 60.0  # Binance sends Retry-After; its weight window is a minute
     funding_interval_note = "8 h unless /fapi/v1/fundingInfo lists the symbol"
 
     def __init__(self) -> None:
@@ -92,19 +93,19 @@ class Binance:
                            for t in parsed.records]
             out.skipped = parsed.skipped
         elif job == "oi":
-            for listing in listings:
+            async def oi(listing: Listing) -> Parsed[OpenInterestPoint]:
                 payload = await api.get("rest", "/fapi/v1/openInterest", {"symbol": listing.instrument})
-                oi = bp.open_interest(payload, now_ms)
-                out.skipped += oi.skipped
-                out.tickers += [Ticker(self.name, p.instrument, p.base, listing.multiplier, p.time, oi=p.oi)
-                                for p in oi.records]
+                return bp.open_interest(payload, now_ms)
+
+            points = await each_symbol(listings, oi, out.skipped)
+            out.tickers = [Ticker(self.name, p.instrument, p.base, 1.0, p.time, oi=p.oi) for p in points]
         elif job == "ls":
-            for listing in listings:
+            async def ls(listing: Listing) -> Parsed[LongShortPoint]:
                 payload = await api.get("rest", "/futures/data/globalLongShortAccountRatio",
                                         {"symbol": listing.instrument, "period": "5m", "limit": 1}, budget="data")
-                ls = bp.long_short_ratio(payload)
-                out.long_short += ls.records[-1:]
-                out.skipped += ls.skipped
+                return latest_only(bp.long_short_ratio(payload))
+
+            out.long_short = await each_symbol(listings, ls, out.skipped)
         elif job == "spot":
             spot = bp.spot_tickers(await api.get("spot", "/api/v3/ticker/24hr", weight=80, budget="spot"), now_ms)
             out.spot, out.skipped = spot.records, spot.skipped
@@ -158,8 +159,8 @@ class Binance:
     def ws_ping(self) -> str | None:
         return None  # the server pings; the client's protocol pong answers
 
-    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> list[Liquidation] | None:
+    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> Parsed[Liquidation] | None:
         if not isinstance(raw, dict) or "result" in raw:
             return None
-        return bp.force_order(raw).records
+        return bp.force_order(raw)
 

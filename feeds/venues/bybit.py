@@ -16,8 +16,8 @@ from feeds import bybit_parse as yp
 from feeds.faults import Malformed, RateLimited, Rejected, VenueError
 from feeds.http_api import EnvelopeCheck, VenueApi
 from feeds.limiter import Budget
-from feeds.records import Liquidation
-from feeds.venue_base import BackfillParts, Listing, Poll
+from feeds.records import Liquidation, LongShortPoint, Parsed
+from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venue_plan import PlanItem
 from feeds.venues.common import FIVE_MIN_MS, windows
 
@@ -48,6 +48,7 @@ class Bybit:
     budgets = [Budget("ip", 600, 5, "600 requests/5 s/IP")]
     geo_403 = True
     liquidations = "all"
+    retry_after_s = 5.0  # its window is 5 s
     funding_interval_note = "fundingIntervalHour of the tickers"
 
     def envelope(self) -> EnvelopeCheck | None:
@@ -78,12 +79,12 @@ class Bybit:
                                    now_ms)
             out.spot, out.skipped = spot.records, spot.skipped
         elif job == "ls":
-            for listing in listings:
+            async def ls(listing: Listing) -> Parsed[LongShortPoint]:
                 payload = await api.get("rest", "/v5/market/account-ratio", {
                     "category": "linear", "symbol": listing.instrument, "period": "5min", "limit": 1}, budget="ip")
-                ls = yp.account_ratio(payload)
-                out.long_short += ls.records[-1:]
-                out.skipped += ls.skipped
+                return latest_only(yp.account_ratio(payload))
+
+            out.long_short = await each_symbol(listings, ls, out.skipped)
         return out
 
     async def backfill(self, api: VenueApi, listing: Listing, start_ms: int, end_ms: int) -> BackfillParts:
@@ -136,7 +137,7 @@ class Bybit:
     def ws_ping(self) -> str | None:
         return '{"op":"ping"}'
 
-    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> list[Liquidation] | None:
+    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> Parsed[Liquidation] | None:
         if not isinstance(raw, dict) or not str(raw.get("topic", "")).startswith("allLiquidation."):
             return None
-        return yp.all_liquidation(raw).records
+        return yp.all_liquidation(raw)

@@ -14,7 +14,7 @@ from typing import Any
 from feeds import hyperliquid_parse as hp
 from feeds.http_api import EnvelopeCheck, VenueApi
 from feeds.limiter import Budget
-from feeds.records import Liquidation
+from feeds.records import Liquidation, Parsed
 from feeds.venue_base import BackfillParts, Listing, Poll
 from feeds.venue_plan import PlanItem
 
@@ -31,6 +31,7 @@ class Hyperliquid:
     budgets = [Budget("weight", 1200, 60, "1200 weight/min/IP, info requests weigh 20")]
     geo_403 = False
     liquidations = ""
+    retry_after_s = 10.0
     funding_interval_note = "hourly"
 
     def envelope(self) -> EnvelopeCheck | None:
@@ -71,8 +72,10 @@ class Hyperliquid:
         parts.candles, parts.skipped = got.records, got.skipped
         t = start_ms - DAY_MS
         while t < end_ms:  # at most 500 hourly rows per answer
+            rows = min(500, (end_ms - t) // 3_600_000 + 1)  # hourly; 20 plus 1 per 20 rows returned
             page = hp.funding_history(await api.post("rest", "/info", {
-                "type": "fundingHistory", "coin": coin, "startTime": t, "endTime": end_ms}, weight=21))
+                "type": "fundingHistory", "coin": coin, "startTime": t, "endTime": end_ms},
+                weight=20 + -(-rows // 20)))
             parts.funding += page.records
             parts.skipped += page.skipped
             if len(page.records) < 500:
@@ -90,5 +93,5 @@ class Hyperliquid:
     def ws_ping(self) -> str | None:
         return None
 
-    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> list[Liquidation] | None:
+    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> Parsed[Liquidation] | None:
         return None

@@ -20,8 +20,8 @@ from feeds import okx_parse as op
 from feeds.faults import Malformed, RateLimited, Rejected, VenueError
 from feeds.http_api import EnvelopeCheck, VenueApi
 from feeds.limiter import Budget
-from feeds.records import Liquidation
-from feeds.venue_base import BackfillParts, Listing, Poll
+from feeds.records import Liquidation, LongShortPoint, Parsed
+from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venue_plan import PlanItem
 from feeds.venues.common import FIVE_MIN_MS, windows
 
@@ -60,6 +60,7 @@ class Okx:
     ]
     geo_403 = False
     liquidations = "observed"
+    retry_after_s = 2.0  # code 50011 carries no Retry-After; the budgets are per 2 s
     funding_interval_note = "nextFundingTime - fundingTime"
 
     def __init__(self) -> None:
@@ -115,13 +116,13 @@ class Okx:
                                                  budget="tickers"), now_ms)
             out.spot, out.skipped = spot.records, spot.skipped
         elif job == "ls":
-            for listing in listings:
+            async def ls(listing: Listing) -> Parsed[LongShortPoint]:
                 payload = await api.get("rest", "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
                                         {"instId": listing.instrument, "period": "5m", "limit": 1},
                                         budget="rubik-ls")
-                ls = op.long_short_account_ratio(payload, listing.instrument)
-                out.long_short += ls.records[-1:]
-                out.skipped += ls.skipped
+                return latest_only(op.long_short_account_ratio(payload, listing.instrument))
+
+            out.long_short = await each_symbol(listings, ls, out.skipped)
         return out
 
     async def backfill(self, api: VenueApi, listing: Listing, start_ms: int, end_ms: int) -> BackfillParts:
@@ -173,11 +174,11 @@ class Okx:
     def ws_ping(self) -> str | None:
         return "ping"
 
-    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> list[Liquidation] | None:
+    def ws_parse(self, raw: Any, listings: dict[str, Listing]) -> Parsed[Liquidation] | None:
         if not isinstance(raw, dict) or "event" in raw or "data" not in raw:
             return None
         got = op.ws_liquidation_orders(raw, self._ct_val)
-        return [x for x in got.records if x.instrument.endswith(_SUFFIX)]
+        return Parsed([x for x in got.records if x.instrument.endswith(_SUFFIX)], got.skipped)
 
 
 def _usdt(tickers: list[Any]) -> list[Any]:

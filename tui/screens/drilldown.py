@@ -12,7 +12,6 @@ re-renders (plotext, evaluation) only when they moved, at most once per ``refres
 from __future__ import annotations
 
 import time
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone

@@ -8,6 +8,7 @@ could not be computed for lack of inputs, then one compact line per venue. Text 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from textual.content import Content
@@ -79,10 +80,10 @@ def funding_lines(rows: Sequence[tuple[str, float, float, int]], now_ms: int) ->
     lines = [Content(""), Content.styled("Funding per venue  (own interval · next)", "bold")]
     width = max((len(v) for v, *_ in rows), default=4) + 2
     for venue, rate, hours, next_ms in rows:
-        if rate != rate:
+        if math.isnan(rate):
             lines.append(Content.assemble(venue.ljust(width), ("no data", "$text-muted")))
             continue
-        interval = f"/{hours:g}h" if hours == hours else ""
+        interval = "" if math.isnan(hours) else f"/{hours:g}h"
         left = ""
         if next_ms > now_ms:
             minutes = (next_ms - now_ms) // 60_000
