@@ -3,15 +3,19 @@
 The multiplier is how many base coins one quoted unit stands for, so a price divided by it is per one
 coin and compares across venues (Binance's 1000PEPEUSDT, Hyperliquid's kPEPE and spot PEPE).
 OKX names carry no multiplier (its contracts have ``ctVal`` instead), so they split on the dash.
+Cached: history parsers ask once per row, for a handful of names.
 """
 
 from __future__ import annotations
+
+import functools
 
 # Longest first: "1000000" must win over "1000".
 _PREFIXES: tuple[tuple[str, float], ...] = (("1000000", 1e6), ("10000", 1e4), ("1000", 1e3), ("1M", 1e6))
 _QUOTES = ("USDT", "USDC", "USD")
 
 
+@functools.lru_cache(maxsize=4096)
 def split_instrument(venue: str, instrument: str) -> tuple[str, float]:
     """The base coin and multiplier of ``instrument`` on ``venue`` (binance, bybit, okx, hyperliquid).
 

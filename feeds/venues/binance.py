@@ -138,10 +138,15 @@ class Binance:
             params = {"symbol": sym, "period": "5m", "startTime": s, "endTime": e, "limit": 500}
             oi = bp.open_interest_hist(await api.get("rest", "/futures/data/openInterestHist", params, budget="data"))
             parts.oi += oi.records
+            parts.skipped += oi.skipped
+        # The long/short ratio is read as a level, never as a 5-minute change: hourly history carries it
+        # in one request instead of five (and a tenth of the rows to parse).
+        for s, e in windows(oi_start, end_ms, 12 * FIVE_MIN_MS, 500):
+            params = {"symbol": sym, "period": "1h", "startTime": s, "endTime": e, "limit": 500}
             ls = bp.long_short_ratio(await api.get("rest", "/futures/data/globalLongShortAccountRatio", params,
                                                    budget="data"))
             parts.long_short += ls.records
-            parts.skipped += oi.skipped + ls.skipped
+            parts.skipped += ls.skipped
         payload = await api.get("rest", "/fapi/v1/fundingRate", {"symbol": sym, "startTime": start_ms - DAY_MS,
                                 "endTime": end_ms, "limit": 1000}, budget="funding")
         funding = bp.funding_history(payload)

@@ -112,9 +112,9 @@ class Bybit:
                 "limit": 200}, budget="ip"))
             parts.oi += oi.records
             parts.skipped += oi.skipped
-        for s, e in windows(start_ms, end_ms, FIVE_MIN_MS, 500):
+        for s, e in windows(start_ms, end_ms, 12 * FIVE_MIN_MS, 500):  # a level: hourly rows carry it
             ls = yp.account_ratio(await api.get("rest", "/v5/market/account-ratio", {
-                "category": "linear", "symbol": sym, "period": "5min", "startTime": s, "endTime": e, "limit": 500},
+                "category": "linear", "symbol": sym, "period": "1h", "startTime": s, "endTime": e, "limit": 500},
                 budget="ip"))
             parts.long_short += ls.records
             parts.skipped += ls.skipped
