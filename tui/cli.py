@@ -109,6 +109,7 @@ modes:
   perptop                   live data from {", ".join(VENUES)} (public APIs, no key)
   perptop snapshot          print the watchlist once and exit (--json: machine-readable)
   perptop venues            print each venue's request plan and rate-limit budget
+  perptop backtest FILE     score every flag on a history CSV (hit rate, interval, baseline)
 
 keys in the app (? shows them all):
   up/down move   enter drill into a symbol   a add a symbol   d remove it   / filter
@@ -205,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"perptop {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{snapshot,venues}")
+    commands = parser.add_subparsers(dest="command", metavar="{snapshot,venues,backtest}")
     snapshot = commands.add_parser(
         "snapshot",
         help="print the watchlist once and exit",
@@ -222,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
         "limit that spends, for the current watchlist and for 500 symbols.",
     )
     _add_config_options(venues, suppress=True)
+    from tui.commands import add_backtest
+
+    _add_config_options(add_backtest(commands), suppress=True)
     return parser
 
 
@@ -275,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(dump_config(config))
         return 0
+    if args.command == "backtest":
+        from tui.backtest_cmd import run as run_backtest
+
+        return run_backtest(config, args)
     if args.command == "venues":
         from tui.venues_cmd import print_plans
 
