@@ -54,6 +54,21 @@ def _mean_present(x: np.ndarray) -> np.ndarray:
         return np.where(n > 0, total / n, np.nan)
 
 
+def _weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Mean of ``x`` over the last axis weighted by ``w`` (OI in USD), NaN where ``x`` has no value.
+
+    Where no venue with a value has a weight (a history without open interest, such as candles and
+    funding alone), the venues count equally rather than the row losing its value.
+    """
+    present = ~np.isnan(x)
+    xw = np.where(present, w, 0.0)
+    total = xw.sum(axis=-1)
+    xw = np.where((total > 0)[..., None], xw, present.astype(np.float64))
+    total = xw.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (np.where(present, x, 0.0) * xw).sum(axis=-1) / total, np.nan)
+
+
 class BarStore:
     """Bars for ``symbols`` x (``venues`` + ALL) on a shared time axis.
 
@@ -336,11 +351,8 @@ class BarStore:
         with np.errstate(invalid="ignore", divide="ignore"):
             agg_oi_usd = np.where(wsum > 0, wsum, np.nan)
             f8 = funding8h(block[..., FUNDING], block[..., FUNDING_INTERVAL_H])
-            fw = np.where(np.isnan(f8), 0.0, w)
-            funding = np.where(fw.sum(-1) > 0, np.nansum(f8 * fw, axis=-1) / fw.sum(-1), np.nan)
-            ls = block[..., LS_RATIO]
-            lw = np.where(np.isnan(ls), 0.0, w)
-            ls_agg = np.where(lw.sum(-1) > 0, np.nansum(ls * lw, axis=-1) / lw.sum(-1), np.nan)
+            funding = _weighted(f8, w)
+            ls_agg = _weighted(block[..., LS_RATIO], w)
         out = self.data[rows]
         agg = out[:, sym_idx, nv]
         agg[..., PRICE] = agg_price
