@@ -180,6 +180,10 @@ def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         def run(self) -> None:
             calls[-1]["NO_COLOR"] = os.environ.get("NO_COLOR")
 
+        def close_history(self) -> bool:
+            history = calls[-1].get("history")
+            return history.close() if history is not None else True
+
     monkeypatch.setitem(sys.modules, "tui.app", types.SimpleNamespace(PerptopApp=PerptopApp))
     return calls
 
@@ -210,6 +214,32 @@ def test_plain_perptop_starts_live_on_the_chosen_venues_and_urls(
     assert source.urls["okx"] == ({"rest": "http://127.0.0.1:9"}, "ws://127.0.0.1:10")
     assert source.urls["binance"] == ({"rest": "https://fapi.binance.com", "spot": "https://api.binance.com"},
                                       "wss://fstream.binance.com")
+    # live bars go to the history store in the user data folder, kept the default 30 days
+    history = call["history"]
+    assert history.path == Path(os.environ["XDG_DATA_HOME"]) / "perptop" / "history.sqlite3"
+    assert history.retention_days == 30 and history.path.exists()
+
+
+def test_the_demo_and_store_record_false_write_no_history(
+    fake_app: list[dict[str, Any]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(["--demo", "--watchlist", "btc"], capsys)[0] == 0
+    config = tmp_path / "config.toml"
+    config.write_text("[store]\nrecord = false\n")
+    assert run(["--watchlist", "btc", "--config", str(config)], capsys)[0] == 0
+    assert [call["history"] for call in fake_app] == [None, None]
+
+
+def test_an_unusable_store_is_one_line_and_the_monitor_runs_without_it(
+    fake_app: list[dict[str, Any]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "not-a-store.sqlite3"
+    bad.write_text("these are not the bytes of a database\n" * 100)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\npath = "{bad}"\n')
+    code, _, err = run(["--watchlist", "btc", "--config", str(config)], capsys)
+    assert code == 0 and fake_app[0]["history"] is None
+    assert err.count("\n") == 1 and f"history store {bad}" in err and "running without it" in err
 
 
 def test_no_color_picks_monochrome_and_empty_no_color_is_ignored(

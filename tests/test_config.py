@@ -127,6 +127,10 @@ ERRORS = [
     ("signals = 3\n", 1, "signals", "expected a table"),
     ('\n[venue.binance]\nbase_url = "ftp://x"\n', 3, "venue.binance.base_url", "https://"),
     ('[venue.bybit]\nws_url = "https://x"\n', 2, "venue.bybit.ws_url", "wss://"),
+    ("[store]\nretention = 30\n", 2, "store.retention", 'expected a duration like "4h", got 30'),
+    ('[store]\nretention = "30m"\n', 2, "store.retention", "at least 1h"),
+    ('[store]\nrecord = "yes"\n', 2, "store.record", 'expected true or false, got "yes"'),
+    ("[store]\npath = 5\n", 2, "store.path", "expected a file path"),
     # syntax errors: tomllib's line, and the key written on that line
     ('theme = "dark"\npoll_interval = \n', 2, "poll_interval", "invalid TOML"),
     ('[signals]\nwindow = "4h\n', 2, "signals.window", "invalid TOML"),
@@ -225,13 +229,21 @@ low_confidence = 0
 [venue.bybit]
 base_url = "https://api.bytick.com"
 ws_url = "wss://stream.bybit.com/v5/public/linear"
+[store]
+path = "history/perptop.sqlite3"
+retention = "90d"
+record = false
 """,
             "in.toml",
         )
     )
     again = parse_config(dump_config(original), tmp_path / "out.toml")
     assert again.warnings == ()
-    for name in ("watchlist", "venues", "theme", "poll_interval", "paint_interval", "venue_options"):
+    assert original.store_path == tmp_path / "history" / "perptop.sqlite3"  # relative to the config's folder
+    assert original.store_retention_days == 90 and original.store_record is False
+    names = ("watchlist", "venues", "theme", "poll_interval", "paint_interval", "venue_options",
+             "store_path", "store_retention_days", "store_record")
+    for name in names:
         assert getattr(again, name) == getattr(original, name), name
     assert again.signals == original.signals
     assert original.signals.lookback_h == 336.0 and original.signals.window_h == pytest.approx(0.025)

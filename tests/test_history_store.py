@@ -170,11 +170,12 @@ def test_restore_fills_the_app_store_from_the_file(tmp_path: Path) -> None:
     store.close()
     app_store = BarStore(["BTC", "ETH"], ["binance", "okx"], capacity=100)
     assert len(read_for(app_store, path)) == 1  # okx's bar is older than the store holds, SOL not watched
-    assert restore(app_store, path) == 2
+    assert restore(app_store, read_for(app_store, path)) == 2
     series = app_store.series("BTC", "binance")
     assert series[-2:, 1].tolist() == [100.0, 101.0] and series[-1, 0] == bar
     assert app_store.series("BTC")[-1, 1] == 101.0  # the cross-venue row is rebuilt too
-    assert restore(BarStore(["BTC"], ["binance"], 10), tmp_path / "absent.sqlite3") == 0
+    empty = BarStore(["BTC"], ["binance"], 10)
+    assert restore(empty, read_for(empty, tmp_path / "absent.sqlite3")) == 0
 
 
 _WRITER = textwrap.dedent("""

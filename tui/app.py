@@ -10,6 +10,7 @@ No widget owns a timer, nothing blinks, and no reactive holds data.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,8 +26,11 @@ from signals.latest import LatestCache
 from signals.params import n_bars
 from tui import state as watch_state
 from tui.config import MAX_WATCHLIST, AppConfig
+from tui.history_store import read_for, restore
+from tui.history_writer import HistoryWriter
 from tui.lifeline import TerminalWatch, install_hangup_handler, leave
 from tui.palette import SymbolCommands
+from tui.recording import RecordingBarStore, tap_liquidations
 from tui.rows import (
     SORTS,
     RowData,
@@ -109,6 +113,7 @@ class PerptopApp(App[None]):
         source: Source | None = None,
         clock: Callable[[], int] | None = None,
         state_path: Path | None = None,
+        history: HistoryWriter | None = None,
     ) -> None:
         from themes.loader import ansi_color_for, load_themes
         from tui import textual_patch
@@ -130,7 +135,14 @@ class PerptopApp(App[None]):
             source = demo_source(config, seed, speed, self.clock)
         self.source = source
         step = source.step_ms
-        self.store = BarStore(list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step)
+        capacity = capacity_for(self.params, step, 24.0)
+        self.history = history
+        self.resumed_bars = 0
+        if history is None:
+            self.store = BarStore(list(config.watchlist), source.venues, capacity, step)
+        else:
+            self.store = RecordingBarStore(config.watchlist, source.venues, capacity, step, history)
+            tap_liquidations(getattr(source, "adapters", {}), history, lambda: self.store.symbols)
         self.rows: dict[SeriesKey, RowData] = {}
         self.paused = False
         self.sort_index = 0
@@ -193,8 +205,12 @@ class PerptopApp(App[None]):
         self.status = self.query_one(StatusBar)
         self.watchlist.focus()
         self.source.attach(self.store)
-        if self.source.live:
-            self.run_worker(self.source.run(), group=self.source.group, exit_on_error=False, name="feed")
+        if self.history is not None:
+            # The stored bars go in before the feed starts, so its first poll lands on resumed windows;
+            # the read runs on a thread and the first frame does not wait for it.
+            self.run_worker(self._read_history, thread=True, group="history", exit_on_error=False, name="resume")
+        elif self.source.live:
+            self._start_feed()
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
         self._terminal = TerminalWatch()
         if self._terminal.armed:
@@ -204,6 +220,47 @@ class PerptopApp(App[None]):
         for warning in self.config.warnings:
             self.notify(warning, severity="warning", timeout=15)
         self.call_after_refresh(self.paint)
+
+    def _start_feed(self) -> None:
+        if self.source.live:
+            self.run_worker(self.source.run(), group=self.source.group, exit_on_error=False, name="feed")
+
+    def _read_history(self, symbols: list[str] | None = None) -> None:
+        """Worker thread: read the stored bars the store can hold, then resume on the event loop.
+
+        Args:
+            symbols: a symbol just added (its bars merge under what the feed already wrote); None: every
+                symbol, at start, after which the feed starts.
+        """
+        assert self.history is not None
+        now, step = self.clock(), self.store.step_ms
+        since = now - now % step - (self.store.capacity - 1) * step
+        try:
+            histories, problem = read_for(self.store, self.history.path, since, symbols), ""
+        except (sqlite3.Error, OSError) as exc:
+            histories, problem = [], f"history store {self.history.path}: not read ({exc}); going on without it"
+        self.call_from_thread(self._resume, histories, problem, symbols is None)
+
+    def _resume(self, histories: list[Any], problem: str, at_start: bool) -> None:
+        if problem:
+            self.notify(problem, severity="warning", timeout=15)
+        wanted = set(self.store.symbols)  # a symbol removed while its bars were read stays removed
+        loaded = restore(self.store, [h for h in histories if h.symbol in wanted])
+        self.resumed_bars += loaded
+        if at_start:
+            self._start_feed()
+        if loaded:
+            self._cache.clear()
+            self._venue_cache.clear()
+        self.paint(force=True)
+
+    def close_history(self) -> bool:
+        """Write the current bar and wait for the history writer to commit; False if it did not finish."""
+        if self.history is None:
+            return True
+        if isinstance(self.store, RecordingBarStore):
+            self.store.write_current()
+        return self.history.close()
 
     def _check_terminal(self) -> None:
         if self._terminal.lost():
@@ -451,6 +508,9 @@ class PerptopApp(App[None]):
             return
         self.store.add_symbol(symbol)
         self.source.add_symbol(symbol)
+        if self.history is not None:
+            self.run_worker(lambda: self._read_history([symbol]), thread=True, group="history",
+                            exit_on_error=False, name=f"resume {symbol}")
         self._cache.clear()
         self._venue_cache.clear()
         self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))

@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from themes import theme_names
 from tui import __version__
 from tui.config import VENUES, AppConfig, ConfigError, load_config, resolve_config
-from tui.config_symbols import SymbolError, parse_symbol_list
+from tui.commands import symbols_arg
 from tui.paths import default_config_path, state_path_for
 
 EXIT_USAGE = 2
@@ -29,13 +29,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _symbols(text: str) -> tuple[str, ...]:
-    try:
-        return parse_symbol_list(text)
-    except SymbolError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seed(text: str) -> int:
@@ -109,7 +102,12 @@ modes:
   perptop                   live data from {", ".join(VENUES)} (public APIs, no key)
   perptop snapshot          print the watchlist once and exit (--json: machine-readable)
   perptop venues            print each venue's request plan and rate-limit budget
+  perptop record            run the feeds headless, writing every bar to the history store
+  perptop store             print where the history store is, its size and what it holds
+  perptop export --csv F    write the stored bars as a history CSV
   perptop backtest FILE     score every flag on a history CSV (hit rate, interval, baseline)
+  perptop replay FILE       drive the screen from a history CSV (space pause, . step, +/- speed)
+  perptop import binance-vision DIR   Binance public data dumps -> history CSV
 
 keys in the app (? shows them all):
   up/down move   enter drill into a symbol   a add a symbol   d remove it   / filter
@@ -156,7 +154,7 @@ def _add_config_options(parser: argparse.ArgumentParser, suppress: bool) -> None
     )
     parser.add_argument(
         "--watchlist",
-        type=_symbols,
+        type=symbols_arg,
         metavar="SYMBOLS",
         default=default(None),
         help="comma-separated symbols (BTC,ETH or BTCUSDT,...) replacing the config's "
@@ -206,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"perptop {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{snapshot,venues,backtest}")
+    commands = parser.add_subparsers(dest="command", metavar="{snapshot,venues,record,store,export,backtest,replay,import}")
     snapshot = commands.add_parser(
         "snapshot",
         help="print the watchlist once and exit",
@@ -223,9 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
         "limit that spends, for the current watchlist and for 500 symbols.",
     )
     _add_config_options(venues, suppress=True)
-    from tui.commands import add_backtest
+    from tui import import_cmd, replay_cmd
+    from tui.commands import add_backtest, add_export, add_record, add_store
 
-    _add_config_options(add_backtest(commands), suppress=True)
+    for add in (add_backtest, add_record, add_store, add_export, replay_cmd.add_parser, import_cmd.add_parser):
+        _add_config_options(add(commands), suppress=True)
     return parser
 
 
@@ -262,7 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 0
-    if not args.demo and (args.seed is not None or args.speed is not None):
+    # replay has a --speed of its own: replayed time, not the simulated market's
+    speed = None if args.command == "replay" else getattr(args, "speed", None)
+    if not args.demo and (args.seed is not None or speed is not None):
         print(
             "perptop: error: --seed and --speed only apply with --demo (see perptop --help)", file=sys.stderr
         )
@@ -279,10 +281,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(dump_config(config))
         return 0
-    if args.command == "backtest":
-        from tui.backtest_cmd import run as run_backtest
+    if args.command in ("backtest", "replay", "import"):
+        import importlib
 
-        return run_backtest(config, args)
+        module = importlib.import_module(f"tui.{args.command}_cmd")
+        return int(module.run(config, args))
+    if args.command in ("record", "store", "export"):
+        from tui.recorder import run as run_history_command
+
+        return run_history_command(config, args)
     if args.command == "venues":
         from tui.venues_cmd import print_plans
 
@@ -311,17 +318,47 @@ def run_app(config: AppConfig, *, mode: str, seed: int | None, speed: float) -> 
     from tui.app import PerptopApp
 
     source = None
+    history = None
     if mode == "live":
         from tui.live import LiveSource
 
         source = LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
+        history = open_history(config, source.step_ms)
     # Without --seed the app's own default applies, so a plain --demo run is the same market every time.
     if seed is None:
-        app = PerptopApp(config=config, mode=mode, speed=speed, source=source)
+        app = PerptopApp(config=config, mode=mode, speed=speed, source=source, history=history)
     else:
-        app = PerptopApp(config=config, mode=mode, seed=seed, speed=speed, source=source)
-    app.run()
+        app = PerptopApp(config=config, mode=mode, seed=seed, speed=speed, source=source, history=history)
+    try:
+        app.run()
+    finally:
+        if not app.close_history():
+            print("perptop: the history store did not finish writing in time", file=sys.stderr)
     return app.return_code or 0
+
+
+def open_history(config: AppConfig, step_ms: int) -> Any:
+    """The live monitor's history writer (``[store]`` in the config), or None without one.
+
+    A store that cannot be used (busy, another bar step, not a database, no permission) is one line on
+    stderr and the monitor runs without it: a history problem never keeps the market off the screen.
+    """
+    if not config.store_record:
+        return None
+    import sqlite3
+
+    from tui.export_cmd import store_path
+    from tui.history_store import StoreBusy
+    from tui.history_writer import HistoryWriter
+
+    path = store_path(config, argparse.Namespace())
+    writer = HistoryWriter(path, config.store_retention_days, step_ms=step_ms)
+    try:
+        writer.start()
+    except (StoreBusy, ValueError, sqlite3.Error, OSError) as exc:
+        print(f"perptop: history store {path}: {exc}; running without it", file=sys.stderr)
+        return None
+    return writer
 
 
 if __name__ == "__main__":

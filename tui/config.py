@@ -48,6 +48,8 @@ VENUE_URL_KEYS: dict[str, tuple[str, ...]] = {
 
 _DURATION_1M_30D = Bounds(1 / 60, 720.0)
 _DURATION_1H_30D = Bounds(1.0, 720.0)  # lookback: capped by venue history (30 d) and by memory
+RETENTION_BOUNDS = Bounds(1.0, 24 * 3650.0)  # an hour to ten years
+STORE_KEYS: tuple[str, ...] = ("path", "retention", "record")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ SIGNAL_KEYS: tuple[SignalKey, ...] = (
     SignalKey("low_confidence", "low_confidence", "number", Bounds(0, 1)),
 )
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]")
-_TOP_KEYS = ("watchlist", "venues", "theme", "poll_interval", "paint_interval", "signals", "venue")
+_TOP_KEYS = ("watchlist", "venues", "theme", "poll_interval", "paint_interval", "signals", "venue", "store")
 
 
 class ConfigError(Exception):
@@ -101,6 +103,9 @@ class AppConfig:
         config_watchlist: the config file's watchlist, before the state file's changes.
         state_path: where ``a``/``d`` changes are saved; None when they are not (``--watchlist`` given).
         state: the state file's changes that ``watchlist`` includes.
+        store_path: the history store file from ``[store] path`` (None: the user data folder's).
+        store_retention_days: how long the history store keeps bars (``[store] retention``).
+        store_record: whether the live monitor writes its bars to the store and resumes from it.
     """
 
     watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
@@ -116,6 +121,9 @@ class AppConfig:
     config_watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
     state_path: Path | None = None
     state: WatchState = field(default_factory=WatchState)
+    store_path: Path | None = None
+    store_retention_days: float = 30.0
+    store_record: bool = True
 
 
 class _Reader:
@@ -169,6 +177,8 @@ class _Reader:
             values["signals"] = self.signals(self.table(data["signals"], ("signals",)))
         if "venue" in data:
             values["venue_options"] = self.venue_options(self.table(data["venue"], ("venue",)))
+        if "store" in data:
+            values.update(self.store(self.table(data["store"], ("store",))))
         return AppConfig(
             source_path=self.path, config_path=self.path, warnings=tuple(self.warnings), **values
         )
@@ -239,6 +249,29 @@ class _Reader:
             key = "lookback" if "lookback" in raw else "liq_window"
             raise self.error(("signals", key), "lookback must be at least as long as liq_window")
         return params
+
+    def store(self, raw: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            where = ("store", key)
+            if key == "path":
+                if not isinstance(value, str) or not value.strip():
+                    raise self.error(where, f"expected a file path as a string, got {show(value)}")
+                path = Path(value).expanduser()
+                # A relative path is taken from the config file's folder, not from wherever perptop started.
+                out["store_path"] = path if path.is_absolute() else self.path.parent / path
+            elif key == "retention":
+                try:
+                    out["store_retention_days"] = read_duration(value, RETENTION_BOUNDS) / 24
+                except BadValue as exc:
+                    raise self.error(where, str(exc)) from None
+            elif key == "record":
+                if not isinstance(value, bool):
+                    raise self.error(where, f"expected true or false, got {show(value)}")
+                out["store_record"] = value
+            else:
+                self.unknown(where, STORE_KEYS)
+        return out
 
     def venue_options(self, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}

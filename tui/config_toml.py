@@ -71,6 +71,11 @@ def dump_config(config: AppConfig) -> str:
         else:
             text = _float(value)
         lines.append(f"{spec.key} = {text}")
+    lines += ["", "[store]"]
+    if config.store_path is not None:
+        lines.append(f"path = {toml_string(str(config.store_path))}")
+    lines.append(f"retention = {toml_string(format_duration(config.store_retention_days * 24))}")
+    lines.append(f"record = {'true' if config.store_record else 'false'}")
     for venue, options in config.venue_options.items():
         lines += ["", f"[venue.{venue}]"]
         lines += [f"{key} = {toml_string(value)}" for key, value in options.items()]

@@ -333,7 +333,9 @@ def file_size(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists())
 
 
-def read_for(store: Any, path: Path, since_ms: int | None = None) -> list[History]:
+def read_for(
+    store: Any, path: Path, since_ms: int | None = None, symbols: Sequence[str] | None = None
+) -> list[History]:
     """The stored bars a ``tui.store.BarStore`` can hold: its symbols and venues, its capacity back from now.
 
     Only reads the file (safe in a worker thread while the event loop runs); ``restore`` applies them.
@@ -342,6 +344,7 @@ def read_for(store: Any, path: Path, since_ms: int | None = None) -> list[Histor
         store: the app's BarStore (only its symbols, venues, step and capacity are read).
         path: the history file (absent: nothing).
         since_ms: read from here instead of from the store's capacity back.
+        symbols: only these (a symbol just added); default every symbol of ``store``.
     """
     if not Path(path).exists():
         return []
@@ -350,27 +353,21 @@ def read_for(store: Any, path: Path, since_ms: int | None = None) -> list[Histor
         since_ms = now - now % store.step_ms - (store.capacity - 1) * store.step_ms
     reader = HistoryStore(Path(path), None, readonly=True)
     try:
-        return reader.load(list(store.symbols), list(store.venues), since_ms)
+        return reader.load(list(store.symbols if symbols is None else symbols), list(store.venues), since_ms)
     finally:
         reader.close()
 
 
-def restore(store: Any, path: Path, histories: list[History] | None = None) -> int:
-    """Load stored bars into a ``tui.store.BarStore`` so a restart resumes its windows; returns bars loaded.
+def restore(store: Any, histories: Iterable[History]) -> int:
+    """Load stored bars (what ``read_for`` returned) into a ``tui.store.BarStore``; returns bars loaded.
 
-    Call it from the source's ``attach()`` before its own history arrives (a later backfill merges
-    over it). Goes through the plain ``BarStore.load_history`` even on a recording store, so nothing
-    read here is written back.
-
-    Args:
-        store: the app's BarStore.
-        path: the history file (absent: nothing to load).
-        histories: what ``read_for`` returned in a worker thread; None reads it here.
+    The app calls it before its feed starts, so a restart resumes its windows; a later backfill merges
+    over it. It goes through the plain ``BarStore.load_history`` even on a recording store, so nothing
+    read here is written back, and merges, so nothing a feed already wrote is overwritten.
     """
     from tui.store import BarStore
 
-    if histories is None:
-        histories = read_for(store, path)
+    histories = list(histories)
     BarStore.load_history(store, histories, merge=True)
     return sum(len(h.bars) for h in histories)
 
