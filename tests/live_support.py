@@ -20,6 +20,9 @@ def options(fx: FakeExchange) -> dict[str, dict[str, str]]:
     return {v: {"base_url": fx.http_url, "ws_url": fx.ws_url} for v in VENUES}
 
 
+CANCEL_TIMEOUT_S = 20.0
+
+
 @asynccontextmanager
 async def running(fx: FakeExchange, symbols: Sequence[str], venues: Sequence[str] = VENUES, *,
                   poll_s: float = 0.5, backfill_bars: int = 0, ws_ping_s: float = 0.5,
@@ -38,7 +41,9 @@ async def running(fx: FakeExchange, symbols: Sequence[str], venues: Sequence[str
         yield src, store
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        # Bounded: a cancellation lost inside the HTTP client must fail this test, not hang the suite.
+        done, _ = await asyncio.wait([task], timeout=CANCEL_TIMEOUT_S)
+        assert done, f"the live source did not stop within {CANCEL_TIMEOUT_S:g} s of being cancelled"
 
 
 async def until(condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
