@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import plotext._utility as plotext_utility
@@ -65,12 +66,14 @@ class DrilldownHost(App[None]):
         symbol: str = "HYPE",
         window: str = "3",
         hit_rates: dict[str, str] | None = None,
+        measure: Any = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.symbol = symbol
         self.window = window
         self.hit_rates = hit_rates
+        self.measure = measure
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults()
@@ -90,6 +93,7 @@ class DrilldownHost(App[None]):
                 PARAMS,
                 window=self.window,
                 hit_rates=self.hit_rates,
+                measure=self.measure,
             )
         )
 
@@ -235,6 +239,35 @@ async def test_measured_hit_rate_is_shown_only_where_a_backtest_supplied_one(sto
         lines = flag_list(app).splitlines()
         assert "measured hit rate 58% (n=12, 24h)" in next(x for x in lines if "CR cascade_risk" in x)
         assert "hit rate" not in next(x for x in lines if "BM bull_momentum" in x)
+
+
+async def test_every_directional_flag_shows_its_rate_measured_on_the_symbols_history(store: BarStore) -> None:
+    from tui.hit_rates import prepare_memory
+
+    asked: list[str] = []
+
+    def measure(symbol: str) -> Any:
+        asked.append(symbol)
+        return prepare_memory(store, symbol, PARAMS, "bars in memory")
+
+    app = DrilldownHost(store, symbol="HYPE", measure=measure)
+    async with app.run_test(size=(200, 60)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if "Measured hit rate" in flag_list(app):
+                break
+        measured = flag_list(app).split("Measured hit rate, 24h ahead")[1]
+        assert "of bars in memory" in measured
+        codes = [line.split()[0] for line in measured.splitlines()[2:] if line.strip()]
+        assert codes == ["WR", "BM", "SM", "WS", "SQ", "LQ", "CR", "FX"]  # context flags have no direction
+        assert all(("not enough history" in x or " base " in x or "cannot be measured" in x)
+                   for x in measured.splitlines()[2:] if x.strip())
+        await pilot.press("n")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if len(asked) == 2:
+                break
+        assert asked == ["HYPE", store.symbols[(store.symbols.index("HYPE") + 1) % len(store.symbols)]]
 
 
 async def test_missing_long_short_is_unavailable_not_false(histories: list[History]) -> None:

@@ -560,7 +560,18 @@ class PerptopApp(App[None]):
         from tui.screens.drilldown import DrilldownScreen
 
         # n / p there follow the rows as shown here (filter and sort included).
-        self.push_screen(DrilldownScreen(self.store, event.key[0], self._visible_symbols(), self.params))
+        self.push_screen(DrilldownScreen(self.store, event.key[0], self._visible_symbols(), self.params,
+                                         measure=self.hit_rate_job))
+
+    def hit_rate_job(self, symbol: str) -> Callable[[], Any]:
+        """How the drill-down measures ``symbol``'s flags: on the history store when the monitor records
+        (days to weeks of bars), else on the bars in memory, named for what they are."""
+        from tui import hit_rates
+
+        if self.history is not None and self.history.path.exists():
+            return hit_rates.prepare_stored(self.history.path, symbol, self.params)
+        what = {"demo": "simulated history in memory", "replay": "bars replayed so far"}.get(self.mode, "bars in memory")
+        return hit_rates.prepare_memory(self.store, symbol, self.params, what)
 
     def on_watchlist_expand_toggled(self, event: Watchlist.ExpandToggled) -> None:
         """Show or hide the per-venue rows of a symbol."""

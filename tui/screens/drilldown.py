@@ -12,7 +12,7 @@ re-renders (plotext, evaluation) only when they moved, at most once per ``refres
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import ClassVar
@@ -29,6 +29,7 @@ from signals.columns import FUNDING, FUNDING_INTERVAL_H, PRICE, TIME
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.params import SignalParams, n_bars
 from tui.format import fmt_funding, fmt_price
+from tui.hit_rates import HORIZON, HitRates
 from tui.screens.drilldown_flags import flags_content, funding_lines
 from tui.store import ALL, BarStore
 from tui.widgets.charts import (
@@ -70,6 +71,7 @@ def _step_label(step_ms: int) -> str:
 
 
 CHART_REFRESH_S = 30.0
+REMEASURE_S = 600.0  # hit rates on days of history move little within ten minutes
 
 
 class DrilldownScreen(Screen[None]):
@@ -124,6 +126,7 @@ class DrilldownScreen(Screen[None]):
         window: str = DEFAULT_WINDOW,
         hit_rates: Mapping[str, str] | None = None,
         refresh_s: float = 5.0,
+        measure: Callable[[str], Callable[[], HitRates]] | None = None,
     ) -> None:
         """Create the screen.
 
@@ -136,6 +139,9 @@ class DrilldownScreen(Screen[None]):
             hit_rates: flag name -> measured hit rate from a backtest, already formatted; absent flags
                 show none.
             refresh_s: the least time between two live re-renders.
+            measure: symbol -> a callable that scores its flags on its history (``tui.hit_rates``);
+                called on the event loop, the callable it returns runs on a worker thread. Each
+                symbol is measured when first shown and again every ``REMEASURE_S``.
         """
         super().__init__()
         self.store = store
@@ -145,6 +151,8 @@ class DrilldownScreen(Screen[None]):
         self.window = next((w for w in WINDOWS if w.key == window), WINDOWS[2])
         self.hit_rates = hit_rates
         self.refresh_s = refresh_s
+        self.measure = measure
+        self.measured: dict[str, tuple[float, HitRates | None]] = {}  # symbol -> (monotonic time, result)
         self._seen: tuple[int, int, int | None] | None = None
         self._charts_at = 0.0  # monotonic time of the last full render
 
@@ -286,6 +294,32 @@ class DrilldownScreen(Screen[None]):
             f"UTC · per {_step_label(bucket)}",
         )
 
+    def _measured_for(self, symbol: str) -> HitRates | None:
+        """The symbol's hit rates if measured; starts a measurement when there is none or it is old."""
+        if self.measure is None:
+            return None
+        at, result = self.measured.get(symbol, (None, None))
+        if at is None or time.monotonic() - at >= REMEASURE_S:
+            self.measured[symbol] = (time.monotonic(), result)  # one measurement at a time per symbol
+            job = self.measure(symbol)
+            self.run_worker(lambda: self._measure(symbol, job), thread=True, group="hit-rates",
+                            exit_on_error=False, name=f"hit rates {symbol}")
+        return result
+
+    def _measure(self, symbol: str, job: Callable[[], HitRates]) -> None:
+        """Worker thread: score the symbol's history, then show it."""
+        try:
+            result = job()
+        except Exception as exc:  # noqa: BLE001 - a store that cannot be read must not take the screen down
+            result = HitRates(symbol, f"history not readable ({exc})", HORIZON[0])
+        self.app.call_from_thread(self._measured, symbol, result)
+
+    def _measured(self, symbol: str, result: HitRates) -> None:
+        self.measured[symbol] = (time.monotonic(), result)
+        s = self.store.symbol_index(self.symbol)
+        if symbol == self.symbol and s is not None and self.store.count and self.is_attached:
+            self._render_flags(s)
+
     def _render_flags(self, s: int) -> None:
         store = self.store
         need = min(store.count, needed_bars(self.params, store.step_ms))
@@ -300,7 +334,13 @@ class DrilldownScreen(Screen[None]):
                 for k, v in enumerate(store.venues)]
         clock = getattr(self.app, "clock", None)  # the app's clock, frozen in tests
         funding = funding_lines(rows, clock() if callable(clock) else int(time.time() * 1000))
-        self.query_one("#dd-flag-list", Static).update(flags_content(overall, per_venue, self.hit_rates, funding))
+        measured = self._measured_for(self.symbol)
+        rates = dict(self.hit_rates or {})
+        if measured is not None:
+            rates.update(measured.rates)
+        pending = self.measure is not None and measured is None
+        self.query_one("#dd-flag-list", Static).update(
+            flags_content(overall, per_venue, rates, funding, measured, pending=pending))
 
     def _render_timeline(self, axis: TimeAxis, series: np.ndarray, n: int) -> None:
         # Evaluate the window plus the warm-up its windows need, not the whole store.

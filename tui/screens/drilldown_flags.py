@@ -2,7 +2,8 @@
 
 Provides ``flags_content``: the cross-venue (ALL) flags in full (direction, code, name, the reason line
 with its figures, confidence, and a measured hit rate only when a backtest supplied one), the flags that
-could not be computed for lack of inputs, then one compact line per venue. Text is built with
+could not be computed for lack of inputs, then one compact line per venue, and last every directional
+flag's hit rate as measured on the symbol's own history (``tui.hit_rates``). Text is built with
 ``Content.assemble`` so reason strings are never parsed as markup, and styles are theme variables.
 """
 
@@ -15,6 +16,7 @@ from textual.content import Content
 
 from signals.evaluate import LatestResult
 from signals.flags import CODE, FLAG_NAMES, INPUTS, Flag
+from tui.hit_rates import HitRates
 
 GLYPH = {1: "▲", -1: "▼", 0: "●"}
 STYLE = {1: "$flag-bull", -1: "$flag-bear", 0: "$flag-context"}
@@ -97,6 +99,8 @@ def flags_content(
     venues: Sequence[tuple[str, LatestResult | None]],
     hit_rates: Mapping[str, str] | None = None,
     funding: Sequence[Content] = (),
+    measured: HitRates | None = None,
+    pending: bool = False,
 ) -> Content:
     """The flag panel's text.
 
@@ -105,6 +109,9 @@ def flags_content(
         venues: (venue, its latest flags, or None where the venue has no bars for the symbol).
         hit_rates: flag name -> a measured hit rate already formatted from a backtest; flags without
             one show none (the figure is never invented).
+        funding: the per-venue funding lines.
+        measured: every directional flag's measured figure on this symbol's history.
+        pending: a measurement is running (says so instead of showing nothing).
     """
     lines: list[Content] = [Content.styled("Flags · all venues", "bold")]
     if overall is None:
@@ -122,4 +129,16 @@ def flags_content(
     width = max((len(v) for v, _ in venues), default=4) + 2
     lines.extend(_venue_line(v, r, width) for v, r in venues)
     lines.extend(funding)
+    lines.extend(_measured_lines(measured, pending))
     return Content("\n").join(lines)
+
+
+def _measured_lines(measured: HitRates | None, pending: bool) -> list[Content]:
+    if measured is None:
+        return [Content(""), Content.styled("measuring hit rates on this symbol's history…", "$text-muted")] if pending else []
+    lines = [Content(""), Content.styled(f"Measured hit rate, {measured.horizon} ahead", "bold"),
+             Content.styled(f"on {measured.origin}", "$text-muted")]
+    for name, text in measured.lines.items():
+        style = "$text-muted" if name not in measured.rates else ""
+        lines.append(Content.assemble(f"  {CODE[name]} ", (text, style)))
+    return lines

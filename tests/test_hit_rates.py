@@ -1,0 +1,84 @@
+"""Measured hit rates in the drill-down: figures worked out by hand from SIGNALS.md on small series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from feeds.messages import History
+from signals.columns import COLUMNS, FUNDING, OI, PRICE, TIME
+from signals.params import SignalParams
+from tui.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
+from tui.history_store import HistoryStore, history_rows
+from tui.store import BarStore
+
+H = 3_600_000
+T0 = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+
+
+def _funding_blocks(blocks: int) -> np.ndarray:
+    """1h bars: 24 bars of zero funding, then ``blocks`` times (24 bars at +/-0.1 %, 24 at zero), alternating
+    signs starting with +, and a steadily falling price (every forward return is negative).
+
+    SIGNALS.md: funding_extreme fires where |funding8h| >= 0.05 %, so each signed block is one event (a
+    rising edge); its direction is -sign(funding): a + block bets down (a hit, price falls), a - block bets
+    up (a miss). The baseline counts every bar with a full 24h horizon and a funding sign: the + bars are
+    hits, the - bars misses. The series ends on a zero block, so every signed bar has its full horizon.
+    """
+    funding = [0.0] * 24
+    for b in range(blocks):
+        funding += [0.001 if b % 2 == 0 else -0.001] * 24 + [0.0] * 24
+    n = len(funding)
+    bars = np.full((n, len(COLUMNS)), np.nan)
+    bars[:, TIME] = T0 + H * np.arange(n)
+    bars[:, PRICE] = 10_000.0 - np.arange(n)
+    bars[:, FUNDING] = funding
+    return bars
+
+
+def test_twelve_events_half_hits_against_an_even_baseline() -> None:
+    rates = measure("BTC", _funding_blocks(12), H, SignalParams(), "test bars")
+    # 6 hits of 12; baseline 6*24 / 12*24 = 50 %; Wilson 95 % for 6/12 is 25.4 % to 74.6 %
+    assert rates.lines["funding_extreme"] == "50% vs 50% base (25%-75%) n=12 ≈ base"
+    assert rates.rates["funding_extreme"] == "50% vs 50% base (24h, 12 events)"
+    assert rates.horizon == "24h" and rates.origin == "test bars"
+
+
+def test_too_few_events_say_so_instead_of_a_rate() -> None:
+    rates = measure("BTC", _funding_blocks(MIN_EVENTS - 1), H, SignalParams(), "test bars")
+    assert rates.lines["funding_extreme"] == f"not enough history: {MIN_EVENTS - 1} events"
+    assert "funding_extreme" not in rates.rates
+
+
+def test_flags_whose_inputs_the_history_lacks_name_them() -> None:
+    rates = measure("BTC", _funding_blocks(12), H, SignalParams(), "test bars")
+    assert rates.lines["weak_rally"] == "cannot be measured: needs oi"
+    assert rates.lines["short_squeeze_risk"] == "cannot be measured: needs ls_ratio"
+    assert set(rates.rates) == {"funding_extreme"}
+
+
+def test_the_stored_history_is_the_cross_venue_series_and_says_how_long(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    bars = _funding_blocks(12)
+    bars[:, OI] = 5.0
+    store = HistoryStore(path)
+    store.write_bars(history_rows([History("okx", "BTC", bars)]))
+    store.set_meta("step_ms", str(H))
+    store.close()
+    rates = prepare_stored(path, "BTC", SignalParams())()
+    assert rates.origin == f"{len(bars) / 24:.1f} days of stored history"
+    assert rates.lines["funding_extreme"].startswith("50% vs 50% base")
+    # OI is there now, so the price/OI flags are measured (no event: OI never moves)
+    assert rates.lines["weak_rally"] == "not enough history: 0 events"
+
+
+def test_the_bars_in_memory_are_copied_when_prepared() -> None:
+    bars = _funding_blocks(12)
+    store = BarStore(["BTC"], ["simA"], len(bars), H)
+    store.load_history([History("simA", "BTC", bars)])
+    job = prepare_memory(store, "BTC", SignalParams(), "simulated history in memory")
+    store.data[:] = np.nan  # what the feed writes after the copy does not reach the measurement
+    rates = job()
+    assert rates.origin == f"{len(bars) / 24:.1f} days of simulated history in memory"
+    assert rates.lines["funding_extreme"].startswith("50% vs 50% base")
