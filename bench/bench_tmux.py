@@ -106,7 +106,8 @@ def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
     extra = args.extra or ["--demo"]
     cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-    env_prefix = "TERM=xterm-256color COLORTERM=truecolor "
+    # A history store of its own: live, the app records every bar, from an empty store as on a first start.
+    env_prefix = f"TERM=xterm-256color COLORTERM=truecolor XDG_DATA_HOME={shlex.quote(str(work))} "
     t0 = time.monotonic()
     _tmux("new-session", "-d", "-s", SESSION, "-x", cols, "-y", rows, env_prefix + "exec " + shlex.join(cmd))
     _tmux("pipe-pane", "-o", "-t", SESSION, "cat >> " + shlex.quote(str(out)))
