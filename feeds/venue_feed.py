@@ -57,6 +57,8 @@ class VenueFeed:
         publish: receives bar updates (current bars).
         publish_history: receives backfilled closed bars.
         history_bars_n: how many closed bars to backfill per symbol (0: no backfill).
+        backfill_from: base -> epoch ms of the first bar a symbol's backfill needs (a restart resumed the
+            bars before it from the history store); symbols not in it are backfilled in full.
         ws_url: the liquidation stream's base URL ("" for none).
         clock: epoch ms.
         ws_ping_s: seconds between application pings on the stream (and the stall limit is twice that).
@@ -64,7 +66,8 @@ class VenueFeed:
 
     def __init__(self, adapter: VenueAdapter, api: VenueApi, symbols: list[str], *, step_ms: int, poll_s: float,
                  publish: Publish, publish_history: PublishHistory, history_bars_n: int, ws_url: str,
-                 clock: ClockMs = wall_ms, ws_ping_s: float = 20.0) -> None:
+                 clock: ClockMs = wall_ms, ws_ping_s: float = 20.0,
+                 backfill_from: dict[str, int] | None = None) -> None:
         self.adapter = adapter
         self.api = api
         self.name = adapter.name
@@ -89,6 +92,7 @@ class VenueFeed:
         self.skipped_items = 0
         self.last_skipped = ""
         self.backfill_done: set[str] = set()
+        self.backfill_from = dict(backfill_from or {})
         self.backfill_notes: list[str] = []
         self.plan = fit_plan(adapter.plan(poll_s), adapter.budgets, len(symbols))
         self.stream = LiquidationStream(self, ws_url, ping_s=ws_ping_s) if ws_url and adapter.liquidations else None
@@ -101,6 +105,7 @@ class VenueFeed:
         for gone in set(self.wanted) - set(symbols):
             self.assembler.forget(gone)
             self.backfill_done.discard(gone)
+            self.backfill_from.pop(gone, None)
         self.wanted = list(symbols)
         self.plan = fit_plan(self.adapter.plan(self.poll_s), self.adapter.budgets, len(symbols))
         self._update_not_listed()
@@ -261,7 +266,12 @@ class VenueFeed:
             listing = todo[0]
             now = self.clock()
             end = now - now % self.step_ms - 1  # closed bars only: the current one is the live feed's
-            start = end + 1 - self.history_bars_n * self.step_ms
+            # Only from the first bar the store lacks: a restart does not spend the venue's budget on a week
+            # it already holds (a symbol removed and added again is backfilled in full).
+            start = max(end + 1 - self.history_bars_n * self.step_ms, self.backfill_from.get(listing.base, 0))
+            if start > end:
+                self.backfill_done.add(listing.base)
+                continue
             try:
                 parts = await self.adapter.backfill(self.api, listing, start, end)
                 self._skipped(parts.skipped)

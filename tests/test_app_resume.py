@@ -44,7 +44,8 @@ def _writer(path: Path) -> HistoryWriter:
     return writer
 
 
-def _weak_rally_week(path: Path, symbols: tuple[str, ...] = ("BTC",)) -> None:
+def _weak_rally_week(path: Path, symbols: tuple[str, ...] = ("BTC",), bars_n: int = WEEK_BARS,
+                     missing_last: int = 0) -> None:
     """A week of BTC bars on bybit up to the last closed bar; on that bar price +2.5 % and OI -3 % over 4 h.
 
     By SIGNALS.md (W = 4h, p = q = 1 %) that bar has weak_rally on and no other directional flag: funding
@@ -53,9 +54,9 @@ def _weak_rally_week(path: Path, symbols: tuple[str, ...] = ("BTC",)) -> None:
     from feeds.messages import History
 
     now = int(time.time() * 1000)
-    last = now - now % STEP - STEP
-    bars = np.full((WEEK_BARS, len(COLUMNS)), np.nan)
-    bars[:, TIME] = last - STEP * np.arange(WEEK_BARS)[::-1]
+    last = now - now % STEP - STEP * (1 + missing_last)
+    bars = np.full((bars_n, len(COLUMNS)), np.nan)
+    bars[:, TIME] = last - STEP * np.arange(bars_n)[::-1]
     bars[:, PRICE], bars[:, OI], bars[:, FUNDING], bars[:, FUNDING_INTERVAL_H], bars[:, LS_RATIO] = (
         100.0, 1000.0, 0.0001, 8.0, 1.5)
     bars[-1, PRICE], bars[-1, OI] = 102.5, 970.0
@@ -125,3 +126,25 @@ async def test_a_symbol_added_with_a_resumes_its_stored_bars(tmp_path: Path) -> 
         assert [f.code for f in app.rows[("ETH", ALL)].flags] == ["WR"]
         await pilot.press("q")
     assert app.close_history()
+
+
+async def test_after_a_restart_the_backfill_asks_only_for_the_bars_the_store_lacks(tmp_path: Path) -> None:
+    from signals.params import SignalParams
+    from tui.store import capacity_for
+
+    path = tmp_path / "history.sqlite3"
+    held = capacity_for(SignalParams(), STEP, 24.0)  # the whole backfill window...
+    _weak_rally_week(path, bars_n=held, missing_last=12)  # ...but for its last hour (12 closed bars)
+    now = int(time.time() * 1000)
+    first_missing = now - now % STEP - 12 * STEP
+    async with FakeExchange(["BTC"]) as fx:
+        src = LiveSource(["BTC"], ["bybit"], 0.5, options(fx), timeout_s=1.0, backfill=True, ws_ping_s=0.5)
+        app = _app(tmp_path, src, _writer(path))
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(lambda: "bybit" in src.feeds and "BTC" in src.feeds["bybit"].backfill_done, timeout=20,
+                        what="bybit backfill done")
+            klines = [r.params for r in fx.log if r.path == "/v5/market/kline" and r.params.get("category") == "linear"]
+            # a full week would be three pages of 1000 five-minute bars from a week back
+            assert len(klines) == 1 and int(klines[0]["start"]) == first_missing
+            await pilot.press("q")
+        assert app.close_history()

@@ -248,6 +248,9 @@ class PerptopApp(App[None]):
         loaded = restore(self.store, [h for h in histories if h.symbol in wanted])
         self.resumed_bars += loaded
         if at_start:
+            resumed = getattr(self.source, "resumed", None)
+            if loaded and callable(resumed):
+                resumed()  # the live backfill fetches only what the store lacks
             self._start_feed()
         if loaded:
             self._cache.clear()

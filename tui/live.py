@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from feeds.messages import BarUpdate, History, VenueStatus
 from tui.sources import Clock, wall_clock
 from tui.store import BarStore
@@ -70,10 +72,37 @@ class LiveSource:
         self.urls = {v: venue_urls(self.adapters[v], (venue_options or {}).get(v, {})) for v in self.venues}
         self.feeds: dict[str, Any] = {}
         self._store: BarStore | None = None
+        self._backfill_from: dict[str, dict[str, int]] = {}
 
     def attach(self, store: BarStore) -> None:
         """Write into ``store`` from now on (nothing to load before the first poll)."""
         self._store = store
+
+    def resumed(self) -> None:
+        """The store now holds what a restart read from the history store: backfill only what it lacks.
+
+        Per venue and symbol, the backfill starts at the first bar of its window without a price; a
+        series with nothing stored in the window is backfilled in full. Call it before ``run``.
+        """
+        store = self._store
+        if store is None or not self.backfill or store.count == 0:
+            return
+        from signals.columns import PRICE, TIME
+
+        now = self.clock()
+        end = now - now % self.step_ms - 1
+        start = end + 1 - (store.capacity - 1) * self.step_ms
+        for venue in self.venues:
+            froms: dict[str, int] = {}
+            for symbol in self.symbols:
+                bars = store.series(symbol, venue)
+                held = bars[(bars[:, TIME] >= start) & (bars[:, TIME] <= end)]
+                priced = ~np.isnan(held[:, PRICE])
+                if not priced.any() or held[0, TIME] > start:
+                    continue  # the window's first bars are not held: backfill in full
+                gaps = held[~priced, TIME]
+                froms[symbol] = int(gaps[0]) if gaps.size else int(held[-1, TIME]) + self.step_ms
+            self._backfill_from[venue] = froms
 
     def publish(self, updates: list[BarUpdate]) -> None:
         """Current bars from a feed."""
@@ -99,7 +128,7 @@ class LiveSource:
             self.feeds[v] = VenueFeed(
                 adapter, api, self.symbols, step_ms=self.step_ms, poll_s=self.poll_s, publish=self.publish,
                 publish_history=self.publish_history, history_bars_n=bars, ws_url=ws_url, clock=self.clock,
-                ws_ping_s=self.ws_ping_s,
+                ws_ping_s=self.ws_ping_s, backfill_from=self._backfill_from.get(v),
             )
 
     async def run(self) -> None:
