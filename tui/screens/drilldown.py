@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
-from signals.columns import FUNDING, FUNDING_INTERVAL_H, PRICE, TIME
+from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, PRICE, TIME
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.params import SignalParams, n_bars
 from tui.format import fmt_funding, fmt_price
@@ -323,7 +323,10 @@ class DrilldownScreen(Screen[None]):
     def _render_flags(self, s: int) -> None:
         store = self.store
         need = min(store.count, needed_bars(self.params, store.step_ms))
-        results = evaluate_latest(store.tail(need)[:, s], self.params, store.step_ms)
+        window = store.tail(need)[:, s]
+        results = evaluate_latest(window, self.params, store.step_ms)
+        empty = np.isnan(window[:, store.venue_index(ALL)]).all(axis=0)
+        absent = {c for k, c in enumerate(COLUMNS) if empty[k]}
         has_bars = ~np.isnan(store.tail(1)[0, s, :, PRICE])
         per_venue: list[tuple[str, LatestResult | None]] = [
             (v, results[k] if has_bars[k] else None) for k, v in enumerate(store.venues)
@@ -340,7 +343,7 @@ class DrilldownScreen(Screen[None]):
             rates.update(measured.rates)
         pending = self.measure is not None and measured is None
         self.query_one("#dd-flag-list", Static).update(
-            flags_content(overall, per_venue, rates, funding, measured, pending=pending))
+            flags_content(overall, per_venue, rates, funding, measured, pending=pending, absent=absent))
 
     def _render_timeline(self, axis: TimeAxis, series: np.ndarray, n: int) -> None:
         # Evaluate the window plus the warm-up its windows need, not the whole store.

@@ -10,7 +10,7 @@ flag's hit rate as measured on the symbol's own history (``tui.hit_rates``). Tex
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from textual.content import Content
 
@@ -43,15 +43,16 @@ def _flag_block(flag: Flag, hit_rate: str | None) -> list[Content]:
     return [Content.assemble(*head), Content.assemble("    ", flag.reason)]
 
 
-def _unavailable_line(names: Iterable[str]) -> Content | None:
+def _unavailable_line(names: Iterable[str], absent: Collection[str] | None = None) -> Content | None:
+    """The unavailable flags and the inputs they lack: those of ``absent`` (columns with no value in the
+    bars evaluated) when it names any of the flag's inputs, else all of them (a window too short)."""
     missing = _ordered(names)
     if not missing:
         return None
     lines = [Content.styled("unavailable (inputs missing):", "$stale")]
-    lines.extend(
-        Content.assemble(f"  {CODE[n]} {n} ", (f"needs {', '.join(INPUTS[n])}", "$text-muted"))
-        for n in missing
-    )
+    for n in missing:
+        lacks = [c for c in INPUTS[n] if absent is not None and c in absent] or list(INPUTS[n])
+        lines.append(Content.assemble(f"  {CODE[n]} {n} ", (f"needs {', '.join(lacks)}", "$text-muted")))
     return Content("\n").join(lines)
 
 
@@ -101,6 +102,7 @@ def flags_content(
     funding: Sequence[Content] = (),
     measured: HitRates | None = None,
     pending: bool = False,
+    absent: Collection[str] | None = None,
 ) -> Content:
     """The flag panel's text.
 
@@ -112,6 +114,7 @@ def flags_content(
         funding: the per-venue funding lines.
         measured: every directional flag's measured figure on this symbol's history.
         pending: a measurement is running (says so instead of showing nothing).
+        absent: input columns with no value in the cross-venue bars evaluated (named per unavailable flag).
     """
     lines: list[Content] = [Content.styled("Flags · all venues", "bold")]
     if overall is None:
@@ -121,7 +124,7 @@ def flags_content(
             lines.append(Content.styled("no flag is on", "$text-muted"))
         for flag in sorted(overall.flags, key=lambda f: FLAG_NAMES.index(f.name)):
             lines.extend(_flag_block(flag, (hit_rates or {}).get(flag.name)))
-        unavailable = _unavailable_line(overall.unavailable)
+        unavailable = _unavailable_line(overall.unavailable, absent)
         if unavailable is not None:
             lines.append(unavailable)
     lines.append(Content(""))
