@@ -107,6 +107,15 @@ def test_replay_of_real_binance_candles_and_funding_equals_the_backtest(tmp_path
     assert seen["funding_flip"] > 0, seen
 
 
+def test_a_week_of_five_minute_bars_replays_its_last_day_and_still_equals_the_backtest() -> None:
+    # A store a week deep: the default 7-day lookback would leave one bar to play. A day is played, and the
+    # flags still equal the batch ones at each bar (cascade_risk, whose lookback is not full, is off in both).
+    series = sim_series(["BTC"])
+    source = ReplaySource(series, 300_000, SignalParams(), live=False)
+    assert source.total < 7 * 288 + 24 and source.total - source.preload == 288  # a day of 5-minute bars
+    assert_replay_equals_batch(series, 300_000, SignalParams())
+
+
 def test_cross_venue_row_of_a_history_without_open_interest_keeps_its_funding_flags(tmp_path: Path) -> None:
     assert_replay_equals_batch({"BTC": real_binance_btc(tmp_path)}, 3_600_000, SignalParams(), venues=(ALL,))
 

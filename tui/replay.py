@@ -1,7 +1,8 @@
 """Replay of a bar history through the full UI: ``ReplaySource`` (the data) and ``ReplayApp`` (the keys).
 
 The source lays every symbol's bars on one time grid of the file's step, loads the first bars as history
-(as many as the signal windows need, so the flags are right from the first bar on screen), then feeds the
+(as many as the signal windows need, so the flags are right from the first bar on screen, while leaving
+a day of bars, or half a shorter history, to play), then feeds the
 rest one bar at a time into the ``BarStore`` through the same ``apply_block`` path the demo uses. The app
 then evaluates flags exactly as it does live: the same ``evaluate_latest`` over the same bars that
 ``signals.evaluate`` scores in the backtest.
@@ -27,7 +28,7 @@ from textual.widgets import Static
 from feeds.messages import BarBlock, History, VenueStatus
 from signals.columns import COLUMNS, TIME
 from signals.evaluate import needed_bars
-from signals.params import SignalParams
+from signals.params import SignalParams, n_bars
 from tui.app import PerptopApp
 from tui.config import MAX_WATCHLIST, AppConfig
 from tui.sources import Clock, wall_clock
@@ -116,8 +117,12 @@ class ReplaySource:
         # Grid index of each bar, per series.
         self._slots = {k: (x - x % self.step_ms - self.start_ms) // self.step_ms for k, x in t.items()}
         self._cursor = {k: 0 for k in self._bars}
-        # Bars before the first replayed one: every window full there, and one bar at least left to play.
-        self.preload = min(needed_bars(params, self.step_ms), max(1, self.total - 1))
+        # Bars before the first replayed one: every window full there, as long as a day of bars (or half
+        # a shorter history) is left to play; a store a week deep at a 7-day lookback would otherwise
+        # replay its last bar only. Flags whose windows are not full yet show as unavailable, as the
+        # backtest has them at those bars.
+        to_play = max(1, min(self.total // 2, n_bars(24.0, self.step_ms)))
+        self.preload = max(1, min(needed_bars(params, self.step_ms), self.total - to_play))
         self.position = self.preload - 1  # grid index of the bar on screen
         self._credit = 0.0  # fraction of a bar of replayed time already elapsed
         self._store: BarStore | None = None
