@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from feeds.aio import wait_event
 from feeds.backfill import history_bars
 from feeds.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, VenueError
 from feeds.http_api import VenueApi
@@ -217,10 +218,7 @@ class VenueFeed:
     async def _sleep(self, seconds: float) -> None:
         # A watchlist change wakes the loops, so a new symbol is polled without waiting a whole interval.
         self._changed.clear()
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
-            pass
+        await wait_event(self._changed, seconds)
 
     def _failed(self, exc: BaseException, backoff: Backoff, interval: float) -> float:
         """Count a failure; returns the pause before trying again."""

@@ -13,6 +13,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from feeds.aio import within
 from feeds.faults import Backoff
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class LiquidationStream:
         ping = adapter.ws_ping()
         while True:
             try:
-                raw = await asyncio.wait_for(ws.recv(), timeout=self.ping_s)  # type: ignore[attr-defined]
+                raw = await within(ws.recv(), self.ping_s)  # type: ignore[attr-defined]
             except asyncio.TimeoutError:
                 # Only a venue with a text ping must answer within the limit; Binance's liquidation
                 # stream is legitimately silent in a calm market and is kept honest by protocol pings.

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from feeds.aio import wait_event
 from tui.history_store import StoreBusy, file_size
 from tui.history_writer import HistoryWriter
 from tui.recording import RecordingBarStore, tap_liquidations
@@ -82,10 +83,7 @@ async def record_loop(
     written = writer.bars_written
     try:
         while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), status_every_s)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(stop, status_every_s)
             store.write_current()
             if task.done() and not task.cancelled() and task.exception() is not None:
                 out.write(f"perptop record: the feed stopped: {task.exception()}\n")

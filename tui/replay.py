@@ -25,6 +25,7 @@ import numpy as np
 from textual.binding import Binding
 from textual.widgets import Static
 
+from feeds.aio import wait_event
 from feeds.messages import BarBlock, History, VenueStatus
 from signals.columns import COLUMNS, TIME
 from signals.evaluate import needed_bars
@@ -268,10 +269,7 @@ class ReplaySource:
                     await self._wake.wait()
                     last = self.timer()
                     continue
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._sleep_s())
-                except asyncio.TimeoutError:
-                    pass
+                await wait_event(self._wake, self._sleep_s())
                 now = self.timer()
                 self.advance(now - last)
                 last = now
