@@ -345,17 +345,14 @@ def open_history(config: AppConfig, step_ms: int) -> Any:
     """
     if not config.store_record:
         return None
-    import sqlite3
-
     from tui.export_cmd import store_path
-    from tui.history_store import StoreBusy
-    from tui.history_writer import HistoryWriter
+    from tui.history_writer import START_ERRORS, HistoryWriter
 
     path = store_path(config, argparse.Namespace())
     writer = HistoryWriter(path, config.store_retention_days, step_ms=step_ms)
     try:
         writer.start()
-    except (StoreBusy, ValueError, sqlite3.Error, OSError) as exc:
+    except START_ERRORS as exc:
         print(f"perptop: history store {path}: {exc}; running without it", file=sys.stderr)
         return None
     return writer

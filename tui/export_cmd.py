@@ -19,9 +19,6 @@ import numpy as np
 
 from tui.history_store import HistoryStore
 
-DEFAULT_STEP_MS = 300_000
-
-
 def store_path(config: Any, args: argparse.Namespace) -> Path:
     """``--store``, else the config's ``[store] path``, else the default store of the mode.
 
@@ -96,7 +93,7 @@ def export_series(
         since: first bar time (epoch ms).
     """
     from signals.columns import PRICE, TIME
-    from tui.store import ALL, BarStore
+    from tui.store import ALL, DEFAULT_STEP_MS, BarStore
 
     step = int(reader.meta("step_ms") or DEFAULT_STEP_MS)
     venues = sorted({v for _, v in reader.series_keys()})

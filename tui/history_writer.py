@@ -26,6 +26,11 @@ from tui.history_store import (
 )
 
 
+START_ERRORS: tuple[type[BaseException], ...] = (StoreBusy, ValueError, sqlite3.Error, OSError)
+"""What ``HistoryWriter.start`` raises for a store that cannot be used (busy, another step, not a
+database, no permission): callers report it in one line and go on without the store."""
+
+
 class HistoryWriter:
     """Writes to the history file from a thread of its own, in batches taken from a bounded queue.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signals.flags import CODE
+from signals.columns import COLUMNS
 from signals.params import SignalParams
 from signals.scoring import DIRECTIONAL, FlagScore, fill_gaps, score_series
 
@@ -119,12 +119,7 @@ def prepare_stored(path: Path, symbol: str, params: SignalParams) -> Callable[[]
             series, step = export_series(reader, [symbol], "all", 0)
         finally:
             reader.close()
-        bars = series.get(symbol, np.empty((0, 12)))
+        bars = series.get(symbol, np.empty((0, len(COLUMNS))))
         return measure(symbol, bars, step, params, f"{span_words(bars, step)} of stored history")
 
     return run
-
-
-def flag_codes() -> dict[str, str]:
-    """Flag name -> its two-letter code, for the directional flags in display order."""
-    return {name: CODE[name] for name in DIRECTIONAL}

@@ -15,15 +15,14 @@ import argparse
 import asyncio
 import datetime as dt
 import signal
-import sqlite3
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
 from feeds.aio import wait_event
-from tui.history_store import StoreBusy, file_size
-from tui.history_writer import HistoryWriter
+from tui.history_store import file_size
+from tui.history_writer import START_ERRORS, HistoryWriter
 from tui.recording import RecordingBarStore, tap_liquidations
 
 STATUS_EVERY_S = 60.0
@@ -142,7 +141,7 @@ def run_record(
     writer = HistoryWriter(path, retention, step_ms=source.step_ms)
     try:
         writer.start()
-    except (StoreBusy, ValueError, sqlite3.Error, OSError) as exc:
+    except START_ERRORS as exc:
         err.write(f"perptop record: {exc}\n")
         return 1
     store = RecordingBarStore(
