@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, FUT_VOL, LS_RATIO, OI, PRICE, TIME  # noqa: E402
+from signals.columns import COLUMNS, Col  # noqa: E402
 from signals.scoring import DIRECTIONAL  # noqa: E402
 from tui.config_values import format_duration  # noqa: E402
 from tui.history_csv import write_history_csv  # noqa: E402
@@ -70,7 +70,7 @@ def asof(at: np.ndarray, obs_t: np.ndarray, obs_v: np.ndarray, max_age_ms: float
 
 def new_bars(times: np.ndarray, price: np.ndarray) -> np.ndarray:
     bars = np.full((len(times), len(COLUMNS)), np.nan)
-    bars[:, TIME], bars[:, PRICE] = times, price
+    bars[:, Col.TIME], bars[:, Col.PRICE] = times, price
     return bars
 
 
@@ -107,11 +107,11 @@ def gravestone(folder: Path) -> Built:
         ft = np.round(ft / 60_000).astype(np.int64) * 60_000  # settlements stamped a few ms after the hour
         interval_h = float(np.median(np.diff(np.sort(ft)))) / HOUR_MS
         bars, close = new_bars(kt, kv[:, 0]), kt + step
-        bars[:, FUT_VOL] = kv[:, 1]
-        bars[:, OI] = asof(close, ot, ov[:, 0], 2 * step)
-        bars[:, FUNDING] = asof(close, ft, fv[:, 0], 2 * interval_h * HOUR_MS)
-        bars[:, FUNDING_INTERVAL_H] = interval_h
-        series[sym] = trim(bars, (OI, FUNDING))
+        bars[:, Col.FUT_VOL] = kv[:, 1]
+        bars[:, Col.OI] = asof(close, ot, ov[:, 0], 2 * step)
+        bars[:, Col.FUNDING] = asof(close, ft, fv[:, 0], 2 * interval_h * HOUR_MS)
+        bars[:, Col.FUNDING_INTERVAL_H] = interval_h
+        series[sym] = trim(bars, (Col.OI, Col.FUNDING))
         if interval_h != 8:
             notes.append(f"{sym}: funding every {interval_h:g}h (from its settlement times)")
     notes.insert(0, "4h candles exist for 20 majors only (OI/funding for 539): those 20 used; the 2 years of "
@@ -126,9 +126,9 @@ def okx_btc_snapshots(folder: Path) -> Built:
     label = [datetime.fromisoformat(r["date"]).replace(tzinfo=timezone.utc) for r in rows]
     times = np.array([int((t - timedelta(hours=1)).timestamp() * 1000) for t in label], dtype=np.int64)
     bars = new_bars(times, np.array([float(r["futures_price"]) for r in rows]))
-    bars[:, OI] = [float(r["open_interest"]) for r in rows]
-    bars[:, FUNDING] = [float(r["funding_rate"]) for r in rows]
-    bars[:, FUNDING_INTERVAL_H] = 8.0
+    bars[:, Col.OI] = [float(r["open_interest"]) for r in rows]
+    bars[:, Col.FUNDING] = [float(r["funding_rate"]) for r in rows]
+    bars[:, Col.FUNDING_INTERVAL_H] = 8.0
     gaps = int((np.diff(times) > HOUR_MS).sum())
     notes = ["price = futures_price (perp last); funding = live/predicted rate at the snapshot, not the settled one",
              "oi = contract count (1 contract = 100 USD, inverse perp): contracts do not move with price, whereas "
@@ -153,16 +153,16 @@ def okx_sol(folder: Path) -> Built:
     t, price = t[:-1], price[:-1]  # the fetch ran a minute into the last 5m bar
     bars, close = new_bars(t, price), t + step
     ot, oi_usd = merged("open_interest.csv", "oi_value")
-    bars[:, OI] = asof(close, ot, oi_usd / asof(ot, close, price, step), 2 * HOUR_MS)
+    bars[:, Col.OI] = asof(close, ot, oi_usd / asof(ot, close, price, step), 2 * HOUR_MS)
     lt, ls = merged("long_short_ratio.csv", "ratio")
-    bars[:, LS_RATIO] = asof(close, lt, ls, 2 * HOUR_MS)
+    bars[:, Col.LS_RATIO] = asof(close, lt, ls, 2 * HOUR_MS)
     ft, fr = merged("funding_rate.csv", "fundingRate")
-    bars[:, FUNDING] = asof(close, ft, fr, 16 * HOUR_MS)
-    bars[:, FUNDING_INTERVAL_H] = 8.0
+    bars[:, Col.FUNDING] = asof(close, ft, fr, 16 * HOUR_MS)
+    bars[:, Col.FUNDING_INTERVAL_H] = 8.0
     notes = ["OI is USD (oi == oi_value): divided by the price at the OI's own hour to get SOL",
              "hourly OI / long-short carried over the twelve 5m bars of each hour; 5m volume (contracts) unused",
              "commit folders merged on ts without duplicates; trimmed to the bars with OI, long/short and funding"]
-    return Built("OKX SOL-USDT-SWAP 5m", {"SOL-USDT-SWAP": trim(bars, (OI, LS_RATIO, FUNDING))}, step, notes)
+    return Built("OKX SOL-USDT-SWAP 5m", {"SOL-USDT-SWAP": trim(bars, (Col.OI, Col.LS_RATIO, Col.FUNDING))}, step, notes)
 
 
 DATA_SETS: dict[str, Callable[[Path], Built]] = {
@@ -201,7 +201,7 @@ def pct(x: float | None) -> str:
 
 def summary(name: str, built: Built, doc: dict[str, Any]) -> list[str]:
     series = built.series.values()
-    t0, t1 = min(b[0, TIME] for b in series), max(b[-1, TIME] for b in series)
+    t0, t1 = min(b[0, Col.TIME] for b in series), max(b[-1, Col.TIME] for b in series)
     syms = list(built.series)
     lines = [f"== {built.label}  ({name})",
              f"  bars {doc['bars']:,} | symbols {len(syms)} ({', '.join(syms[:6])}{', ...' if len(syms) > 6 else ''})"

@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, LS_RATIO, OI, PRICE, TIME
+from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from signals.scoring import fill_gaps, pool, score_series
 from tui.history_csv import read_history_csv, write_history_csv
@@ -49,15 +49,15 @@ def sol_bars() -> np.ndarray:
             merged[name].update(_column(SOL / commit / name, value))
     times = np.array(sorted(merged["ohlcv_5m.csv"]), dtype=np.float64)
     bars = np.full((len(times), len(COLUMNS)), np.nan)
-    bars[:, TIME] = times
-    bars[:, PRICE] = [merged["ohlcv_5m.csv"][int(t)] for t in times]
-    bars[:, FUNDING_INTERVAL_H] = 8.0
-    for name, col in (("open_interest.csv", OI), ("long_short_ratio.csv", LS_RATIO), ("funding_rate.csv", FUNDING)):
+    bars[:, Col.TIME] = times
+    bars[:, Col.PRICE] = [merged["ohlcv_5m.csv"][int(t)] for t in times]
+    bars[:, Col.FUNDING_INTERVAL_H] = 8.0
+    for name, col in (("open_interest.csv", Col.OI), ("long_short_ratio.csv", Col.LS_RATIO), ("funding_rate.csv", Col.FUNDING)):
         ts = np.array(sorted(merged[name]), dtype=np.float64)
         vals = np.array([merged[name][int(t)] for t in ts])
         at = np.searchsorted(ts, times, side="right") - 1  # the latest value stamped at or before the bar
         bars[:, col] = np.where(at >= 0, vals[np.clip(at, 0, None)], np.nan)
-    bars[:, OI] /= bars[:, PRICE]  # the file's OI is in USD
+    bars[:, Col.OI] /= bars[:, Col.PRICE]  # the file's OI is in USD
     return bars
 
 
@@ -68,13 +68,13 @@ def tiled(base: np.ndarray, n: int, offset: int = 0) -> np.ndarray:
     scale_p = scale_oi = 1.0
     while sum(len(c) for c in copies) < n:
         c = base.copy()
-        c[:, PRICE] *= scale_p
-        c[:, OI] *= scale_oi
-        scale_p = c[-1, PRICE] / base[0, PRICE]
-        scale_oi = c[-1, OI] / base[0, OI] if not np.isnan(base[0, OI]) else scale_oi
+        c[:, Col.PRICE] *= scale_p
+        c[:, Col.OI] *= scale_oi
+        scale_p = c[-1, Col.PRICE] / base[0, Col.PRICE]
+        scale_oi = c[-1, Col.OI] / base[0, Col.OI] if not np.isnan(base[0, Col.OI]) else scale_oi
         copies.append(c)
     out = np.concatenate(copies)[:n]
-    out[:, TIME] = 1.7e12 + STEP_MS * np.arange(n)
+    out[:, Col.TIME] = 1.7e12 + STEP_MS * np.arange(n)
     return out
 
 

@@ -13,19 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from signals.columns import (
-    COLUMNS,
-    FUNDING,
-    FUNDING_INTERVAL_H,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-    TIME,
-)
+from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestCache, evaluate, evaluate_latest, needed_bars
 from signals.params import SignalParams
 
@@ -36,16 +24,16 @@ def random_bars(t: int, seed: int) -> np.ndarray:
     """A random walk with every column filled: (t, len(COLUMNS))."""
     rng = np.random.default_rng(seed)
     b = np.empty((t, len(COLUMNS)))
-    b[:, TIME] = 1.7e12 + STEP_MS * np.arange(t)
-    b[:, PRICE] = 100 * np.exp(np.cumsum(rng.normal(0, 0.003, t)))
-    b[:, OI] = 1e6 * np.exp(np.cumsum(rng.normal(0, 0.003, t)))
-    b[:, FUNDING] = np.repeat(rng.normal(0, 3e-4, t // 96 + 1), 96)[:t]
-    b[:, FUNDING_INTERVAL_H] = 8.0
-    b[:, LS_RATIO] = np.exp(rng.normal(0.3, 0.5, t))
+    b[:, Col.TIME] = 1.7e12 + STEP_MS * np.arange(t)
+    b[:, Col.PRICE] = 100 * np.exp(np.cumsum(rng.normal(0, 0.003, t)))
+    b[:, Col.OI] = 1e6 * np.exp(np.cumsum(rng.normal(0, 0.003, t)))
+    b[:, Col.FUNDING] = np.repeat(rng.normal(0, 3e-4, t // 96 + 1), 96)[:t]
+    b[:, Col.FUNDING_INTERVAL_H] = 8.0
+    b[:, Col.LS_RATIO] = np.exp(rng.normal(0.3, 0.5, t))
     liq = rng.exponential(5e4, (t, 2)) * (rng.random((t, 2)) < 0.2)
-    b[:, LIQ_LONG], b[:, LIQ_SHORT] = liq[:, 0], liq[:, 1]
-    b[:, SPOT_VOL] = rng.exponential(1e6, t)
-    b[:, FUT_VOL] = rng.exponential(4e6, t)
+    b[:, Col.LIQ_LONG], b[:, Col.LIQ_SHORT] = liq[:, 0], liq[:, 1]
+    b[:, Col.SPOT_VOL] = rng.exponential(1e6, t)
+    b[:, Col.FUT_VOL] = rng.exponential(4e6, t)
     return b
 
 
@@ -87,7 +75,7 @@ def main() -> None:
 
     def tick() -> None:
         # A tick moves the current bar of every series; the per-bar statistics stay cached.
-        panel[-1, :, PRICE] *= 1 + rng.normal(0, 1e-4, n_series)
+        panel[-1, :, Col.PRICE] *= 1 + rng.normal(0, 1e-4, n_series)
         evaluate_latest(panel, params, STEP_MS, cache)
 
     res = evaluate_latest(panel, params, STEP_MS, cache)

@@ -12,7 +12,7 @@ import numpy as np
 
 from feeds.messages import History
 from feeds.venue_base import BackfillParts
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, FUT_VOL, LS_RATIO, OI, PRICE, SPOT_VOL, TIME
+from signals.columns import COLUMNS, Col
 
 
 def _ffill(column: np.ndarray) -> None:
@@ -33,7 +33,7 @@ def history_bars(venue: str, symbol: str, parts: BackfillParts, start_ms: int, e
     t1 = end_ms - end_ms % step_ms
     n = max(0, (t1 - t0) // step_ms + 1)
     bars = np.full((n, len(COLUMNS)), np.nan)
-    bars[:, TIME] = t0 + step_ms * np.arange(n, dtype=np.float64)
+    bars[:, Col.TIME] = t0 + step_ms * np.arange(n, dtype=np.float64)
 
     def rows(times: list[int]) -> tuple[np.ndarray, np.ndarray]:
         t = np.asarray(times, dtype=np.int64)
@@ -43,16 +43,16 @@ def history_bars(venue: str, symbol: str, parts: BackfillParts, start_ms: int, e
 
     if parts.candles:
         r, ok = rows([c.time for c in parts.candles])
-        bars[r, PRICE] = np.asarray([c.close for c in parts.candles])[ok]
-        bars[r, FUT_VOL] = np.asarray([c.volume_usd for c in parts.candles])[ok]
+        bars[r, Col.PRICE] = np.asarray([c.close for c in parts.candles])[ok]
+        bars[r, Col.FUT_VOL] = np.asarray([c.volume_usd for c in parts.candles])[ok]
     if parts.spot_candles:
         r, ok = rows([c.time for c in parts.spot_candles])
-        bars[r, SPOT_VOL] = np.asarray([c.volume_usd for c in parts.spot_candles])[ok]
+        bars[r, Col.SPOT_VOL] = np.asarray([c.volume_usd for c in parts.spot_candles])[ok]
     for column, times, values in (
-        (OI, [p.time for p in parts.oi], [p.oi for p in parts.oi]),
-        (LS_RATIO, [p.time for p in parts.long_short], [p.ratio for p in parts.long_short]),
-        (FUNDING, [p.time for p in parts.funding], [p.rate for p in parts.funding]),
-        (FUNDING_INTERVAL_H, [p.time for p in parts.funding], [p.interval_h for p in parts.funding]),
+        (Col.OI, [p.time for p in parts.oi], [p.oi for p in parts.oi]),
+        (Col.LS_RATIO, [p.time for p in parts.long_short], [p.ratio for p in parts.long_short]),
+        (Col.FUNDING, [p.time for p in parts.funding], [p.rate for p in parts.funding]),
+        (Col.FUNDING_INTERVAL_H, [p.time for p in parts.funding], [p.interval_h for p in parts.funding]),
     ):
         if not times:
             continue
@@ -61,11 +61,11 @@ def history_bars(venue: str, symbol: str, parts: BackfillParts, start_ms: int, e
         v = np.asarray(values, dtype=np.float64)[order]
         r = (t - t % step_ms - t0) // step_ms
         before = r < 0
-        if before.any() and column in (FUNDING, FUNDING_INTERVAL_H):
+        if before.any() and column in (Col.FUNDING, Col.FUNDING_INTERVAL_H):
             # A rate settled before the window still applies at its start.
             bars[0, column] = v[before][-1]
         ok = (r >= 0) & (r < n)
         bars[r[ok], column] = v[ok]
         _ffill(bars[:, column])
-    _ffill(bars[:, PRICE])  # a candle missing mid-series (no trades) keeps the last close
+    _ffill(bars[:, Col.PRICE])  # a candle missing mid-series (no trades) keeps the last close
     return History(venue, symbol, bars)

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from signals.columns import COLUMNS, TIME
+from signals.columns import COLUMNS, Col
 from signals.features import Features, Windows, batch_features
 from signals.flags import DIRECTION, FLAG_NAMES, Flag
 from signals.latest import LatestCache, latest_features, prev_stats
@@ -113,7 +113,7 @@ def evaluate(
     """
     _check(bars, 2)
     bars = np.asarray(bars, dtype=np.float64)
-    step = step_of(bars[:, TIME]) if step_ms is None else float(step_ms)
+    step = step_of(bars[:, Col.TIME]) if step_ms is None else float(step_ms)
     f = batch_features(bars, params, _windows(params, step))
     present = ~np.isnan(bars).all(axis=0)
     available = {n: bool(present[list(INPUT_COLUMNS[n])].all()) for n in FLAG_NAMES}
@@ -183,7 +183,7 @@ def evaluate_latest(
     t, n, c = window.shape
     # The previous bar is part of the key: it is the one most likely to be rewritten late (its final
     # values, or a backfill ending there) while the current bar's time stays the same; 20 KB to compare.
-    key = (window[-1, :, TIME].tobytes(), window[-2].tobytes() if t > 1 else b"", t, n, params, step_ms, reasons)
+    key = (window[-1, :, Col.TIME].tobytes(), window[-2].tobytes() if t > 1 else b"", t, n, params, step_ms, reasons)
     if cache is not None and cache.key == key and cache.stats is not None:
         stats = cache.stats
     else:

@@ -11,17 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signals.columns import (
-    FUNDING,
-    FUNDING_INTERVAL_H,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-)
+from signals.columns import Col
 from signals.params import SignalParams, n_bars
 from signals.windows import (
     change,
@@ -89,16 +79,16 @@ def batch_features(bars: np.ndarray, params: SignalParams, win: Windows) -> Feat
         params: thresholds (only ``liq_quantile`` is used here).
         win: the windows in bars.
     """
-    price = bars[:, PRICE]
-    oi = bars[:, OI]
-    f8 = funding8h(bars[:, FUNDING], bars[:, FUNDING_INTERVAL_H])
+    price = bars[:, Col.PRICE]
+    oi = bars[:, Col.OI]
+    f8 = funding8h(bars[:, Col.FUNDING], bars[:, Col.FUNDING_INTERVAL_H])
     f8_prev = np.full_like(f8, np.nan)
     f8_prev[1:] = f8[:-1]
-    liq_w = trailing_sum(bars[:, LIQ_LONG] + bars[:, LIQ_SHORT], win.liq)
+    liq_w = trailing_sum(bars[:, Col.LIQ_LONG] + bars[:, Col.LIQ_SHORT], win.liq)
     q_lo, q_hi = rolling_prev_order_stats(liq_w, win.lookback, params.liq_quantile)
     m_lo, m_hi = rolling_prev_order_stats(oi, win.lookback, 0.5)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sfr = trailing_sum(bars[:, SPOT_VOL], win.sfr) / trailing_sum(bars[:, FUT_VOL], win.sfr)
+        sfr = trailing_sum(bars[:, Col.SPOT_VOL], win.sfr) / trailing_sum(bars[:, Col.FUT_VOL], win.sfr)
     return Features(
         price=price,
         price_chg=change(price, win.change),
@@ -106,7 +96,7 @@ def batch_features(bars: np.ndarray, params: SignalParams, win: Windows) -> Feat
         oi_chg=change(oi, win.change),
         f8=f8,
         f8_prev=f8_prev,
-        ls=bars[:, LS_RATIO],
+        ls=bars[:, Col.LS_RATIO],
         liq_w=liq_w,
         liq_q=interpolate(q_lo, q_hi, rank(params.liq_quantile, win.lookback)[2]),
         oi_med=midpoint(m_lo, m_hi),

@@ -13,17 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from signals.columns import (
-    FUNDING,
-    FUNDING_INTERVAL_H,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-)
+from signals.columns import Col
 from signals.features import Features, Windows, funding8h
 from signals.params import SignalParams
 from signals.windows import (
@@ -81,21 +71,21 @@ def prev_stats(window: np.ndarray, params: SignalParams, win: Windows) -> PrevSt
     """
     t = window.shape[0] - 1  # row of the current bar
     lk, nl = win.lookback, win.liq
-    liq = window[t - lk - nl + 1 : t, :, LIQ_LONG] + window[t - lk - nl + 1 : t, :, LIQ_SHORT]
+    liq = window[t - lk - nl + 1 : t, :, Col.LIQ_LONG] + window[t - lk - nl + 1 : t, :, Col.LIQ_SHORT]
     # liqW at each of the previous n(L) bars, summed in the batch path's order.
     liq_w_prev = trailing_sum(liq, nl)[nl - 1 :]
     q_lo, q_hi, q_frac = rank(params.liq_quantile, lk)
     a, b = window_order_stats(liq_w_prev, q_lo, q_hi)
     m_lo, m_hi, _ = rank(0.5, lk)
-    ma, mb = window_order_stats(window[t - lk : t, :, OI], m_lo, m_hi)
+    ma, mb = window_order_stats(window[t - lk : t, :, Col.OI], m_lo, m_hi)
     ns = win.sfr
     return PrevStats(
-        price_back=window[t - win.change, :, PRICE],
-        oi_back=window[t - win.change, :, OI],
-        f8_prev=funding8h(window[t - 1, :, FUNDING], window[t - 1, :, FUNDING_INTERVAL_H]),
+        price_back=window[t - win.change, :, Col.PRICE],
+        oi_back=window[t - win.change, :, Col.OI],
+        f8_prev=funding8h(window[t - 1, :, Col.FUNDING], window[t - 1, :, Col.FUNDING_INTERVAL_H]),
         liq_prefix=sum_rows(liq[len(liq) - (nl - 1) :]) if nl > 1 else None,
-        spot_prefix=sum_rows(window[t - ns + 1 : t, :, SPOT_VOL]) if ns > 1 else None,
-        fut_prefix=sum_rows(window[t - ns + 1 : t, :, FUT_VOL]) if ns > 1 else None,
+        spot_prefix=sum_rows(window[t - ns + 1 : t, :, Col.SPOT_VOL]) if ns > 1 else None,
+        fut_prefix=sum_rows(window[t - ns + 1 : t, :, Col.FUT_VOL]) if ns > 1 else None,
         liq_q=interpolate(a, b, q_frac),
         oi_med=midpoint(ma, mb),
         present=~np.isnan(window[:t]).all(axis=0),
@@ -113,19 +103,19 @@ def latest_features(cur: np.ndarray, s: PrevStats) -> Features:
         cur: (N, C) the current bar of each series.
         s: the statistics of the bars before it.
     """
-    price = cur[:, PRICE]
-    oi = cur[:, OI]
+    price = cur[:, Col.PRICE]
+    oi = cur[:, Col.OI]
     with np.errstate(divide="ignore", invalid="ignore"):
         return Features(
             price=price,
             price_chg=price / s.price_back - 1.0,
             oi=oi,
             oi_chg=oi / s.oi_back - 1.0,
-            f8=funding8h(cur[:, FUNDING], cur[:, FUNDING_INTERVAL_H]),
+            f8=funding8h(cur[:, Col.FUNDING], cur[:, Col.FUNDING_INTERVAL_H]),
             f8_prev=s.f8_prev,
-            ls=cur[:, LS_RATIO],
-            liq_w=_plus(s.liq_prefix, cur[:, LIQ_LONG] + cur[:, LIQ_SHORT]),
+            ls=cur[:, Col.LS_RATIO],
+            liq_w=_plus(s.liq_prefix, cur[:, Col.LIQ_LONG] + cur[:, Col.LIQ_SHORT]),
             liq_q=s.liq_q,
             oi_med=s.oi_med,
-            sfr=_plus(s.spot_prefix, cur[:, SPOT_VOL]) / _plus(s.fut_prefix, cur[:, FUT_VOL]),
+            sfr=_plus(s.spot_prefix, cur[:, Col.SPOT_VOL]) / _plus(s.fut_prefix, cur[:, Col.FUT_VOL]),
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from signals.columns import COLUMNS, INDEX, PRICE, TIME
+from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import FlagTable, evaluate
 from signals.flags import DIRECTION, FLAG_NAMES, INPUTS
 from signals.params import SignalParams, n_bars
@@ -75,7 +75,7 @@ def fill_gaps(bars: np.ndarray, step_ms: float) -> tuple[np.ndarray, int]:
     Returns:
         ``(bars, missing)``: the bars on the grid and how many rows were inserted.
     """
-    t = bars[:, TIME]
+    t = bars[:, Col.TIME]
     if len(t) < 2 or step_ms <= 0:
         return bars, 0
     slots = (t - t[0]) / step_ms
@@ -86,7 +86,7 @@ def fill_gaps(bars: np.ndarray, step_ms: float) -> tuple[np.ndarray, int]:
     if size == len(t):
         return bars, 0
     out = np.full((size, bars.shape[1]), np.nan)
-    out[:, TIME] = t[0] + step_ms * np.arange(size)
+    out[:, Col.TIME] = t[0] + step_ms * np.arange(size)
     out[idx.astype(np.int64)] = bars
     return out, size - len(t)
 
@@ -290,7 +290,7 @@ def score_series(
         horizons: label -> hours.
     """
     table = evaluate(bars, params, step_ms)
-    return score_table(table, bars[:, PRICE], _missing(bars), step_ms, horizons)
+    return score_table(table, bars[:, Col.PRICE], _missing(bars), step_ms, horizons)
 
 
 def pool(scores: Iterable[SeriesScore]) -> SeriesScore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from signals.columns import COLUMNS, INDEX, TIME
+from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import LatestCache, evaluate, evaluate_latest, needed_bars
 from signals.features import Features, Windows
 from signals.latest import latest_features, prev_stats
@@ -16,7 +16,7 @@ HOUR_MS = 3_600_000
 def make_bars(n: int, step_ms: float = HOUR_MS, **cols: object) -> np.ndarray:
     """(n, len(COLUMNS)) bars: ``time`` every ``step_ms``, the given columns (scalar or sequence), NaN elsewhere."""
     b = np.full((n, len(COLUMNS)), np.nan)
-    b[:, TIME] = 1_700_000_000_000 + step_ms * np.arange(n)
+    b[:, Col.TIME] = 1_700_000_000_000 + step_ms * np.arange(n)
     for name, values in cols.items():
         b[:, INDEX[name]] = values
     return b

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, LS_RATIO, OI, PRICE, TIME
+from signals.columns import COLUMNS, Col
 from tests.fake_exchange import FakeExchange
 from tests.live_support import options, until
 from tui.app import PerptopApp
@@ -56,10 +56,10 @@ def _weak_rally_week(path: Path, symbols: tuple[str, ...] = ("BTC",), bars_n: in
     now = int(time.time() * 1000)
     last = now - now % STEP - STEP * (1 + missing_last)
     bars = np.full((bars_n, len(COLUMNS)), np.nan)
-    bars[:, TIME] = last - STEP * np.arange(bars_n)[::-1]
-    bars[:, PRICE], bars[:, OI], bars[:, FUNDING], bars[:, FUNDING_INTERVAL_H], bars[:, LS_RATIO] = (
+    bars[:, Col.TIME] = last - STEP * np.arange(bars_n)[::-1]
+    bars[:, Col.PRICE], bars[:, Col.OI], bars[:, Col.FUNDING], bars[:, Col.FUNDING_INTERVAL_H], bars[:, Col.LS_RATIO] = (
         100.0, 1000.0, 0.0001, 8.0, 1.5)
-    bars[-1, PRICE], bars[-1, OI] = 102.5, 970.0
+    bars[-1, Col.PRICE], bars[-1, Col.OI] = 102.5, 970.0
     store = HistoryStore(path)
     store.write_bars(history_rows([History("bybit", symbol, bars) for symbol in symbols]))
     store.set_meta("step_ms", str(STEP))
@@ -99,7 +99,7 @@ async def test_a_live_session_writes_its_bars_and_the_next_session_shows_them(tm
     reader = HistoryStore(path, None, readonly=True)
     [stored] = reader.load(["BTC"], ["bybit"], 0)
     reader.close()
-    assert stored.bars[-1, PRICE] == seen
+    assert stored.bars[-1, Col.PRICE] == seen
 
     # The venue is gone now; the restarted monitor still shows what the last session saw.
     src = LiveSource(["BTC"], ["bybit"], 0.5, _unreachable(), timeout_s=1.0, backfill=False)

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from feeds.messages import BarUpdate, History
 from feeds.sim import VENUES, SimulatedMarket
-from signals.columns import LS_RATIO
+from signals.columns import Col
 from signals.evaluate import evaluate_latest, needed_bars
 from signals.params import SignalParams
 from themes.loader import load_themes, theme_variable_defaults
@@ -271,7 +271,7 @@ async def test_every_directional_flag_shows_its_rate_measured_on_the_symbols_his
 
 
 async def test_missing_long_short_is_unavailable_not_false(histories: list[History]) -> None:
-    store = store_from(without_column(histories, LS_RATIO))
+    store = store_from(without_column(histories, Col.LS_RATIO))
     app = DrilldownHost(store)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()

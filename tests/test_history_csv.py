@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signals.columns import COLUMNS, FUNDING, OI, PRICE, TIME
+from signals.columns import COLUMNS, Col
 from tui.history_csv import HistoryCsvError, read_history_csv, write_history_csv
 
 T0 = 1_735_689_600_000  # 2025-01-01T00:00:00Z
@@ -30,8 +30,8 @@ def test_iso_epoch_ms_and_epoch_s_times_read_alike(tmp_path: Path) -> None:
     for path in (iso, ms, s):
         h = read_history_csv(path)
         assert list(h.series) == [""]
-        assert h.series[""][:, TIME].tolist() == [T0, T0 + H, T0 + 2 * H]
-        assert h.series[""][:, PRICE].tolist() == [100, 101, 102]
+        assert h.series[""][:, Col.TIME].tolist() == [T0, T0 + H, T0 + 2 * H]
+        assert h.series[""][:, Col.PRICE].tolist() == [100, 101, 102]
         assert h.step_ms == H
         assert h.columns == ("time", "price")
         assert h.problems == []
@@ -43,14 +43,14 @@ def test_step_is_the_median_time_difference(tmp_path: Path) -> None:
     rows = [T0, T0 + 5 * m, T0 + 20 * m, T0 + 10 * m, T0 + 25 * m]
     h = read_history_csv(write(tmp_path, "time,price\n" + "".join(f"{t},1\n" for t in rows)))
     assert h.step_ms == 5 * m
-    assert h.series[""][:, TIME].tolist() == sorted(rows)
+    assert h.series[""][:, Col.TIME].tolist() == sorted(rows)
 
 
 def test_oi_usd_becomes_base_coin_oi(tmp_path: Path) -> None:
     h = read_history_csv(write(tmp_path, f"time,price,oi_usd,funding\n{T0},50,1000,0.0001\n{T0 + H},40,1000,\n"))
     b = h.series[""]
-    assert b[:, OI].tolist() == [20.0, 25.0]  # 1000 USD / 50, / 40
-    assert b[0, FUNDING] == 0.0001 and math.isnan(b[1, FUNDING])
+    assert b[:, Col.OI].tolist() == [20.0, 25.0]  # 1000 USD / 50, / 40
+    assert b[0, Col.FUNDING] == 0.0001 and math.isnan(b[1, Col.FUNDING])
     assert h.columns == ("time", "price", "oi", "funding")
 
 
@@ -60,12 +60,12 @@ def test_a_symbol_column_gives_one_series_per_symbol(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     h = read_history_csv(path)
     assert sorted(h.series) == ["BTCUSDT", "ETHUSDT"]
-    assert h.series["BTCUSDT"][:, PRICE].tolist() == [100, 101, 102]
-    assert h.series["ETHUSDT"][:, PRICE].tolist() == [10, 11]
+    assert h.series["BTCUSDT"][:, Col.PRICE].tolist() == [100, 101, 102]
+    assert h.series["ETHUSDT"][:, Col.PRICE].tolist() == [10, 11]
     only = read_history_csv(path, symbols={"eth"})  # the base coin, any case, picks ETHUSDT
     assert list(only.series) == ["ETHUSDT"]
     late = read_history_csv(path, since_ms=T0 + H)
-    assert late.series["BTCUSDT"][:, TIME].tolist() == [T0 + H, T0 + 2 * H]
+    assert late.series["BTCUSDT"][:, Col.TIME].tolist() == [T0 + H, T0 + 2 * H]
 
 
 def test_bad_rows_are_reported_with_their_line_numbers_and_skipped(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_bad_rows_are_reported_with_their_line_numbers_and_skipped(tmp_path: Pat
     )
     path = write(tmp_path, text)
     h = read_history_csv(path)
-    assert h.series[""][:, PRICE].tolist() == [100, 104, 107]
+    assert h.series[""][:, Col.PRICE].tolist() == [100, 104, 107]
     lines = [p.split(":")[0] for p in h.problems]
     assert lines == [f"{path} line {n}" for n in (3, 4, 5, 6, 8, 9)]
     assert "yesterday" in h.problems[0] and "time" in h.problems[0]
@@ -128,11 +128,11 @@ def test_write_then_read_is_exact(tmp_path: Path) -> None:
     series = {}
     for k, sym in enumerate(("BTC", "ETH")):
         b = np.full((50, len(COLUMNS)), np.nan)
-        b[:, TIME] = T0 + 300_000 * np.arange(50)
-        b[:, PRICE] = 100 * (k + 1) * np.exp(np.cumsum(rng.normal(0, 0.01, 50)))
-        b[:, OI] = rng.uniform(1e3, 2e3, 50)
-        b[::7, OI] = np.nan  # holes survive as empty cells
-        b[:, FUNDING] = rng.normal(0, 1e-4, 50)
+        b[:, Col.TIME] = T0 + 300_000 * np.arange(50)
+        b[:, Col.PRICE] = 100 * (k + 1) * np.exp(np.cumsum(rng.normal(0, 0.01, 50)))
+        b[:, Col.OI] = rng.uniform(1e3, 2e3, 50)
+        b[::7, Col.OI] = np.nan  # holes survive as empty cells
+        b[:, Col.FUNDING] = rng.normal(0, 1e-4, 50)
         series[sym] = b
     path = tmp_path / "out.csv"
     write_history_csv(path, series, 300_000)
@@ -147,8 +147,8 @@ def test_write_then_read_is_exact(tmp_path: Path) -> None:
 
 def test_a_single_unnamed_series_is_written_without_a_symbol_column(tmp_path: Path) -> None:
     b = np.full((3, len(COLUMNS)), np.nan)
-    b[:, TIME] = T0 + np.array([0, 1500, 3000])  # not whole seconds: written to the millisecond
-    b[:, PRICE] = [1.5, 2.5, 3.5]
+    b[:, Col.TIME] = T0 + np.array([0, 1500, 3000])  # not whole seconds: written to the millisecond
+    b[:, Col.PRICE] = [1.5, 2.5, 3.5]
     path = tmp_path / "one.csv"
     write_history_csv(path, {"": b}, 1500)
     assert path.read_text().splitlines() == [
@@ -177,4 +177,4 @@ def test_real_binance_funding_reads_as_a_history_file(tmp_path: Path) -> None:
     b = h.series[""]
     assert len(b) == 1731 and h.problems == []
     assert h.step_ms == 8 * H  # settlements every 8 h (the first is stamped 15 ms late)
-    assert b[0, TIME] == 1735689600015 and b[0, FUNDING] == 0.0001
+    assert b[0, Col.TIME] == 1735689600015 and b[0, Col.FUNDING] == 0.0001

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from feeds.messages import History
-from signals.columns import COLUMNS, FUNDING, OI, PRICE, TIME
+from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from tui.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
 from tui.history_store import HistoryStore, history_rows
@@ -31,9 +31,9 @@ def _funding_blocks(blocks: int) -> np.ndarray:
         funding += [0.001 if b % 2 == 0 else -0.001] * 24 + [0.0] * 24
     n = len(funding)
     bars = np.full((n, len(COLUMNS)), np.nan)
-    bars[:, TIME] = T0 + H * np.arange(n)
-    bars[:, PRICE] = 10_000.0 - np.arange(n)
-    bars[:, FUNDING] = funding
+    bars[:, Col.TIME] = T0 + H * np.arange(n)
+    bars[:, Col.PRICE] = 10_000.0 - np.arange(n)
+    bars[:, Col.FUNDING] = funding
     return bars
 
 
@@ -61,7 +61,7 @@ def test_flags_whose_inputs_the_history_lacks_name_them() -> None:
 def test_the_stored_history_is_the_cross_venue_series_and_says_how_long(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     bars = _funding_blocks(12)
-    bars[:, OI] = 5.0
+    bars[:, Col.OI] = 5.0
     store = HistoryStore(path)
     store.write_bars(history_rows([History("okx", "BTC", bars)]))
     store.set_meta("step_ms", str(H))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signals.columns import FUNDING, FUNDING_INTERVAL_H, FUT_VOL, LS_RATIO, OI, PRICE, SPOT_VOL, TIME
+from signals.columns import Col
 from tui.config import AppConfig
 from tui.import_cmd import add_parser, import_dir, run
 
@@ -46,17 +46,17 @@ def test_klines_metrics_and_funding_become_bars_at_their_close(tmp_path: Path) -
     series, step, problems = import_dir(tmp_path, err=None)
     assert step == H and problems == [] and list(series) == ["BTC"]
     bars = series["BTC"]
-    assert bars[:, TIME].tolist() == [T0, T0 + H, T0 + 2 * H]
-    assert bars[:, PRICE].tolist() == [100.0, 102.0, 101.0]  # close
-    assert bars[:, FUT_VOL].tolist() == [1000.0, 2000.0, 1500.0]  # quote volume, USDT
+    assert bars[:, Col.TIME].tolist() == [T0, T0 + H, T0 + 2 * H]
+    assert bars[:, Col.PRICE].tolist() == [100.0, 102.0, 101.0]  # close
+    assert bars[:, Col.FUT_VOL].tolist() == [1000.0, 2000.0, 1500.0]  # quote volume, USDT
     # Bar 00:00 closes at 01:00: the 01:00 snapshot is its closing value. Nothing was taken in
     # (01:00, 02:00], so bar 01:00 has no open interest rather than a stale copy. Bar 02:00 gets 02:30's.
-    assert bars[0, OI] == 12.0 and bars[0, LS_RATIO] == 1.7
-    assert math.isnan(bars[1, OI]) and math.isnan(bars[1, LS_RATIO])
-    assert bars[2, OI] == 14.0 and math.isnan(bars[2, LS_RATIO])  # an empty field is unknown
+    assert bars[0, Col.OI] == 12.0 and bars[0, Col.LS_RATIO] == 1.7
+    assert math.isnan(bars[1, Col.OI]) and math.isnan(bars[1, Col.LS_RATIO])
+    assert bars[2, Col.OI] == 14.0 and math.isnan(bars[2, Col.LS_RATIO])  # an empty field is unknown
     # The rate settled at 00:00 is the latest known at every close until the next settlement.
-    assert bars[:, FUNDING].tolist() == [0.0001] * 3 and bars[:, FUNDING_INTERVAL_H].tolist() == [8.0] * 3
-    assert np.isnan(bars[:, SPOT_VOL]).all()
+    assert bars[:, Col.FUNDING].tolist() == [0.0001] * 3 and bars[:, Col.FUNDING_INTERVAL_H].tolist() == [8.0] * 3
+    assert np.isnan(bars[:, Col.SPOT_VOL]).all()
 
 
 def test_headerless_klines_and_multiplied_contracts_are_per_coin(tmp_path: Path) -> None:
@@ -67,8 +67,8 @@ def test_headerless_klines_and_multiplied_contracts_are_per_coin(tmp_path: Path)
     series, _, problems = import_dir(tmp_path, err=None)
     assert problems == [] and list(series) == ["PEPE"]
     bars = series["PEPE"]
-    assert bars[:, PRICE].tolist() == pytest.approx([0.0000125, 0.0000150])
-    assert bars[0, OI] == 2_000_000.0 and bars[0, LS_RATIO] == 0.8
+    assert bars[:, Col.PRICE].tolist() == pytest.approx([0.0000125, 0.0000150])
+    assert bars[0, Col.OI] == 2_000_000.0 and bars[0, Col.LS_RATIO] == 0.8
 
 
 def zipped(path: Path, member: str, text: str) -> None:
@@ -84,9 +84,9 @@ def test_zip_files_are_read_like_csv_files(tmp_path: Path) -> None:
     series, _, problems = import_dir(tmp_path, err=None)
     assert problems == []
     bars = series["ETH"]
-    assert bars[:, PRICE].tolist() == [2300.5, 2310.0] and bars[:, FUT_VOL].tolist() == [7.0, 8.0]
+    assert bars[:, Col.PRICE].tolist() == [2300.5, 2310.0] and bars[:, Col.FUT_VOL].tolist() == [7.0, 8.0]
     # Settled at 01:00: known at the close of bar 00:00 (01:00), so both bars carry it.
-    assert bars[:, FUNDING].tolist() == [-0.0002, -0.0002] and bars[:, FUNDING_INTERVAL_H].tolist() == [4.0, 4.0]
+    assert bars[:, Col.FUNDING].tolist() == [-0.0002, -0.0002] and bars[:, Col.FUNDING_INTERVAL_H].tolist() == [4.0, 4.0]
 
 
 def test_a_bad_row_is_reported_with_its_file_and_line_and_the_rest_is_kept(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_a_bad_row_is_reported_with_its_file_and_line_and_the_rest_is_kept(tmp_p
         "BTCUSDT-1h-2024-01-01.csv line 3: close -5 is not a positive price",
         "BTCUSDT-1h-2024-01-02.zip:BTCUSDT-1h-2024-01-02.csv line 1: open_time 'x1704153600000' is not a time",
     ]
-    assert series["BTC"][:, PRICE].tolist() == [100.0, 101.0, 99.0]
+    assert series["BTC"][:, Col.PRICE].tolist() == [100.0, 101.0, 99.0]
 
 
 def test_spot_klines_give_spot_volume_and_mark_price_klines_are_not_prices(tmp_path: Path) -> None:
@@ -113,8 +113,8 @@ def test_spot_klines_give_spot_volume_and_mark_price_klines_are_not_prices(tmp_p
     (spot / "BTCUSDT-1h-2024-01-01.csv").write_text(f"{T0 * 1000},1,1,1,1,1,0,250.0,1,1,1,0\n")
     (mark / "BTCUSDT-1h-2024-01-01.csv").write_text(kline(T0, 555.0, 0.0))
     bars = import_dir(tmp_path, err=None)[0]["BTC"]
-    assert bars[:, PRICE].tolist() == [100.0, 101.0]
-    assert bars[0, SPOT_VOL] == 250.0 and math.isnan(bars[1, SPOT_VOL])
+    assert bars[:, Col.PRICE].tolist() == [100.0, 101.0]
+    assert bars[0, Col.SPOT_VOL] == 250.0 and math.isnan(bars[1, Col.SPOT_VOL])
 
 
 def test_the_shortest_interval_is_used_unless_one_is_asked_for(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_the_shortest_interval_is_used_unless_one_is_asked_for(tmp_path: Path) -
     series, step, _ = import_dir(tmp_path, err=None)
     assert step == 300_000 and len(series["BTC"]) == 3
     series, step, _ = import_dir(tmp_path, "1h", err=None)
-    assert step == H and series["BTC"][:, PRICE].tolist() == [100.0, 102.0, 101.0]
+    assert step == H and series["BTC"][:, Col.PRICE].tolist() == [100.0, 102.0, 101.0]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -149,8 +149,8 @@ def test_command_writes_the_history_csv_and_reports_on_stderr(tmp_path: Path) ->
     assert f"wrote 3 bars of BTC to {out}" in text
     back = read_history_csv(out)
     bars = back.series["BTC"]
-    assert back.step_ms == H and bars[:, PRICE].tolist() == [100.0, 102.0, 101.0]
-    assert bars[0, OI] == 12.0 and bars[2, FUNDING] == 0.0001
+    assert back.step_ms == H and bars[:, Col.PRICE].tolist() == [100.0, 102.0, 101.0]
+    assert bars[0, Col.OI] == 12.0 and bars[2, Col.FUNDING] == 0.0001
 
 
 def test_a_folder_without_futures_klines_is_an_error(tmp_path: Path) -> None:
@@ -171,6 +171,6 @@ def test_real_binance_archive_candles_and_funding(tmp_path: Path) -> None:
     bars = series["BTC"]
     assert problems == [] and step == H and len(bars) == 13_848  # SOURCE.txt: 13,848 hourly bars
     # First row of the klines file: open 2025-01-01 00:00, close 94363.60, quote volume 539615914.46460.
-    assert bars[0, TIME] == 1_735_689_600_000 and bars[0, PRICE] == 94363.60 and bars[0, FUT_VOL] == 539615914.46460
+    assert bars[0, Col.TIME] == 1_735_689_600_000 and bars[0, Col.PRICE] == 94363.60 and bars[0, Col.FUT_VOL] == 539615914.46460
     # First settlement: 2025-01-01 00:00:00.015, 8 h, 0.0001 -> known at the first bar's close.
-    assert bars[0, FUNDING] == 0.0001 and bars[0, FUNDING_INTERVAL_H] == 8.0
+    assert bars[0, Col.FUNDING] == 0.0001 and bars[0, Col.FUNDING_INTERVAL_H] == 8.0

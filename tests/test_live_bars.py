@@ -10,7 +10,7 @@ from feeds.backfill import history_bars
 from feeds.live_bars import BarAssembler
 from feeds.records import Candle, FundingPoint, Liquidation, OpenInterestPoint, SpotVolume, Ticker
 from feeds.venue_base import BackfillParts
-from signals.columns import FUNDING, FUNDING_INTERVAL_H, FUT_VOL, LIQ_LONG, OI, PRICE, SPOT_VOL, TIME
+from signals.columns import Col
 
 STEP = 300_000
 T0 = 1_700_000_100_000 - 1_700_000_100_000 % STEP  # a bar open
@@ -74,15 +74,15 @@ def test_backfill_bars_place_candles_and_carry_levels_forward_only() -> None:
         funding=[FundingPoint("okx", "BTC-USDT-SWAP", "BTC", T0 - 3_600_000, 0.0002, 8.0)],  # settled before
     )
     h = history_bars("okx", "BTC", parts, start, end, STEP)
-    assert h.bars[:, TIME].tolist() == [T0 + k * STEP for k in range(6)]
-    assert h.bars[:, PRICE].tolist() == [100.0, 101.0, 101.0, 103.0, 104.0, 105.0]  # gap keeps the last close
-    assert np.isnan(h.bars[2, FUT_VOL]) and h.bars[5, FUT_VOL] == 50.0
-    assert h.bars[5, SPOT_VOL] == 7.0 and np.isnan(h.bars[4, SPOT_VOL])
-    oi = h.bars[:, OI]
+    assert h.bars[:, Col.TIME].tolist() == [T0 + k * STEP for k in range(6)]
+    assert h.bars[:, Col.PRICE].tolist() == [100.0, 101.0, 101.0, 103.0, 104.0, 105.0]  # gap keeps the last close
+    assert np.isnan(h.bars[2, Col.FUT_VOL]) and h.bars[5, Col.FUT_VOL] == 50.0
+    assert h.bars[5, Col.SPOT_VOL] == 7.0 and np.isnan(h.bars[4, Col.SPOT_VOL])
+    oi = h.bars[:, Col.OI]
     assert np.isnan(oi[:2]).all()  # nothing invented before the first point
     assert oi[2:].tolist() == [500.0, 500.0, 510.0, 510.0]
-    assert (h.bars[:, FUNDING] == 0.0002).all() and (h.bars[:, FUNDING_INTERVAL_H] == 8.0).all()
-    assert np.isnan(h.bars[:, LIQ_LONG]).all()  # no venue publishes liquidation history
+    assert (h.bars[:, Col.FUNDING] == 0.0002).all() and (h.bars[:, Col.FUNDING_INTERVAL_H] == 8.0).all()
+    assert np.isnan(h.bars[:, Col.LIQ_LONG]).all()  # no venue publishes liquidation history
 
 
 def test_a_late_liquidation_changes_only_its_bars_sums_and_a_too_late_one_is_dropped() -> None:

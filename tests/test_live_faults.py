@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from signals.columns import FUNDING_INTERVAL_H, LIQ_LONG, PRICE
+from signals.columns import Col
 from tests.fake_exchange import FakeExchange
 from tests.live_support import running, state, until
 from tui.live import LiveSource
@@ -80,10 +80,10 @@ async def test_transient_failures_keep_the_last_data_marked_stale_and_recover_by
         kind: str, options: dict[str, object]) -> None:
     async with FakeExchange(["BTC"]) as fx, running(fx, ["BTC"], venues=["okx", "bybit"]) as (src, store):
         s, v = store.symbol_index("BTC"), store.venue_index("okx")
-        await until(lambda: state(src, "okx")[0] == "ok" and not math.isnan(store.latest()[s, v, PRICE]))
+        await until(lambda: state(src, "okx")[0] == "ok" and not math.isnan(store.latest()[s, v, Col.PRICE]))
         fx.inject("okx", kind, **options)
         await until(lambda: state(src, "okx")[0] == "stale", timeout=8, what="okx stale")
-        assert not math.isnan(store.latest()[s, v, PRICE])  # the last good price stays on screen
+        assert not math.isnan(store.latest()[s, v, Col.PRICE])  # the last good price stays on screen
         assert ("BTC", "okx") in src.stale_series(src.clock())
         assert ("BTC", "bybit") not in src.stale_series(src.clock())
         assert state(src, "okx")[1]  # says what is wrong
@@ -109,7 +109,7 @@ async def test_bad_payloads_are_skipped_counted_and_shown_and_nothing_else_is_af
         await until(lambda: state(src, "bybit")[0] == "ok" and state(src, "binance")[0] == "ok")
         assert "BTC" not in src.feeds["bybit"].not_listed
         s = store.symbol_index("BTC")
-        await until(lambda: not math.isnan(store.latest()[s, store.venue_index("bybit"), PRICE]))
+        await until(lambda: not math.isnan(store.latest()[s, store.venue_index("bybit"), Col.PRICE]))
         if kind in ("missing_field", "wrong_type"):
             assert f"'{options['field']}'" in detail  # the line names the field that was wrong
 
@@ -191,7 +191,7 @@ async def test_a_refused_stream_backs_off_and_says_it_is_down() -> None:
             attempts = [r for r in fx.log if r.venue == "bybit" and r.method == "CONNECT"]
             # Backoff 1, 2, 4 s (each jittered to half or more): a handful of attempts, not a storm.
             assert 2 <= len(attempts) <= 6, len(attempts)
-            assert math.isnan(store.latest()[0, 0, LIQ_LONG])  # no stream: unknown, not zero
+            assert math.isnan(store.latest()[0, 0, Col.LIQ_LONG])  # no stream: unknown, not zero
 
 
 async def test_backfill_retries_after_transient_failures_instead_of_giving_up() -> None:
@@ -200,7 +200,7 @@ async def test_backfill_retries_after_transient_failures_instead_of_giving_up() 
         async with running(fx, ["BTC"], venues=["okx"], backfill_bars=50) as (src, store):
             await until(lambda: "okx" in src.feeds and "BTC" in src.feeds["okx"].backfill_done, timeout=20)
             assert not any("no history" in n for n in src.feeds["okx"].backfill_notes)
-            assert not np.isnan(store.series("BTC", "okx")[:, PRICE]).any()
+            assert not np.isnan(store.series("BTC", "okx")[:, Col.PRICE]).any()
 
 
 async def test_backfilled_bybit_funding_carries_the_symbols_own_interval() -> None:
@@ -208,5 +208,5 @@ async def test_backfilled_bybit_funding_carries_the_symbols_own_interval() -> No
     async with FakeExchange(["BTC", "ETH", "SOL"]) as fx, \
             running(fx, ["SOL"], venues=["bybit"], backfill_bars=100) as (src, store):
         await until(lambda: "bybit" in src.feeds and "SOL" in src.feeds["bybit"].backfill_done, timeout=20)
-        intervals = store.series("SOL", "bybit")[:, FUNDING_INTERVAL_H]
+        intervals = store.series("SOL", "bybit")[:, Col.FUNDING_INTERVAL_H]
         assert set(intervals.tolist()) == {4.0}

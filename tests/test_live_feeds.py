@@ -15,14 +15,14 @@ from feeds.http_api import VenueApi
 from feeds.limiter import Budget
 from feeds.venue_plan import fit_plan
 from feeds.venues import make_adapter
-from signals.columns import FUT_VOL, LIQ_LONG, LIQ_SHORT, OI, PRICE
+from signals.columns import Col
 from tests.fake_exchange import FakeExchange, default_symbols
 from tests.live_support import VENUES, running, state, until
 from tui.store import ALL
 
 
 def _price(store, symbol: str, venue: str) -> float:  # type: ignore[no-untyped-def]
-    return float(store.latest()[store.symbol_index(symbol), store.venue_index(venue), PRICE])
+    return float(store.latest()[store.symbol_index(symbol), store.venue_index(venue), Col.PRICE])
 
 
 async def test_every_venue_fills_its_rows_and_prices_agree_across_multipliers() -> None:
@@ -42,7 +42,7 @@ async def test_every_venue_fills_its_rows_and_prices_agree_across_multipliers() 
         # Not listed means not asked: no request ever names the unlisted instruments.
         assert not any("PEPE" in str(r.params) or "NOSUCHCOIN" in str(r.params) for r in fx.log if r.venue == "okx")
         row = store.latest()[store.symbol_index("BTC"), store.venue_index(ALL)]
-        assert row[OI] > 0 and row[FUT_VOL] > 0
+        assert row[Col.OI] > 0 and row[Col.FUT_VOL] > 0
 
 
 @pytest.mark.parametrize("venue", VENUES)
@@ -85,10 +85,10 @@ async def test_backfill_fills_history_behind_the_live_bars_on_every_venue() -> N
         assert store.count == 301
         for v in VENUES:
             series = store.series("BTC", v)
-            assert not np.isnan(series[:, PRICE]).any(), v  # 300 closed bars + the live one, all priced
+            assert not np.isnan(series[:, Col.PRICE]).any(), v  # 300 closed bars + the live one, all priced
         # Venues with OI history have it from the first bar; Hyperliquid keeps none and says so.
-        assert not np.isnan(store.series("BTC", "bybit")[:, OI]).any()
-        assert np.isnan(store.series("BTC", "hyperliquid")[:-1, OI]).all()
+        assert not np.isnan(store.series("BTC", "bybit")[:, Col.OI]).any()
+        assert np.isnan(store.series("BTC", "hyperliquid")[:-1, Col.OI]).all()
         assert any("no open interest or long/short history" in n for n in src.feeds["hyperliquid"].backfill_notes)
         assert "backfill" not in state(src, "okx")[1]
 
@@ -107,17 +107,17 @@ async def test_liquidations_stream_into_the_bars_with_the_right_side_and_survive
         def liq(venue: str, col: int) -> float:
             return float(store.latest()[s, store.venue_index(venue), col])
 
-        await until(lambda: liq("okx", LIQ_LONG) > 0 and liq("bybit", LIQ_SHORT) > 0 and liq("binance", LIQ_LONG) > 0)
-        assert liq("binance", LIQ_LONG) == pytest.approx(30_000.0)
-        assert liq("bybit", LIQ_SHORT) == pytest.approx(60_000.0) and liq("bybit", LIQ_LONG) == 0.0
-        assert liq("okx", LIQ_LONG) == pytest.approx(12_000.0, rel=1e-6)
-        assert math.isnan(liq("hyperliquid", LIQ_LONG))  # no public feed: unknown, not zero
-        assert liq(ALL, LIQ_LONG) == pytest.approx(42_000.0)
+        await until(lambda: liq("okx", Col.LIQ_LONG) > 0 and liq("bybit", Col.LIQ_SHORT) > 0 and liq("binance", Col.LIQ_LONG) > 0)
+        assert liq("binance", Col.LIQ_LONG) == pytest.approx(30_000.0)
+        assert liq("bybit", Col.LIQ_SHORT) == pytest.approx(60_000.0) and liq("bybit", Col.LIQ_LONG) == 0.0
+        assert liq("okx", Col.LIQ_LONG) == pytest.approx(12_000.0, rel=1e-6)
+        assert math.isnan(liq("hyperliquid", Col.LIQ_LONG))  # no public feed: unknown, not zero
+        assert liq(ALL, Col.LIQ_LONG) == pytest.approx(42_000.0)
         fx.drop_ws("bybit")
         await until(lambda: src.feeds["bybit"].stream.reconnects == 1, what="bybit reconnect counted")
         await until(lambda: fx.subscribers("bybit") >= 1, what="bybit resubscribed")
         fx.liquidate("bybit", "BTC", side="long", qty=0.1, price=60_000.0)
-        await until(lambda: liq("bybit", LIQ_LONG) > 0, what="liquidation after the reconnect")
+        await until(lambda: liq("bybit", Col.LIQ_LONG) > 0, what="liquidation after the reconnect")
         assert "stream reconnected 1x" in state(src, "bybit")[1]
 
 

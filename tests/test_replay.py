@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Static
 
 from feeds.sim import SimulatedMarket
-from signals.columns import PRICE, TIME
+from signals.columns import Col
 from signals.evaluate import LatestCache, evaluate
 from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
@@ -38,8 +38,8 @@ def sim_series(symbols: list[str], seed: int = 3) -> dict[str, np.ndarray]:
 def hourly_series(n: int) -> dict[str, np.ndarray]:
     """``n`` hourly bars of one symbol from 2026-01-01 00:00 UTC (price only)."""
     bars = np.full((n, 10), np.nan)
-    bars[:, TIME] = START_MS + 3_600_000 * np.arange(n)
-    bars[:, PRICE] = 100.0 + np.arange(n) * 0.1
+    bars[:, Col.TIME] = START_MS + 3_600_000 * np.arange(n)
+    bars[:, Col.PRICE] = 100.0 + np.arange(n) * 0.1
     return {"BTC": bars}
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from signals.columns import COLUMNS, FUNDING_INTERVAL_H, PRICE, TIME
+from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from signals.scoring import Counts, HorizonScore, fill_gaps, pool, rising_edges, score_series, wilson
 
@@ -19,8 +19,8 @@ HORIZONS = {"1h": 1.0, "2h": 2.0}
 
 def bars(price: list[float], **cols: list[float]) -> np.ndarray:
     b = np.full((len(price), len(COLUMNS)), np.nan)
-    b[:, TIME] = 1.7e12 + H * np.arange(len(price))
-    b[:, PRICE] = price
+    b[:, Col.TIME] = 1.7e12 + H * np.arange(len(price))
+    b[:, Col.PRICE] = price
     for name, values in cols.items():
         b[:, COLUMNS.index(name)] = values
     return b
@@ -164,16 +164,16 @@ def test_verdict_compares_the_baseline_with_the_interval() -> None:
 
 def test_missing_bars_are_put_back_as_empty_rows() -> None:
     b = bars([100, 101, 102, 103])
-    b[:, TIME] = [0, H, 3 * H, 4 * H]
+    b[:, Col.TIME] = [0, H, 3 * H, 4 * H]
     grid, added = fill_gaps(b, H)
-    assert added == 1 and grid[:, TIME].tolist() == [0, H, 2 * H, 3 * H, 4 * H]
-    assert math.isnan(grid[2, PRICE]) and grid[3, PRICE] == 102
+    assert added == 1 and grid[:, Col.TIME].tolist() == [0, H, 2 * H, 3 * H, 4 * H]
+    assert math.isnan(grid[2, Col.PRICE]) and grid[3, Col.PRICE] == 102
 
 
 def test_a_gap_counts_in_time_not_in_rows() -> None:
     # Without the hole filled, bar 1's one-hour forward return would be read across the missing hour.
     b = bars([100, 101, 90, 91], ls_ratio=[1.5, 0.5, 1.5, 1.5], funding=[-0.0001] * 4)
-    b[:, TIME] = [0, H, 3 * H, 4 * H]
+    b[:, Col.TIME] = [0, H, 3 * H, 4 * H]
     grid, _ = fill_gaps(b, H)
     sq = score_series(grid, PARAMS, H, {"1h": 1.0}).flags["short_squeeze_risk"]
     assert sq.events == 1 and sq.horizons["1h"].events.n == 0
@@ -181,5 +181,5 @@ def test_a_gap_counts_in_time_not_in_rows() -> None:
 
 def test_an_unknown_funding_interval_counts_as_8h() -> None:
     a = series_a()
-    a[:, FUNDING_INTERVAL_H] = np.nan  # defaults to 8 h
+    a[:, Col.FUNDING_INTERVAL_H] = np.nan  # defaults to 8 h
     assert score_series(a, PARAMS, H, HORIZONS).flags["short_squeeze_risk"].events == 4

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from signals_support import HOUR_MS, assert_agree_all, assert_agree_ticks
 
-from signals.columns import COLUMNS, INDEX, TIME
+from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import LatestCache, evaluate, evaluate_latest, needed_bars
 from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
@@ -45,7 +45,7 @@ def btc_bars() -> np.ndarray:
     t, close, quote = read_csv(BTC / "BTCUSDT-1h-futures.csv", "openTime", "close", "quoteVolume")
     ft, fi, fr = read_csv(BTC / "BTCUSDT-funding.csv", "fundingTime", "fundingIntervalHours", "fundingRate")
     b = np.full((len(t), len(COLUMNS)), np.nan)
-    b[:, TIME] = t
+    b[:, Col.TIME] = t
     b[:, INDEX["price"]] = close
     b[:, INDEX["futures_volume_usd"]] = quote
     known = t + HOUR_MS - 1
@@ -63,7 +63,7 @@ def sol_bars(seed: int = 7) -> np.ndarray:
     ls_t, ls_r = read_csv(SOL / "long_short_ratio.csv", "ts", "ratio")
     known = t + FIVE_MIN - 1
     b = np.full((len(t), len(COLUMNS)), np.nan)
-    b[:, TIME] = t
+    b[:, Col.TIME] = t
     b[:, INDEX["price"]] = close
     b[:, INDEX["oi"]] = ffill(known, oi_t, oi_usd) / close
     b[:, INDEX["funding"]] = ffill(known, f_t, f_r)
@@ -88,7 +88,7 @@ def test_btc_1h_funding_flags_agree_and_match_the_funding_file() -> None:
     # Flips counted straight from the funding file (settlements inside the kline span, after the first bar):
     # every sign change of a nonzero rate is one bar with funding_flip on.
     ft, fr = read_csv(BTC / "BTCUSDT-funding.csv", "fundingTime", "fundingRate")
-    inside = (ft > bars[0, TIME] + HOUR_MS) & (ft <= bars[-1, TIME] + HOUR_MS - 1)
+    inside = (ft > bars[0, Col.TIME] + HOUR_MS) & (ft <= bars[-1, Col.TIME] + HOUR_MS - 1)
     s = np.sign(fr)
     flips = sum(1 for k in np.flatnonzero(inside) if k > 0 and s[k] != 0 and s[k] != s[k - 1])
     assert flips > 0
@@ -123,7 +123,7 @@ def synthetic_bars(t: int, seed: int) -> np.ndarray:
     """Regime-switching random bars that make every flag fire, with tied and zero liquidations and gaps."""
     rng = np.random.default_rng(seed)
     b = np.full((t, len(COLUMNS)), np.nan)
-    b[:, TIME] = 1.7e12 + HOUR_MS * np.arange(t)
+    b[:, Col.TIME] = 1.7e12 + HOUR_MS * np.arange(t)
     drift = np.repeat(rng.normal(0, 0.004, t // 8 + 1), 8)[:t]
     b[:, INDEX["price"]] = 100 * np.exp(np.cumsum(drift + rng.normal(0, 0.003, t)))
     b[:, INDEX["oi"]] = np.round(1e4 * np.exp(np.cumsum(rng.normal(0, 0.005, t))), 0)  # ties in the median

@@ -9,19 +9,7 @@ import pytest
 
 from feeds.messages import BarUpdate
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket, history_bars_for, run_simulation
-from signals.columns import (
-    COLUMNS,
-    FUNDING,
-    FUNDING_INTERVAL_H,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-    TIME,
-)
+from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from tui.store import BarStore, capacity_for
 
@@ -46,7 +34,7 @@ def test_same_seed_gives_the_same_history_and_ticks_and_another_seed_does_not() 
     sa, sb, sc = _series(a), _series(b), _series(c)
     for key, bars in sa.items():
         np.testing.assert_array_equal(bars, sb[key])
-        assert not np.array_equal(bars[:, PRICE], sc[key][:, PRICE])
+        assert not np.array_equal(bars[:, Col.PRICE], sc[key][:, Col.PRICE])
     for seconds in (1.5, 1.2, 450.0, 1.9):
         np.testing.assert_array_equal(_rows(a.tick(seconds)), _rows(b.tick(seconds)))
     # Asked again later, the history is the same bars (regenerated, not kept in memory).
@@ -68,7 +56,7 @@ def test_history_fills_every_signal_window_and_ends_at_the_bar_before_now() -> N
     need = capacity_for(SignalParams(), STEP)
     assert history_bars_for(SignalParams(), STEP) == need
     for h in histories:
-        t = h.bars[:, TIME]
+        t = h.bars[:, Col.TIME]
         assert len(t) == need >= 7 * 24 * 12
         assert (t % STEP == 0).all() and (np.diff(t) == STEP).all()
         assert t[-1] == START - STEP
@@ -86,8 +74,8 @@ def test_venues_are_fictitious_and_quote_funding_per_their_own_interval() -> Non
     ratios_1h, ratios_4h = [], []
     for sym in DEFAULT_DEMO_WATCHLIST:
         for v in market.venues:
-            assert (series[(sym, v)][:, FUNDING_INTERVAL_H] == market.funding_interval_h[v]).all()
-        mean_abs = {v: np.abs(series[(sym, v)][:, FUNDING]).mean() for v in market.venues}
+            assert (series[(sym, v)][:, Col.FUNDING_INTERVAL_H] == market.funding_interval_h[v]).all()
+        mean_abs = {v: np.abs(series[(sym, v)][:, Col.FUNDING]).mean() for v in market.venues}
         ratios_1h.append(mean_abs["simD"] / mean_abs["simA"])
         ratios_4h.append(mean_abs["simC"] / mean_abs["simA"])
     # Same market pressure, quoted per 1 h instead of 8 h: about an eighth (a quarter of 4 h's half).
@@ -100,18 +88,18 @@ def test_levels_and_units_look_like_the_real_market() -> None:
     series = _series(market)
     # Reference levels from the issue; the history ends near them.
     for sym, level in {"BTC": 96_500, "ETH": 3_400, "SOL": 190, "DOGE": 0.32, "PEPE": 0.0000123}.items():
-        assert 0.97 * level < series[(sym, "simA")][-1, PRICE] < 1.03 * level
+        assert 0.97 * level < series[(sym, "simA")][-1, Col.PRICE] < 1.03 * level
     btc = [series[("BTC", v)] for v in market.venues]
-    oi_btc = sum(b[:, OI] for b in btc)
-    oi_usd = sum(b[:, OI] * b[:, PRICE] for b in btc)
+    oi_btc = sum(b[:, Col.OI] for b in btc)
+    oi_usd = sum(b[:, Col.OI] * b[:, Col.PRICE] for b in btc)
     # OI is in base coin: hundreds of thousands of BTC, i.e. tens of billions of USD across venues.
     assert 1e5 < oi_btc.min() and oi_btc.max() < 1e6
     assert 5e9 < oi_usd.min() and oi_usd.max() < 1e11
     for bars in series.values():
-        assert (bars[:, [LIQ_LONG, LIQ_SHORT, SPOT_VOL, FUT_VOL]] >= 0).all()
-        assert (bars[:, LS_RATIO] > 0).all()
+        assert (bars[:, [Col.LIQ_LONG, Col.LIQ_SHORT, Col.SPOT_VOL, Col.FUT_VOL]] >= 0).all()
+        assert (bars[:, Col.LS_RATIO] > 0).all()
     # Venues differ a little but follow one price path.
-    prices = np.stack([b[:, PRICE] for b in btc])
+    prices = np.stack([b[:, Col.PRICE] for b in btc])
     assert (np.abs(prices / prices.mean(axis=0) - 1) < 0.005).all()
     assert not np.array_equal(prices[0], prices[1])
 
@@ -120,8 +108,8 @@ def test_spot_futures_ratio_is_usually_between_a_third_and_four_fifths() -> None
     market = SimulatedMarket(DEFAULT_DEMO_WATCHLIST, seed=2, start_ms=START)
     daily = []
     for h in market.history():
-        spot = h.bars[:, SPOT_VOL].reshape(-1, 5).sum(axis=1)
-        fut = h.bars[:, FUT_VOL].reshape(-1, 5).sum(axis=1)
+        spot = h.bars[:, Col.SPOT_VOL].reshape(-1, 5).sum(axis=1)
+        fut = h.bars[:, Col.FUT_VOL].reshape(-1, 5).sum(axis=1)
         daily.append(np.median(spot / fut))
     assert 0.3 <= np.median(daily) <= 0.8
 
@@ -130,8 +118,8 @@ def test_longs_are_liquidated_on_drops_and_shorts_on_rises() -> None:
     market = SimulatedMarket(DEFAULT_DEMO_WATCHLIST, seed=5, start_ms=START)
     down_long = up_long = down_short = up_short = 0.0
     for h in market.history():
-        ret = np.diff(np.log(h.bars[:, PRICE]))
-        liq_long, liq_short = h.bars[1:, LIQ_LONG], h.bars[1:, LIQ_SHORT]
+        ret = np.diff(np.log(h.bars[:, Col.PRICE]))
+        liq_long, liq_short = h.bars[1:, Col.LIQ_LONG], h.bars[1:, Col.LIQ_SHORT]
         down_long += liq_long[ret < 0].sum()
         up_long += liq_long[ret > 0].sum()
         down_short += liq_short[ret < 0].sum()
@@ -143,7 +131,7 @@ def test_longs_are_liquidated_on_drops_and_shorts_on_rises() -> None:
 def test_unknown_symbols_get_plausible_figures_fixed_by_name_and_seed() -> None:
     def last_close(symbols: list[str], seed: int) -> dict[str, float]:
         s = _series(SimulatedMarket(symbols, seed=seed, start_ms=START, history_bars=300))
-        return {sym: float(s[(sym, "simA")][-1, PRICE]) for sym in symbols}
+        return {sym: float(s[(sym, "simA")][-1, Col.PRICE]) for sym in symbols}
 
     first = last_close(["ZORP", "QUUX"], 0)
     assert first == last_close(["ZORP", "QUUX"], 0)
@@ -152,7 +140,7 @@ def test_unknown_symbols_get_plausible_figures_fixed_by_name_and_seed() -> None:
     for price in first.values():
         assert 1e-6 < price < 1e4
     bars = _series(SimulatedMarket(["ZORP"], seed=0, start_ms=START, history_bars=300))[("ZORP", "simB")]
-    oi_usd = bars[:, OI] * bars[:, PRICE]
+    oi_usd = bars[:, Col.OI] * bars[:, Col.PRICE]
     assert 1e6 < oi_usd.min() and oi_usd.max() < 1e10
 
 
@@ -173,7 +161,7 @@ def test_ticks_update_the_current_bar_with_flows_that_only_grow() -> None:
                 values = np.array([getattr(u, flow) for u in in_bar])
                 assert (values >= 0).all() and (np.diff(values) >= 0).all()
         # The first tick continues the history's last close (no jump between history and live).
-        assert abs(ups[0].price / last_close[key][PRICE] - 1) < 0.01
+        assert abs(ups[0].price / last_close[key][Col.PRICE] - 1) < 0.01
         assert ups[-1].next_funding_ms > market.now_ms
 
 
@@ -187,7 +175,7 @@ def test_fast_ticks_close_every_bar_and_leave_no_gap() -> None:
     for sym in ("ETH", "SUI"):
         for venue in market.venues:
             bars = store.series(sym, venue)
-            assert (np.diff(bars[:, TIME]) == STEP).all()
+            assert (np.diff(bars[:, Col.TIME]) == STEP).all()
             assert not np.isnan(bars[:, 1:]).any()
 
 
@@ -216,14 +204,14 @@ def test_symbols_can_be_added_and_removed_while_running() -> None:
     added = market.add_symbol("AVAX")
     assert {h.venue for h in added} == set(market.venues)
     for h in added:
-        assert h.symbol == "AVAX" and h.bars[-1, TIME] == START  # the bar before the current one
+        assert h.symbol == "AVAX" and h.bars[-1, Col.TIME] == START  # the bar before the current one
         assert len(h.bars) == market.history_bars
     assert market.add_symbol("AVAX") == []
     assert {u.symbol for u in market.tick(2.0)} == {"BTC", "AVAX"}
     again = {(h.symbol, h.venue): h.bars for h in market.history()}
     for h in added:
         np.testing.assert_array_equal(again[("AVAX", h.venue)], h.bars)
-    assert again[("BTC", "simA")][-1, TIME] == START - STEP
+    assert again[("BTC", "simA")][-1, Col.TIME] == START - STEP
     market.remove_symbol("BTC")
     assert {u.symbol for u in market.tick(2.0)} == {"AVAX"}
     assert {h.symbol for h in market.history()} == {"AVAX"}

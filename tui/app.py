@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, OI, PRICE
+from signals.columns import COLUMNS, Col
 from signals.features import funding8h
 from signals.latest import LatestCache
 from signals.params import n_bars
@@ -357,8 +357,8 @@ class PerptopApp(App[None]):
         tail = store.tail(n)
         s_idx = np.array([s for s, _ in slots], dtype=np.int64)
         v_idx = np.array([v for _, v in slots], dtype=np.int64)
-        prices = sparklines(tail[:, s_idx, v_idx, PRICE], SPARK_W)
-        ois = sparklines(tail[:, s_idx, v_idx, OI], OI_SPARK_W)
+        prices = sparklines(tail[:, s_idx, v_idx, Col.PRICE], SPARK_W)
+        ois = sparklines(tail[:, s_idx, v_idx, Col.OI], OI_SPARK_W)
         for (s, v), price, oi in zip(slots, prices, ois):
             key = (store.symbols[s], self._venue_name(v))
             if self._sparks.get(key) != (price, oi):
@@ -409,14 +409,14 @@ class PerptopApp(App[None]):
             nv = len(store.venues)
             last = store.latest()[idx, :nv] if idx else np.empty((0, nv, len(COLUMNS)))
             with np.errstate(invalid="ignore", divide="ignore"):
-                values = funding8h(last[..., FUNDING], last[..., FUNDING_INTERVAL_H])
+                values = funding8h(last[..., Col.FUNDING], last[..., Col.FUNDING_INTERVAL_H])
             self.heatmap.set_data("venues", symbols, store.venues, values)
             return
         step = n_bars(1.0, store.step_ms)
         back = np.arange(23, -1, -1) * step  # bars back from the current one, oldest first
         rows = store.capacity - 1 - back
         nv = len(store.venues)
-        values = store.data[rows, :, nv, FUNDING][:, idx].T if idx else np.empty((0, 24))
+        values = store.data[rows, :, nv, Col.FUNDING][:, idx].T if idx else np.empty((0, 24))
         self.heatmap.set_data("time", symbols, [f"-{h}h" for h in range(23, -1, -1)], values)
 
     def _refresh_all(self) -> None:

@@ -92,7 +92,7 @@ def export_series(
         venue: ``"all"`` for the cross-venue series, else one venue's name.
         since: first bar time (epoch ms).
     """
-    from signals.columns import PRICE, TIME
+    from signals.columns import Col
     from tui.store import ALL, DEFAULT_STEP_MS, BarStore
 
     step = int(reader.meta("step_ms") or DEFAULT_STEP_MS)
@@ -105,14 +105,14 @@ def export_series(
             histories = reader.load([symbol], venues, since)
             if not histories:
                 continue
-            first = min(int(h.bars[0, TIME]) for h in histories)
-            last = max(int(h.bars[-1, TIME]) for h in histories)
+            first = min(int(h.bars[0, Col.TIME]) for h in histories)
+            last = max(int(h.bars[-1, Col.TIME]) for h in histories)
             # One symbol at a time: a panel spanning the whole range costs (bars x venues x columns) floats.
             panel = BarStore([symbol], [h.venue for h in histories], (last - first) // step + 1, step)
             panel.load_history(histories)
             bars = panel.series(symbol, ALL)
         if bars is not None:
-            bars = bars[~np.isnan(bars[:, PRICE])]
+            bars = bars[~np.isnan(bars[:, Col.PRICE])]
             if len(bars):
                 series[symbol] = bars
     return series, step

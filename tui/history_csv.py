@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signals.columns import COLUMNS, INDEX, OI, PRICE, TIME
+from signals.columns import COLUMNS, INDEX, Col
 from tui.config_symbols import SymbolError, normalize_symbol
 
 SYMBOL = "symbol"
@@ -112,7 +112,7 @@ def _row_values(fields: list[str], time_at: int, layout: tuple[tuple[str, int, i
     """One row as a bar (a list, turned into an array once per file); ValueError with the reason if bad."""
     bar = [_NAN] * len(COLUMNS)
     try:
-        bar[TIME] = parse_time_ms(fields[time_at])
+        bar[Col.TIME] = parse_time_ms(fields[time_at])
     except ValueError:
         raise ValueError(f"time {fields[time_at].strip()!r} is not epoch ms/s or ISO-8601") from None
     oi_usd = _NAN
@@ -134,10 +134,10 @@ def _row_values(fields: list[str], time_at: int, layout: tuple[tuple[str, int, i
             oi_usd = value
         else:
             bar[j] = value
-    if math.isnan(bar[PRICE]):
+    if math.isnan(bar[Col.PRICE]):
         raise ValueError("price is missing")
-    if math.isnan(bar[OI]) and not math.isnan(oi_usd):
-        bar[OI] = oi_usd / bar[PRICE]
+    if math.isnan(bar[Col.OI]) and not math.isnan(oi_usd):
+        bar[Col.OI] = oi_usd / bar[Col.PRICE]
     return bar
 
 
@@ -207,7 +207,7 @@ def read_history_csv(
                 except ValueError as exc:
                     problems.append(f"{name} line {line}: {exc}")
                     continue
-                if since_ms is not None and bar[TIME] < since_ms:
+                if since_ms is not None and bar[Col.TIME] < since_ms:
                     continue
                 by_symbol.setdefault(key, []).append(bar)
     except OSError as exc:
@@ -221,7 +221,7 @@ def read_history_csv(
     series = {
         key: _ordered(np.array(bars, dtype=np.float64), name, key, problems) for key, bars in by_symbol.items()
     }
-    diffs = [np.diff(b[:, TIME]) for b in series.values() if len(b) > 1]
+    diffs = [np.diff(b[:, Col.TIME]) for b in series.values() if len(b) > 1]
     if not diffs:
         raise HistoryCsvError(f"{name}: the bar step needs at least two bars of one symbol")
     step = float(np.median(np.concatenate(diffs)))
@@ -241,9 +241,9 @@ def _coin(symbol: str) -> str:
 
 def _ordered(bars: np.ndarray, name: str, key: str, problems: list[str]) -> np.ndarray:
     """Bars sorted by time; of bars with the same time, the last one in the file is kept (and reported)."""
-    order = np.argsort(bars[:, TIME], kind="stable")
+    order = np.argsort(bars[:, Col.TIME], kind="stable")
     bars = bars[order]
-    t = bars[:, TIME]
+    t = bars[:, Col.TIME]
     dup = np.flatnonzero(t[1:] == t[:-1])
     if dup.size:
         who = f" for {key}" if key else ""
@@ -286,14 +286,14 @@ def write_history_csv(path: str | Path, series: Mapping[str, np.ndarray], step_m
         if bars.ndim != 2 or bars.shape[1] != len(COLUMNS):
             raise ValueError(f"series {key!r}: expected (n, {len(COLUMNS)}) bars, got {bars.shape}")
         present |= ~np.isnan(bars).all(axis=0)
-    cols = [i for i in range(len(COLUMNS)) if i != TIME and present[i]]
+    cols = [i for i in range(len(COLUMNS)) if i != Col.TIME and present[i]]
     named = len(series) > 1 or any(series)
-    whole = step_ms % 1000 == 0 and all(not (b[:, TIME] % 1000).any() for b in series.values())
+    whole = step_ms % 1000 == 0 and all(not (b[:, Col.TIME] % 1000).any() for b in series.values())
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["time", *([SYMBOL] if named else []), *(COLUMNS[i] for i in cols)])
         for key, bars in series.items():
-            times = [_iso(ms, whole) for ms in bars[:, TIME].tolist()]
+            times = [_iso(ms, whole) for ms in bars[:, Col.TIME].tolist()]
             columns = [_cells(bars[:, i]) for i in cols]
             lead = [[key]] * len(times) if named else [[]] * len(times)
             out.writerows([t, *k, *cells] for t, k, *cells in zip(times, lead, *columns))

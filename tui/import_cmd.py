@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from feeds.instruments import split_instrument
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, FUT_VOL, LS_RATIO, OI, PRICE, SPOT_VOL, TIME
+from signals.columns import COLUMNS, Col
 
 if TYPE_CHECKING:
     import numpy as np
@@ -249,22 +249,22 @@ def build_bars(klines: Points, step: int, spot: list[Points], metrics: Points | 
 
     t, kv = _sorted(klines)
     bars = np.full((len(t), len(COLUMNS)), np.nan)
-    bars[:, TIME] = t
-    bars[:, PRICE] = kv[:, 0] / multiplier
-    bars[:, FUT_VOL] = kv[:, 1]
+    bars[:, Col.TIME] = t
+    bars[:, Col.PRICE] = kv[:, 0] / multiplier
+    bars[:, Col.FUT_VOL] = kv[:, 1]
     for points in spot:
         st, sv = _sorted(points)
         j = np.clip(np.searchsorted(st, t), 0, max(len(st) - 1, 0))
         hit = (st[j] == t) if len(st) else np.zeros(len(t), dtype=bool)
-        bars[hit, SPOT_VOL] = np.where(np.isnan(bars[hit, SPOT_VOL]), 0.0, bars[hit, SPOT_VOL]) + sv[j[hit], 1]
+        bars[hit, Col.SPOT_VOL] = np.where(np.isnan(bars[hit, Col.SPOT_VOL]), 0.0, bars[hit, Col.SPOT_VOL]) + sv[j[hit], 1]
     if metrics is not None and metrics.times:
         mv = _at_close(t, step, *_sorted(metrics), METRICS_CARRY_MS)
-        bars[:, OI] = mv[:, 0] * multiplier
-        bars[:, LS_RATIO] = mv[:, 1]
+        bars[:, Col.OI] = mv[:, 0] * multiplier
+        bars[:, Col.LS_RATIO] = mv[:, 1]
     if funding is not None and funding.times:
         fv = _at_close(t, step, *_sorted(funding), FUNDING_CARRY_MS)
-        bars[:, FUNDING] = fv[:, 0]
-        bars[:, FUNDING_INTERVAL_H] = fv[:, 1]
+        bars[:, Col.FUNDING] = fv[:, 0]
+        bars[:, Col.FUNDING_INTERVAL_H] = fv[:, 1]
     return bars
 
 

@@ -87,7 +87,7 @@ class LiveSource:
         store = self._store
         if store is None or not self.backfill or store.count == 0:
             return
-        from signals.columns import PRICE, TIME
+        from signals.columns import Col
 
         now = self.clock()
         end = now - now % self.step_ms - 1
@@ -96,12 +96,12 @@ class LiveSource:
             froms: dict[str, int] = {}
             for symbol in self.symbols:
                 bars = store.series(symbol, venue)
-                held = bars[(bars[:, TIME] >= start) & (bars[:, TIME] <= end)]
-                priced = ~np.isnan(held[:, PRICE])
-                if not priced.any() or held[0, TIME] > start:
+                held = bars[(bars[:, Col.TIME] >= start) & (bars[:, Col.TIME] <= end)]
+                priced = ~np.isnan(held[:, Col.PRICE])
+                if not priced.any() or held[0, Col.TIME] > start:
                     continue  # the window's first bars are not held: backfill in full
-                gaps = held[~priced, TIME]
-                froms[symbol] = int(gaps[0]) if gaps.size else int(held[-1, TIME]) + self.step_ms
+                gaps = held[~priced, Col.TIME]
+                froms[symbol] = int(gaps[0]) if gaps.size else int(held[-1, Col.TIME]) + self.step_ms
             self._backfill_from[venue] = froms
 
     def publish(self, updates: list[BarUpdate]) -> None:

@@ -27,7 +27,7 @@ from textual.widgets import Static
 
 from feeds.aio import wait_event
 from feeds.messages import BarBlock, History, VenueStatus
-from signals.columns import COLUMNS, TIME
+from signals.columns import COLUMNS, Col
 from signals.evaluate import needed_bars
 from signals.params import SignalParams, n_bars
 from tui.app import PerptopApp
@@ -106,12 +106,12 @@ class ReplaySource:
         for key, bars in keyed.items():
             bars = np.asarray(bars, dtype=np.float64)
             if bars.ndim == 2 and bars.shape[1] == len(COLUMNS) and len(bars):
-                self._bars[key] = bars[np.argsort(bars[:, TIME], kind="stable")]
+                self._bars[key] = bars[np.argsort(bars[:, Col.TIME], kind="stable")]
         if not self._bars:
             raise ValueError("nothing to replay: no series has a bar")
         self.symbols: list[str] = list(dict.fromkeys(s for s, _ in self._bars))
         self.venues: list[str] = list(dict.fromkeys(v for _, v in self._bars))
-        t = {k: b[:, TIME].astype(np.int64) for k, b in self._bars.items()}
+        t = {k: b[:, Col.TIME].astype(np.int64) for k, b in self._bars.items()}
         self.start_ms = min(int(x[0] - x[0] % self.step_ms) for x in t.values())
         end_ms = max(int(x[-1] - x[-1] % self.step_ms) for x in t.values())
         self.total = (end_ms - self.start_ms) // self.step_ms + 1

@@ -16,18 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from signals.columns import (
-    COLUMNS,
-    FUNDING,
-    FUNDING_INTERVAL_H,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-)
+from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
 from signals.features import funding8h
 from signals.flags import Flag
@@ -159,28 +148,28 @@ def compute_rows(
     def col(c: int, rows: slice | int = slice(None)) -> np.ndarray:
         return tail[rows, :, :, c][..., sym_sel, :][..., v_sel]
 
-    price = col(PRICE, -1)
-    oi = col(OI, -1)
-    funding = col(FUNDING, -1)
-    interval = col(FUNDING_INTERVAL_H, -1)
+    price = col(Col.PRICE, -1)
+    oi = col(Col.OI, -1)
+    funding = col(Col.FUNDING, -1)
+    interval = col(Col.FUNDING_INTERVAL_H, -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         funding_8h = funding8h(funding, interval)
         oi_usd = oi * price
-        oi_change = oi / col(OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
+        oi_change = oi / col(Col.OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
         derived_24h = (
-            price / col(PRICE, -1 - n_24) - 1.0 if depth > n_24 and count > n_24 else np.full(price.shape, NAN)
+            price / col(Col.PRICE, -1 - n_24) - 1.0 if depth > n_24 and count > n_24 else np.full(price.shape, NAN)
         )
     reported = store.change_24h[idx][:, v_idx]
     change_24h = np.where(np.isnan(reported), derived_24h, reported)
-    liq_l = _flow_sum(col(LIQ_LONG, slice(-n_1h, None)))
-    liq_s = _flow_sum(col(LIQ_SHORT, slice(-n_1h, None)))
+    liq_l = _flow_sum(col(Col.LIQ_LONG, slice(-n_1h, None)))
+    liq_s = _flow_sum(col(Col.LIQ_SHORT, slice(-n_1h, None)))
     if count >= n_sfr:
         with np.errstate(invalid="ignore", divide="ignore"):
             last_day = slice(-n_sfr, None)
-            sfr = col(SPOT_VOL, last_day).sum(axis=0) / col(FUT_VOL, last_day).sum(axis=0)
+            sfr = col(Col.SPOT_VOL, last_day).sum(axis=0) / col(Col.FUT_VOL, last_day).sum(axis=0)
     else:
         sfr = np.full(price.shape, NAN)
-    last_ls = col(LS_RATIO, -1)
+    last_ls = col(Col.LS_RATIO, -1)
     cols = np.stack(
         [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls,
          liq_l, liq_s, sfr],

@@ -16,20 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from feeds.messages import BarBlock, BarUpdate, History
-from signals.columns import (
-    COLUMNS,
-    FLOW_COLUMNS,
-    FUNDING,
-    FUNDING_INTERVAL_H,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-    TIME,
-)
+from signals.columns import COLUMNS, FLOW_COLUMNS, Col
 from signals.features import funding8h
 from signals.params import SignalParams, bars_needed
 
@@ -137,7 +124,7 @@ class BarStore:
         nv = len(self.venues) + 1
         block = np.full((self.capacity, 1, nv, len(COLUMNS)), np.nan)
         if self._t_last is not None:
-            block[..., TIME] = self._time_column()[:, None, None]
+            block[..., Col.TIME] = self._time_column()[:, None, None]
         self.data = np.concatenate([self.data, block], axis=1)
         self.versions = np.concatenate([self.versions, np.zeros((1, nv), dtype=np.int64)])
         self.change_24h = np.concatenate([self.change_24h, np.full((1, nv), np.nan)])
@@ -170,7 +157,7 @@ class BarStore:
         """Make ``t`` the current bar, shifting older bars out; levels carry into the new bar."""
         if self._t_last is None:
             self._t_last = t
-            self.data[..., TIME] = self._time_column()[:, None, None]
+            self.data[..., Col.TIME] = self._time_column()[:, None, None]
             self.count = 1
             return
         k = (t - self._t_last) // self.step_ms
@@ -180,12 +167,12 @@ class BarStore:
         self._t_last = t
         if k >= self.capacity:
             self.data[...] = np.nan
-            self.data[..., TIME] = self._time_column()[:, None, None]
+            self.data[..., Col.TIME] = self._time_column()[:, None, None]
         else:
             # Shifted rows keep their times; only the k new rows need theirs.
             self.data[:-k] = self.data[k:]
             self.data[-k:] = np.nan
-            self.data[-k:, ..., TIME] = self._time_column()[-k:, None, None]
+            self.data[-k:, ..., Col.TIME] = self._time_column()[-k:, None, None]
         self.count = min(self.capacity, self.count + k)
         if k == 1:
             # A bar that just opened has the levels of the one before until its feed says otherwise,
@@ -222,15 +209,15 @@ class BarStore:
             if r is None:
                 continue
             row = self.data[r, s, v]
-            row[PRICE] = u.price
-            row[OI] = u.oi
-            row[FUNDING] = u.funding
-            row[FUNDING_INTERVAL_H] = u.funding_interval_h
-            row[LS_RATIO] = u.ls_ratio
-            row[LIQ_LONG] = u.liq_long_usd
-            row[LIQ_SHORT] = u.liq_short_usd
-            row[SPOT_VOL] = u.spot_volume_usd
-            row[FUT_VOL] = u.futures_volume_usd
+            row[Col.PRICE] = u.price
+            row[Col.OI] = u.oi
+            row[Col.FUNDING] = u.funding
+            row[Col.FUNDING_INTERVAL_H] = u.funding_interval_h
+            row[Col.LS_RATIO] = u.ls_ratio
+            row[Col.LIQ_LONG] = u.liq_long_usd
+            row[Col.LIQ_SHORT] = u.liq_short_usd
+            row[Col.SPOT_VOL] = u.spot_volume_usd
+            row[Col.FUT_VOL] = u.futures_volume_usd
             self.change_24h[s, v] = u.change_24h
             if u.oi == u.oi and self.oi_anchor[s, v] != self.oi_anchor[s, v]:
                 self.oi_anchor[s, v] = u.oi
@@ -278,9 +265,9 @@ class BarStore:
         self.versions[dst_s[:, None], dst_v[None, :]] += 1
         self._aggregate(dst_s, slice(r, r + 1))
         anchors = self.oi_anchor[dst_s[:, None], dst_v[None, :]]
-        fresh = np.isnan(anchors) & ~np.isnan(values[..., OI - 1])
+        fresh = np.isnan(anchors) & ~np.isnan(values[..., Col.OI - 1])
         if fresh.any():  # as in apply(): a venue's first open interest re-weights older cross-venue rows
-            self.oi_anchor[dst_s[:, None], dst_v[None, :]] = np.where(fresh, values[..., OI - 1], anchors)
+            self.oi_anchor[dst_s[:, None], dst_v[None, :]] = np.where(fresh, values[..., Col.OI - 1], anchors)
             self._aggregate_all(dst_s[fresh.any(axis=1)])
         return set(dst_s.tolist())
 
@@ -295,7 +282,7 @@ class BarStore:
         hs = [h for h in histories if len(h.bars)]
         if not hs:
             return
-        newest = max(int(h.bars[-1, TIME]) for h in hs)
+        newest = max(int(h.bars[-1, Col.TIME]) for h in hs)
         newest -= newest % self.step_ms
         if self._t_last is None or newest > self._t_last:
             self._advance_to(newest)
@@ -305,7 +292,7 @@ class BarStore:
             v = self._venue_index.get(h.venue)
             if s is None or v is None:
                 continue
-            t = h.bars[:, TIME].astype(np.int64)
+            t = h.bars[:, Col.TIME].astype(np.int64)
             back = (self._t_last - (t - t % self.step_ms)) // self.step_ms  # type: ignore[operator]
             ok = (back >= 0) & (back < self.capacity)
             rows = self.capacity - 1 - back[ok]
@@ -313,9 +300,9 @@ class BarStore:
             if merge:
                 new = np.where(np.isnan(new), self.data[rows, s, v, 1:], new)
             self.data[rows, s, v, 1:] = new
-            known = np.flatnonzero(~np.isnan(self.data[:, s, v, OI]))
+            known = np.flatnonzero(~np.isnan(self.data[:, s, v, Col.OI]))
             if known.size:
-                self.oi_anchor[s, v] = self.data[known[0], s, v, OI]
+                self.oi_anchor[s, v] = self.data[known[0], s, v, Col.OI]
             self.count = max(self.count, int(back[ok].max()) + 1 if ok.any() else self.count)
             self.versions[s, v] += 1
             touched.add(s)
@@ -337,30 +324,30 @@ class BarStore:
         if isinstance(sym_idx, np.ndarray) and np.array_equal(sym_idx, np.arange(len(self.symbols))):
             sym_idx = slice(None)  # every symbol (each simulator tick): views, not fancy-index copies
         block = self.data[rows][:, sym_idx, :nv, :]  # (T, k, V, C)
-        price = block[..., PRICE]
+        price = block[..., Col.PRICE]
         agg_price = _mean_present(price)
         # Venues join the sum at different times (Hyperliquid keeps no OI history; backfills finish one
         # by one). Summing only the venues present would show each arrival as an OI jump, so a venue's
         # rows before its first open interest count its earliest known OI (at the row's price): the
         # cross-venue change then comes only from venues that have history.
-        oi = block[..., OI]
+        oi = block[..., Col.OI]
         oi = np.where(np.isnan(oi), self.oi_anchor[sym_idx, :nv][None], oi)
         oi_usd = oi * np.where(np.isnan(price), agg_price[..., None], price)
         w = np.where(np.isnan(oi_usd), 0.0, oi_usd)
         wsum = w.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             agg_oi_usd = np.where(wsum > 0, wsum, np.nan)
-            f8 = funding8h(block[..., FUNDING], block[..., FUNDING_INTERVAL_H])
+            f8 = funding8h(block[..., Col.FUNDING], block[..., Col.FUNDING_INTERVAL_H])
             funding = _weighted(f8, w)
-            ls_agg = _weighted(block[..., LS_RATIO], w)
+            ls_agg = _weighted(block[..., Col.LS_RATIO], w)
         out = self.data[rows]
         agg = out[:, sym_idx, nv]
-        agg[..., PRICE] = agg_price
-        agg[..., OI] = agg_oi_usd / agg_price
-        agg[..., FUNDING] = funding
-        agg[..., FUNDING_INTERVAL_H] = 8.0
-        agg[..., LS_RATIO] = ls_agg
-        for c in (LIQ_LONG, LIQ_SHORT, SPOT_VOL, FUT_VOL):
+        agg[..., Col.PRICE] = agg_price
+        agg[..., Col.OI] = agg_oi_usd / agg_price
+        agg[..., Col.FUNDING] = funding
+        agg[..., Col.FUNDING_INTERVAL_H] = 8.0
+        agg[..., Col.LS_RATIO] = ls_agg
+        for c in (Col.LIQ_LONG, Col.LIQ_SHORT, Col.SPOT_VOL, Col.FUT_VOL):
             col = block[..., c]
             agg[..., c] = np.where(np.isnan(col).all(axis=-1), np.nan, np.nansum(col, axis=-1))
         out[:, sym_idx, nv] = agg  # ``out`` is a view of ``self.data``

@@ -16,20 +16,7 @@ import numpy as np
 
 from feeds.sim import regimes
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, SymbolProfile, VenueTraits
-from signals.columns import (
-    FUNDING,
-    FUT_VOL,
-    LIQ_LONG,
-    LIQ_SHORT,
-    LS_RATIO,
-    OI,
-    PRICE,
-    SPOT_VOL,
-    TIME,
-)
-from signals.columns import (
-    FUNDING_INTERVAL_H as FUNDING_INTERVAL_COL,
-)
+from signals.columns import Col
 
 NV = len(VENUES)
 INTERVALS = np.array([FUNDING_INTERVAL_H[v] for v in VENUES])
@@ -215,22 +202,22 @@ def step_bar(
     oi_now = np.exp(st.logoi)
     mu_long = rp["liq_long_bar"] * oi_now * (1.0 + np.maximum(0.0, -zr)) ** 2
     mu_short = rp["liq_short_bar"] * oi_now * (1.0 + np.maximum(0.0, zr)) ** 2
-    out[..., LIQ_LONG] = _bursts(mu_long, st, z[:, Z_LIQL], u[:, U_LIQL])
-    out[..., LIQ_SHORT] = _bursts(mu_short, st, z[:, Z_LIQS], u[:, U_LIQS])
+    out[..., Col.LIQ_LONG] = _bursts(mu_long, st, z[:, Z_LIQL], u[:, U_LIQL])
+    out[..., Col.LIQ_SHORT] = _bursts(mu_short, st, z[:, Z_LIQS], u[:, U_LIQS])
 
     hour = (t_ms / 3_600_000.0) % 24.0
     season = 1.0 + 0.25 * math.sin(2.0 * math.pi * (hour - 9.0) / 24.0)  # busiest around 15:00 UTC
     fut = rp["fut_bar"] * oi_now * (season + (0.6 * season) * np.abs(zr))
     fut_v = (fut[:, None] * st.oi_share) * np.exp(0.15 * z[:, Z_FUT] - 0.01125)
-    out[..., FUT_VOL] = fut_v
-    out[..., SPOT_VOL] = fut_v * rp["sfr_v"] * np.exp(0.2 * z[:, Z_SPOT] - 0.02)
+    out[..., Col.FUT_VOL] = fut_v
+    out[..., Col.SPOT_VOL] = fut_v * rp["sfr_v"] * np.exp(0.2 * z[:, Z_SPOT] - 0.02)
 
-    out[..., TIME] = t_ms
-    out[..., PRICE] = np.exp(st.logp)[:, None] * (1.0 + st.basis + st.basis_dev)
-    out[..., OI] = (st.oi_coin * np.exp(st.logoi))[:, None] * st.oi_share * np.exp(st.oi_dev)
-    out[..., FUNDING] = (st.f8[:, None] + st.f_lean + st.f_dev) * (INTERVALS / 8.0)
-    out[..., FUNDING_INTERVAL_COL] = INTERVALS
-    out[..., LS_RATIO] = st.ls[:, None] * st.ls_lean * np.exp(st.ls_dev)
+    out[..., Col.TIME] = t_ms
+    out[..., Col.PRICE] = np.exp(st.logp)[:, None] * (1.0 + st.basis + st.basis_dev)
+    out[..., Col.OI] = (st.oi_coin * np.exp(st.logoi))[:, None] * st.oi_share * np.exp(st.oi_dev)
+    out[..., Col.FUNDING] = (st.f8[:, None] + st.f_lean + st.f_dev) * (INTERVALS / 8.0)
+    out[..., Col.FUNDING_INTERVAL_H] = INTERVALS
+    out[..., Col.LS_RATIO] = st.ls[:, None] * st.ls_lean * np.exp(st.ls_dev)
 
 
 def _bursts(mu: np.ndarray, st: SimState, z: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from feeds.messages import BarBlock, BarUpdate, History
 from feeds.sim.dynamics import NV, U_BURST, SimState, regime_params, step_bar
 from feeds.sim.streams import RandomBlocks, RegimeClock
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
-from signals.columns import COLUMNS, FUT_VOL, LIQ_LONG, LIQ_SHORT, PRICE, SPOT_VOL
+from signals.columns import COLUMNS, Col
 from signals.params import SignalParams, bars_needed
 
 _LEVELS = np.array([1, 2, 3, 4, 5])  # price, oi, funding, interval, ls: interpolated within a bar
@@ -69,7 +69,7 @@ class _Run:
             self.step(first_ms + i * step_ms, out[i])
         shift = np.log(self.end_price) - self.state.logp
         self.state.logp += shift
-        out[..., PRICE] *= np.exp(shift)[None, :, None]
+        out[..., Col.PRICE] *= np.exp(shift)[None, :, None]
         return out
 
     def take(self, keep: np.ndarray) -> None:
@@ -256,14 +256,14 @@ class SimulatedMarket:
         cur: np.ndarray = self._open.copy()
         o, c = self._open, self._close
         cur[..., _LEVELS] = o[..., _LEVELS] + self._frac * (c[..., _LEVELS] - o[..., _LEVELS])
-        cur[..., PRICE] = o[..., PRICE] * np.exp(
-            self._frac * np.log(c[..., PRICE] / o[..., PRICE]) + self._bridge[:, None]
+        cur[..., Col.PRICE] = o[..., Col.PRICE] * np.exp(
+            self._frac * np.log(c[..., Col.PRICE] / o[..., Col.PRICE]) + self._bridge[:, None]
         )
-        cur[..., SPOT_VOL] = c[..., SPOT_VOL] * self._frac
-        cur[..., FUT_VOL] = c[..., FUT_VOL] * self._frac
+        cur[..., Col.SPOT_VOL] = c[..., Col.SPOT_VOL] * self._frac
+        cur[..., Col.FUT_VOL] = c[..., Col.FUT_VOL] * self._frac
         done = np.clip((self._frac - self._burst) / _BURST_WIDTH, 0.0, 1.0)
-        cur[..., LIQ_LONG] = c[..., LIQ_LONG] * done[..., 0]
-        cur[..., LIQ_SHORT] = c[..., LIQ_SHORT] * done[..., 1]
+        cur[..., Col.LIQ_LONG] = c[..., Col.LIQ_LONG] * done[..., 0]
+        cur[..., Col.LIQ_SHORT] = c[..., Col.LIQ_SHORT] * done[..., 1]
         return cur
 
     def _block(self, bars: np.ndarray, at_ms: int) -> BarBlock:

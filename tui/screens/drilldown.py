@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
-from signals.columns import COLUMNS, FUNDING, FUNDING_INTERVAL_H, PRICE, TIME
+from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.params import SignalParams, n_bars
 from tui.format import fmt_funding, fmt_price
@@ -268,11 +268,11 @@ class DrilldownScreen(Screen[None]):
     def _render_title(self, series: np.ndarray) -> None:
         position = self.symbols.index(self.symbol) + 1 if self.symbol in self.symbols else 0
         last = series[-1]
-        when = datetime.fromtimestamp(last[TIME] / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromtimestamp(last[Col.TIME] / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
         self.query_one("#dd-title", Static).update(
             f"{self.symbol}  {position}/{len(self.symbols)}  ·  window {self.window.label}"
             f"  ·  {_step_label(self.store.step_ms)} bars  ·  last bar {when} UTC"
-            f"  ·  price {fmt_price(last[PRICE])}  ·  funding 8h {fmt_funding(last[FUNDING])}"
+            f"  ·  price {fmt_price(last[Col.PRICE])}  ·  funding 8h {fmt_funding(last[Col.FUNDING])}"
         )
 
     def _render_charts(
@@ -327,13 +327,13 @@ class DrilldownScreen(Screen[None]):
         results = evaluate_latest(window, self.params, store.step_ms)
         empty = np.isnan(window[:, store.venue_index(ALL)]).all(axis=0)
         absent = {c for k, c in enumerate(COLUMNS) if empty[k]}
-        has_bars = ~np.isnan(store.tail(1)[0, s, :, PRICE])
+        has_bars = ~np.isnan(store.tail(1)[0, s, :, Col.PRICE])
         per_venue: list[tuple[str, LatestResult | None]] = [
             (v, results[k] if has_bars[k] else None) for k, v in enumerate(store.venues)
         ]
         overall = results[store.venue_index(ALL)] if has_bars[-1] else None
         latest = store.latest()[s]
-        rows = [(v, float(latest[k, FUNDING]), float(latest[k, FUNDING_INTERVAL_H]), int(store.next_funding_ms[s, k]))
+        rows = [(v, float(latest[k, Col.FUNDING]), float(latest[k, Col.FUNDING_INTERVAL_H]), int(store.next_funding_ms[s, k]))
                 for k, v in enumerate(store.venues)]
         clock = getattr(self.app, "clock", None)  # the app's clock, frozen in tests
         funding = funding_lines(rows, clock() if callable(clock) else int(time.time() * 1000))

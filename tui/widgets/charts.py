@@ -21,7 +21,7 @@ from textual.color import Color, ColorParseError
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from signals.columns import FUNDING, FUNDING_INTERVAL_H, LIQ_LONG, LIQ_SHORT, LS_RATIO, OI, PRICE, TIME
+from signals.columns import Col
 from signals.features import funding8h
 from tui.format import fmt_usd
 
@@ -222,14 +222,14 @@ def plot_price_oi(plt: Plot, axis: TimeAxis, bars: np.ndarray, pal: Palette) -> 
     Returns:
         None when drawn, else why there is nothing to draw.
     """
-    x = axis.x(bars[:, TIME])
-    px, py = _finite(x, bars[:, PRICE])
+    x = axis.x(bars[:, Col.TIME])
+    px, py = _finite(x, bars[:, Col.PRICE])
     if not py:
         return "no price in this window"
     axis.apply(plt)
     plt.plot(px, py, color=pal.foreground, label="price")
     _yticks(plt, min(py), max(py))
-    ox, oy = _finite(x, bars[:, OI] * bars[:, PRICE])
+    ox, oy = _finite(x, bars[:, Col.OI] * bars[:, Col.PRICE])
     if oy:
         plt.plot(ox, oy, color=pal.series[0], yside="right", label="OI USD")
         _yticks(plt, min(oy), max(oy), fmt_usd, yside="right")
@@ -286,11 +286,11 @@ def plot_liquidations(
     Returns:
         None when drawn, else why there is nothing to draw.
     """
-    longs, shorts = bars[:, LIQ_LONG], bars[:, LIQ_SHORT]
+    longs, shorts = bars[:, Col.LIQ_LONG], bars[:, Col.LIQ_SHORT]
     if np.isnan(longs).all() and np.isnan(shorts).all():
         return "no venue publishes liquidations"
-    starts, long_sum = bucket_sums(bars[:, TIME], longs, bucket_ms)
-    _, short_sum = bucket_sums(bars[:, TIME], shorts, bucket_ms)
+    starts, long_sum = bucket_sums(bars[:, Col.TIME], longs, bucket_ms)
+    _, short_sum = bucket_sums(bars[:, Col.TIME], shorts, bucket_ms)
     x = axis.x(starts + bucket_ms / 2).tolist()
     plt.bar(x, long_sum.tolist(), color=pal.down, label="longs liquidated", minimum=0, reset_ticks=False)
     plt.bar(x, (-short_sum).tolist(), color=pal.up, label="shorts liquidated", minimum=0, reset_ticks=False)
@@ -313,7 +313,7 @@ def plot_funding(plt: Plot, axis: TimeAxis, series: Mapping[str, np.ndarray], pa
         pal: the colours.
     """
     lines = {
-        v: (b[:, TIME], funding8h(b[:, FUNDING], b[:, FUNDING_INTERVAL_H]) * 100.0) for v, b in series.items()
+        v: (b[:, Col.TIME], funding8h(b[:, Col.FUNDING], b[:, Col.FUNDING_INTERVAL_H]) * 100.0) for v, b in series.items()
     }
     return plot_per_venue(plt, axis, lines, pal, _fmt_pct8h, guides=(0.0,))
 
@@ -322,7 +322,7 @@ def plot_long_short(
     plt: Plot, axis: TimeAxis, series: Mapping[str, np.ndarray], pal: Palette, guides: Sequence[float]
 ) -> str | None:
     """Long/short accounts ratio per venue, with the squeeze thresholds as guides."""
-    lines = {v: (b[:, TIME], b[:, LS_RATIO]) for v, b in series.items()}
+    lines = {v: (b[:, Col.TIME], b[:, Col.LS_RATIO]) for v, b in series.items()}
     return plot_per_venue(plt, axis, lines, pal, lambda v: f"{v:.2f}", guides=guides)
 
 
