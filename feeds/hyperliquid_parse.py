@@ -21,9 +21,9 @@ from feeds.history_parse_util import candle, oldest_first
 from feeds.instruments import split_instrument
 from feeds.parse_util import BadItem, collect, number, optional_number, text
 from feeds.records import NAN, Candle, FundingPoint, Parsed, PayloadError, SpotVolume, Ticker
+from signals.times import HOUR_MS
 
 VENUE = "hyperliquid"
-_HOUR_MS = 3_600_000
 # Funding settles every hour on the hour (EXCHANGES.md §1 "fixed 1h", §9.6).
 _FUNDING_INTERVAL_H = 1.0
 # Spot tokens bridged by Unit carry their own L1 names; the coin users write is the native one. From Unit's
@@ -52,7 +52,7 @@ def _ctx_ticker(name: str, ctx: Any, now_ms: int) -> Ticker:
         oi_usd=units * mark,
         funding=number(ctx, "funding"),
         funding_interval_h=_FUNDING_INTERVAL_H,
-        next_funding_ms=(now_ms // _HOUR_MS + 1) * _HOUR_MS,
+        next_funding_ms=(now_ms // HOUR_MS + 1) * HOUR_MS,
     )
 
 
@@ -137,8 +137,8 @@ def funding_history(payload: Any) -> Parsed[FundingPoint]:
     if not isinstance(payload, list):
         raise PayloadError(f"hyperliquid {endpoint}: expected a list, got {type(payload).__name__}")
     times = sorted({r["time"] for r in payload if isinstance(r, Mapping) and type(r.get("time")) is int})
-    gaps = [b - a for a, b in itertools.pairwise(times) if b - a >= _HOUR_MS // 2]
-    interval = float(max(1, round(min(gaps) / _HOUR_MS))) if gaps else _FUNDING_INTERVAL_H
+    gaps = [b - a for a, b in itertools.pairwise(times) if b - a >= HOUR_MS // 2]
+    interval = float(max(1, round(min(gaps) / HOUR_MS))) if gaps else _FUNDING_INTERVAL_H
     records: list[FundingPoint] = []
     skipped: list[str] = []
     for row in payload:

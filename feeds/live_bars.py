@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 
 from feeds.messages import BarUpdate
 from feeds.records import Liquidation, LongShortPoint, SpotVolume, Ticker
+from signals.times import DAY_MS
 
 NAN = float("nan")
-DAY_MS = 86_400_000
 
 
 @dataclass(slots=True)

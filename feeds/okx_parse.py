@@ -31,9 +31,9 @@ from feeds.records import (
     SpotVolume,
     Ticker,
 )
+from signals.times import HOUR_MS
 
 VENUE = "okx"
-_HOUR_MS = 3_600_000
 # oiCcy and oi x ctVal are the same number printed twice (real sample: 2663107.3 x 0.01 = 26631.073);
 # beyond rounding they disagree only when our ctVal is stale or wrong, and then neither can be trusted.
 _OI_TOLERANCE = 1e-3
@@ -156,7 +156,7 @@ def _funding(endpoint: str, items: list[Any], now_ms: int) -> Parsed[Ticker]:
         after_ms = time_ms(item, "nextFundingTime", 0)
         # fundingRate applies at fundingTime (the NEXT settlement); the interval is the gap to the one
         # after it (EXCHANGES.md §4.1, §9.6): 8/6/4/2/1 h depending on the instrument.
-        interval = (after_ms - settle_ms) / _HOUR_MS if after_ms > settle_ms else NAN
+        interval = (after_ms - settle_ms) / HOUR_MS if after_ms > settle_ms else NAN
         base, mult = split_instrument(VENUE, name)
         return [Ticker(VENUE, name, base, mult, time_ms(item, "ts", now_ms), funding=rate,
                        funding_interval_h=interval, next_funding_ms=settle_ms)]
@@ -186,7 +186,7 @@ def funding_rate_history(payload: Any) -> Parsed[FundingPoint]:
     stamps = (str(i.get("fundingTime")) for i in items if isinstance(i, Mapping))
     times = sorted({int(t) for t in stamps if t.isdigit()})
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    interval = min(gaps) / _HOUR_MS if gaps else NAN
+    interval = min(gaps) / HOUR_MS if gaps else NAN
 
     def one(item: Mapping[str, Any]) -> list[FundingPoint]:
         name = _inst(item, "SWAP")

@@ -28,18 +28,13 @@ from feeds.records import PayloadError
 from feeds.venue_base import Listing, Poll, VenueAdapter
 from feeds.venue_plan import fit_plan
 from feeds.ws_stream import LiquidationStream
+from signals.times import Clock, wall_ms
 
 Publish = Callable[[list[BarUpdate]], None]
 PublishHistory = Callable[[list[History]], None]
-ClockMs = Callable[[], int]
 
 REDISCOVER_S = 300.0  # how often to look again for symbols a venue did not list
 RESTART_S = 10.0  # pause before restarting a venue after an unexpected error
-
-
-def wall_ms() -> int:
-    """Epoch milliseconds now."""
-    return int(time.time() * 1000)
 
 
 def _detail(exc: BaseException) -> str:
@@ -67,7 +62,7 @@ class VenueFeed:
 
     def __init__(self, adapter: VenueAdapter, api: VenueApi, symbols: list[str], *, step_ms: int, poll_s: float,
                  publish: Publish, publish_history: PublishHistory, history_bars_n: int, ws_url: str,
-                 clock: ClockMs = wall_ms, ws_ping_s: float = 20.0,
+                 clock: Clock = wall_ms, ws_ping_s: float = 20.0,
                  backfill_from: dict[str, int] | None = None) -> None:
         self.adapter = adapter
         self.api = api

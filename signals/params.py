@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HOUR_MS = 3_600_000
+from signals.times import HOUR_MS
 
 
 @dataclass(frozen=True)

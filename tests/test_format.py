@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tui.format import MISSING, fmt_age, fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from signals.formats import MISSING, fmt_age, fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import numpy as np
 from feeds.messages import History
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
-from tui.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
 from tui.history_store import HistoryStore, history_rows
+from tui.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
 from tui.store import BarStore
 
 H = 3_600_000

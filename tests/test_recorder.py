@@ -18,9 +18,9 @@ from feeds.messages import BarUpdate, History
 from feeds.records import Liquidation, Parsed
 from feeds.sim import SimulatedMarket
 from signals.columns import COLUMNS
+from tui.cli import main
 from tui.history_store import HistoryStore
 from tui.history_writer import HistoryWriter
-from tui.cli import main
 from tui.recording import RecordingBarStore, tap_liquidations
 from tui.sources import DemoSource
 

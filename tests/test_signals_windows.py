@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from signals.reasons import fmt_funding, fmt_hours, fmt_usd
+from signals.formats import fmt_dollars, fmt_funding_8h, fmt_hours
 from signals.windows import (
     interpolate,
     midpoint,
@@ -99,12 +99,12 @@ def test_nan_in_a_window_makes_the_sum_undefined() -> None:
      (4.2e6, "$4.20M"), (0.0, "$0"), (2.5e12, "$2.50T")],
 )  # fmt: skip
 def test_usd_in_reasons(value: float, text: str) -> None:
-    assert fmt_usd(value) == text
+    assert fmt_dollars(value) == text
 
 
 def test_funding_and_window_labels() -> None:
-    assert fmt_funding(0.00071) == "+0.071%/8h"
-    assert fmt_funding(-0.00012) == "-0.012%/8h"
+    assert fmt_funding_8h(0.00071) == "+0.071%/8h"
+    assert fmt_funding_8h(-0.00012) == "-0.012%/8h"
     assert [fmt_hours(h) for h in (4, 1, 0.5, 24, 48, 168, 36)] == [
         "4h",
         "1h",

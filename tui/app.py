@@ -24,6 +24,7 @@ from signals.columns import COLUMNS, Col
 from signals.features import funding8h
 from signals.latest import LatestCache
 from signals.params import n_bars
+from signals.times import wall_ms
 from tui import state as watch_state
 from tui.config import MAX_WATCHLIST, AppConfig
 from tui.history_store import read_for, restore
@@ -40,7 +41,7 @@ from tui.rows import (
     evaluate_store,
     row_cells,
 )
-from tui.sources import DemoSource, Source, wall_clock
+from tui.sources import DemoSource, Source
 from tui.store import ALL, BarStore, capacity_for
 from tui.widgets.heatmap import FundingHeatmap
 from tui.widgets.spark import sparklines
@@ -125,7 +126,7 @@ class PerptopApp(App[None]):
         super().__init__(ansi_color=ansi_color_for(load_themes()[config.theme]))
         self.config = config
         self.mode = mode
-        self.clock = clock or wall_clock
+        self.clock = clock or wall_ms
         self.params = config.signals
         self.state_path = state_path if state_path is not None else config.state_path
         self.watch_state = config.state

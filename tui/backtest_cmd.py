@@ -30,6 +30,7 @@ from signals.scoring import (
     pool,
     score_series,
 )
+from signals.times import HOUR_MS, utc_text
 from tui.commands import add_backtest as add_parser  # noqa: F401 - the subcommand's arguments
 from tui.config import AppConfig
 from tui.config_values import BadValue, format_duration, parse_duration
@@ -293,9 +294,7 @@ def _row(label: str, events: str, c: Counts, base: str, verdict: str) -> str:
 
 
 def _iso(ms: float) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return utc_text(ms, suffix="")
 
 
 def write_table(result: BacktestResult, out: TextIO) -> None:
@@ -304,7 +303,7 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
     series = result.history.series
     t0 = min(b[0, 0] for b in series.values())
     t1 = max(b[-1, 0] for b in series.values())
-    step = format_duration(result.step_ms / 3_600_000)
+    step = format_duration(result.step_ms / HOUR_MS)
     out.write(f"{result.history.path}: {result.rows:,} bars of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
               f"{len(series)} series" + (f", {result.missing_bars:,} missing bars left empty" if
                                          result.missing_bars else "") + "\n")

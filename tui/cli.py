@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 from themes import theme_names
 from tui import __version__
-from tui.config import VENUES, AppConfig, ConfigError, load_config, resolve_config
 from tui.commands import symbols_arg
+from tui.config import VENUES, AppConfig, ConfigError, load_config, resolve_config
 from tui.paths import default_config_path, state_path_for
 
 EXIT_USAGE = 2

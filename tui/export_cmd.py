@@ -10,14 +10,16 @@ so the file scores the flags the screen showed; ``--venue NAME`` exports one ven
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
+from signals.formats import fmt_bytes
+from signals.times import MINUTE_MS, utc_text
 from tui.history_store import HistoryStore
+
 
 def store_path(config: Any, args: argparse.Namespace) -> Path:
     """``--store``, else the config's ``[store] path``, else the default store of the mode.
@@ -36,16 +38,7 @@ def store_path(config: Any, args: argparse.Namespace) -> Path:
 
 
 def _iso(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
+    return "-" if ms is None else utc_text(ms)
 
 
 def print_store(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -69,12 +62,12 @@ def print_store(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO)
     kept = f"{retention:g} days (pruned hourly by the writer)" if retention is not None else "not set"
     out.write(
         f"history store: {info['path']}\n"
-        f"  size on disk: {_size(info['bytes'])}\n"
+        f"  size on disk: {fmt_bytes(info['bytes'])}\n"
         f"  rows: {info['bars']:,} bars, {info['liquidations']:,} liquidations\n"
         f"  symbols ({len(symbols)}): {shown or '-'}\n"
         f"  venues: {', '.join(info['venues']) or '-'}\n"
         f"  time range: {_iso(info['first_ms'])} to {_iso(info['last_ms'])}"
-        + (f" ({info['step_ms'] // 60_000}-minute bars)" if info["step_ms"] else "")
+        + (f" ({info['step_ms'] // MINUTE_MS}-minute bars)" if info["step_ms"] else "")
         + "\n"
         f"  retention: {kept}\n"
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from signals.columns import COLUMNS, INDEX, Col
+from signals.times import iso_utc
 from tui.config_symbols import SymbolError, normalize_symbol
 
 SYMBOL = "symbol"
@@ -254,11 +255,6 @@ def _ordered(bars: np.ndarray, name: str, key: str, problems: list[str]) -> np.n
     return bars
 
 
-def _iso(ms: float, whole_seconds: bool) -> str:
-    when = dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
-    return when.isoformat(timespec="seconds" if whole_seconds else "milliseconds").replace("+00:00", "Z")
-
-
 def _cells(values: np.ndarray) -> list[str]:
     # repr is the shortest text that reads back to the same float, so a round trip is exact.
     return ["" if math.isnan(v) else repr(v) for v in values.tolist()]
@@ -293,7 +289,7 @@ def write_history_csv(path: str | Path, series: Mapping[str, np.ndarray], step_m
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["time", *([SYMBOL] if named else []), *(COLUMNS[i] for i in cols)])
         for key, bars in series.items():
-            times = [_iso(ms, whole) for ms in bars[:, Col.TIME].tolist()]
+            times = [iso_utc(ms, "seconds" if whole else "milliseconds") for ms in bars[:, Col.TIME].tolist()]
             columns = [_cells(bars[:, i]) for i in cols]
             lead = [[key]] * len(times) if named else [[]] * len(times)
             out.writerows([t, *k, *cells] for t, k, *cells in zip(times, lead, *columns))

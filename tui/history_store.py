@@ -15,7 +15,6 @@ back as NaN.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,12 @@ import numpy as np
 
 from feeds.messages import History
 from signals.columns import COLUMNS
+from signals.times import DAY_MS, wall_ms
 
 VALUE_COLUMNS: tuple[str, ...] = COLUMNS[1:]
 """The stored columns of a bar after its key, in signals.columns order."""
 DEFAULT_RETENTION_DAYS = 30.0
 DEFAULT_BUSY_TIMEOUT_S = 5.0
-DAY_MS = 86_400_000
 
 BarRow = tuple[Any, ...]
 """(symbol, venue, time ms, *VALUE_COLUMNS) with NaN for unknown values."""
@@ -66,11 +65,6 @@ _LIQ_SQL = "INSERT OR IGNORE INTO liquidations (venue, symbol, time, side, usd) 
 
 class StoreBusy(RuntimeError):
     """Another process held the store's write lock for longer than the busy timeout."""
-
-
-def wall_ms() -> int:
-    """Epoch milliseconds now."""
-    return int(time.time() * 1000)
 
 
 def history_rows(histories: Iterable[History]) -> list[BarRow]:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from signals.times import wall_ms
 from tui.history_store import (
     DEFAULT_BUSY_TIMEOUT_S,
     DEFAULT_RETENTION_DAYS,
@@ -22,9 +23,7 @@ from tui.history_store import (
     LiquidationRow,
     StoreBusy,
     check_step,
-    wall_ms,
 )
-
 
 START_ERRORS: tuple[type[BaseException], ...] = (StoreBusy, ValueError, sqlite3.Error, OSError)
 """What ``HistoryWriter.start`` raises for a store that cannot be used (busy, another step, not a

@@ -21,10 +21,10 @@ import numpy as np
 from signals.columns import COLUMNS
 from signals.params import SignalParams
 from signals.scoring import DIRECTIONAL, FlagScore, fill_gaps, score_series
+from signals.times import DAY_MS
 
 MIN_EVENTS = 10
 HORIZON = ("24h", 24.0)
-DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)

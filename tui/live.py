@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from feeds.messages import BarUpdate, History, VenueStatus
-from tui.sources import Clock, wall_clock
+from signals.times import Clock, wall_ms
 from tui.store import BarStore
 
 LIVE_STEP_MS = 300_000
@@ -56,7 +56,7 @@ class LiveSource:
     group = "feed:live"
 
     def __init__(self, symbols: Sequence[str], venues: Sequence[str], poll_s: float,
-                 venue_options: Mapping[str, Mapping[str, str]] | None = None, *, clock: Clock = wall_clock,
+                 venue_options: Mapping[str, Mapping[str, str]] | None = None, *, clock: Clock = wall_ms,
                  timeout_s: float = 10.0, backfill: bool = True, ws_ping_s: float = 20.0) -> None:
         from feeds.venues import make_adapter
 

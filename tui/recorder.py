@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import signal
 import sys
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from feeds.aio import wait_event
+from signals.times import utc_text
 from tui.history_store import file_size
 from tui.history_writer import START_ERRORS, HistoryWriter
 from tui.recording import RecordingBarStore, tap_liquidations
@@ -32,7 +32,7 @@ def status_line(
     now_ms: int, symbols: int, writer: HistoryWriter, health: Iterable[Any], path: Path, since_last: int
 ) -> str:
     """The one-line status the recorder prints every minute."""
-    when = dt.datetime.fromtimestamp(now_ms / 1000, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    when = utc_text(now_ms, seconds=True, suffix="Z")
     venues = ", ".join(
         f"{s.venue} {s.state}"
         + (f" ({s.detail[:60]})" if s.state in ("error", "blocked") and s.detail else "")

@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,9 +29,9 @@ from feeds.messages import BarBlock, History, VenueStatus
 from signals.columns import COLUMNS, Col
 from signals.evaluate import needed_bars
 from signals.params import SignalParams, n_bars
+from signals.times import Clock, utc_text, wall_ms
 from tui.app import PerptopApp
 from tui.config import MAX_WATCHLIST, AppConfig
-from tui.sources import Clock, wall_clock
 from tui.store import BarStore
 
 REPLAY_VENUE = "replay"
@@ -40,11 +39,6 @@ MIN_SPEED = 1.0
 MAX_SPEED = 1000.0
 # The loop wakes at least this often so a late worker start or a slow paint never delays a bar by more.
 _MAX_SLEEP_S = 1.0
-
-
-def fmt_replay_time(ms: int) -> str:
-    """``2025-03-01 14:05 UTC`` for epoch ms ``ms``."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def clamp_speed(speed: float) -> float:
@@ -79,7 +73,7 @@ class ReplaySource:
         *,
         name: str = "",
         live: bool = True,
-        clock: Clock = wall_clock,
+        clock: Clock = wall_ms,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         keyed = {(k, REPLAY_VENUE) if isinstance(k, str) else k: b for k, b in series.items()}
@@ -149,7 +143,7 @@ class ReplaySource:
         state = "END" if self.finished else "PAUSED" if self.paused else "playing"
         what = f" {self.name} ·" if self.name else ""
         return (
-            f"REPLAY ·{what} {fmt_replay_time(self.current_ms)} · bar {self.position + 1:,}/{self.total:,}"
+            f"REPLAY ·{what} {utc_text(self.current_ms)} · bar {self.position + 1:,}/{self.total:,}"
             f" · {self.speed:g}x · {state} — space pause, . step, +/- speed"
         )
 

@@ -4,7 +4,7 @@
 ``RowData`` per series (each venue and the cross-venue ``all`` row). ``perptop snapshot --json`` uses the
 same ``RowData``, so the screen and the JSON never disagree. ``row_cells`` turns a ``RowData`` into the
 text of each watchlist column plus a style name (``up``, ``down``, ``flag-bull``...) that the widget maps
-to a theme colour; every number goes through ``tui.format``.
+to a theme colour; every number goes through ``signals.formats``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
 from signals.features import funding8h
 from signals.flags import Flag
+from signals.formats import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 from signals.params import SignalParams, n_bars
-from tui.format import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 from tui.store import ALL, BarStore
 
 NAN = float("nan")

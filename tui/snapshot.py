@@ -15,27 +15,20 @@ flags are those of a full seven-day window.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from signals.formats import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from signals.times import iso_utc, wall_ms
 from tui.config import AppConfig
-from tui.format import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 from tui.rows import RowData, compute_rows, evaluate_store
 from tui.store import ALL, BarStore, capacity_for
 
 EXIT_OK = 0
 EXIT_NO_DATA = 3
-
-
-def _iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).isoformat(timespec="seconds").replace(
-        "+00:00", "Z"
-    )
 
 
 def _demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[str, str]]]:
@@ -101,7 +94,7 @@ def ordered_rows(store: BarStore, config: AppConfig) -> list[RowData]:
 def to_json(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int) -> dict[str, Any]:
     """The snapshot document (see the module docstring)."""
     return {
-        "generated_at": _iso(now_ms),
+        "generated_at": iso_utc(now_ms),
         "mode": mode,
         "venues": venues,
         "symbols": [r.as_dict() for r in rows],
@@ -127,7 +120,7 @@ def write_table(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(_HEADERS)]
     right = {2, 3, 4, 5, 6, 8, 9, 10}
     banner = "SIMULATED MARKET, not live data" if mode == "demo" else mode.upper()
-    out.write(f"perptop snapshot {_iso(now_ms)}  {banner}\n")
+    out.write(f"perptop snapshot {iso_utc(now_ms)}  {banner}\n")
     out.write("venues: " + ", ".join(f"{v} {s['state']}" for v, s in venues.items()) + "\n\n")
     out.writelines("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
                   .rstrip() + "\n" for line in (_HEADERS, *body))
@@ -145,7 +138,7 @@ def run(config: AppConfig, args: argparse.Namespace, out: TextIO | None = None) 
         store, venues = _demo_store(config, int(getattr(args, "seed", 0) or 0))
     else:
         store, venues = live_store(config, float(getattr(args, "timeout", 15.0)))
-    now_ms = int(time.time() * 1000)
+    now_ms = wall_ms()
     rows = ordered_rows(store, config) if store.count else []
     try:
         if getattr(args, "json", False):

@@ -10,19 +10,12 @@ retries after a pause instead of dying silently. Tests drive a source with ``liv
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from feeds.messages import BarBlock, History, VenueStatus
+from signals.times import Clock, wall_ms
 from tui.store import BarStore
-
-Clock = Callable[[], int]
-
-
-def wall_clock() -> int:
-    """Epoch milliseconds now."""
-    return int(time.time() * 1000)
 
 
 class Source(Protocol):
@@ -70,7 +63,7 @@ class DemoSource:
         market: Any,
         speed: float = 1.0,
         rng_seed: int = 0,
-        clock: Clock = wall_clock,
+        clock: Clock = wall_ms,
         live: bool = True,
         retry_s: float = 5.0,
     ) -> None:

@@ -22,8 +22,7 @@ from feeds.records import Liquidation, LongShortPoint, OpenInterestPoint, Parsed
 from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venue_plan import PlanItem
 from feeds.venues.common import FIVE_MIN_MS, windows
-
-DAY_MS = 86_400_000
+from signals.times import DAY_MS
 
 
 def _kline_weight(limit: int) -> float:

@@ -17,8 +17,8 @@ from feeds.limiter import Budget
 from feeds.records import Liquidation, Parsed
 from feeds.venue_base import BackfillParts, Listing, Poll
 from feeds.venue_plan import PlanItem
+from signals.times import DAY_MS, HOUR_MS
 
-DAY_MS = 86_400_000
 _CANDLES_PER_WEIGHT = 60  # candleSnapshot costs 20 plus 1 per 60 rows returned
 
 
@@ -72,7 +72,7 @@ class Hyperliquid:
         parts.candles, parts.skipped = got.records, got.skipped
         t = start_ms - DAY_MS
         while t < end_ms:  # at most 500 hourly rows per answer
-            rows = min(500, (end_ms - t) // 3_600_000 + 1)  # hourly; 20 plus 1 per 20 rows returned
+            rows = min(500, (end_ms - t) // HOUR_MS + 1)  # hourly; 20 plus 1 per 20 rows returned
             page = hp.funding_history(await api.post("rest", "/info", {
                 "type": "fundingHistory", "coin": coin, "startTime": t, "endTime": end_ms},
                 weight=20 + -(-rows // 20)))

@@ -24,8 +24,8 @@ from feeds.records import Liquidation, LongShortPoint, Parsed
 from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venue_plan import PlanItem
 from feeds.venues.common import FIVE_MIN_MS, windows
+from signals.times import DAY_MS
 
-DAY_MS = 86_400_000
 _SUFFIX = "-USDT-SWAP"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import ClassVar
 
 import numpy as np
@@ -27,8 +26,9 @@ from textual.widgets import Footer, Static
 
 from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
+from signals.formats import fmt_funding, fmt_price
 from signals.params import SignalParams, n_bars
-from tui.format import fmt_funding, fmt_price
+from signals.times import utc_text, wall_ms
 from tui.hit_rates import HORIZON, HitRates
 from tui.screens.drilldown_flags import flags_content, funding_lines
 from tui.store import ALL, BarStore
@@ -268,7 +268,7 @@ class DrilldownScreen(Screen[None]):
     def _render_title(self, series: np.ndarray) -> None:
         position = self.symbols.index(self.symbol) + 1 if self.symbol in self.symbols else 0
         last = series[-1]
-        when = datetime.fromtimestamp(last[Col.TIME] / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        when = utc_text(last[Col.TIME], suffix="")
         self.query_one("#dd-title", Static).update(
             f"{self.symbol}  {position}/{len(self.symbols)}  ·  window {self.window.label}"
             f"  ·  {_step_label(self.store.step_ms)} bars  ·  last bar {when} UTC"
@@ -336,7 +336,7 @@ class DrilldownScreen(Screen[None]):
         rows = [(v, float(latest[k, Col.FUNDING]), float(latest[k, Col.FUNDING_INTERVAL_H]), int(store.next_funding_ms[s, k]))
                 for k, v in enumerate(store.venues)]
         clock = getattr(self.app, "clock", None)  # the app's clock, frozen in tests
-        funding = funding_lines(rows, clock() if callable(clock) else int(time.time() * 1000))
+        funding = funding_lines(rows, clock() if callable(clock) else wall_ms())
         measured = self._measured_for(self.symbol)
         rates = dict(self.hit_rates or {})
         if measured is not None:

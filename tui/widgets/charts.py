@@ -23,12 +23,10 @@ from textual_plotext.plot import Plot
 
 from signals.columns import Col
 from signals.features import funding8h
-from tui.format import fmt_usd
+from signals.formats import fmt_usd
+from signals.times import DAY_MS, HOUR_MS, MINUTE_MS
 
 RGB = tuple[int, int, int]
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
 
 # Variables the project's themes define, each with a stock Textual variable to fall back on so a bare
 # Textual theme (or a theme that predates a variable) still gets distinct, theme-consistent colours.

@@ -21,7 +21,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.format import fmt_funding
+from signals.formats import fmt_funding
 
 STEPS = 21  # odd, so zero has its own colour
 GAP = 2

@@ -6,7 +6,6 @@ on screen and refreshes only the cells that differ, so the clock costs a few byt
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from rich.segment import Segment
@@ -16,7 +15,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from feeds.messages import VenueStatus
-from tui.format import fmt_age
+from signals.formats import fmt_age
+from signals.times import utc_text
 from tui.widgets.linediff import Span, changed_runs, flatten
 
 STYLE_NAMES = ("ok", "stale", "error", "muted", "mode", "paused", "clock")
@@ -86,7 +86,7 @@ class StatusBar(Widget):
         """Display ``spans`` on the left and the clock for ``now_ms`` on the right; repaint what changed."""
         self._last = (spans, now_ms)
         width = max(self.size.width, 1)
-        clock = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now_ms / 1000))
+        clock = utc_text(now_ms, seconds=True)
         left = flatten(spans)
         room = width - len(clock) - 2
         if len(left) > room:
