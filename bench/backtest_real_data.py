@@ -31,11 +31,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from feeds.history.binance_vision import import_dir  # noqa: E402
+from feeds.history.csvfile import write_history_csv  # noqa: E402
 from signals.columns import COLUMNS, Col  # noqa: E402
 from signals.scoring import DIRECTIONAL  # noqa: E402
-from tui.config_values import format_duration  # noqa: E402
-from tui.history_csv import write_history_csv  # noqa: E402
-from tui.import_cmd import import_dir  # noqa: E402
+from tui.config.values import format_duration  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 HOUR_MS = 3_600_000
@@ -88,7 +88,7 @@ def binance_btc(folder: Path) -> Built:
         os.symlink(folder / "BTCUSDT-funding.csv", Path(tmp) / "BTCUSDT-fundingRate-2025-01.csv")
         series, step, problems = import_dir(Path(tmp), interval=None, err=None)
     notes = ["klines close = price, quoteVolume = futures_volume_usd; funding = latest 8h settlement by bar close "
-             "(tui.import_cmd.import_dir)"] + [f"importer: {p}" for p in problems]
+             "(feeds.history.binance_vision.import_dir)"] + [f"importer: {p}" for p in problems]
     return Built("Binance BTCUSDT 1h", series, step, notes)
 
 

@@ -22,10 +22,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from feeds.history.csvfile import read_history_csv, write_history_csv
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from signals.scoring import fill_gaps, pool, score_series
-from tui.history_csv import read_history_csv, write_history_csv
 
 STEP_MS = 300_000
 SOL = ROOT.parent / "shared" / "data" / "okx-sol-swap-jabine9966"

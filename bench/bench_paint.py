@@ -23,9 +23,9 @@ from rich.color import ColorSystem
 from textual.app import App
 
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from feeds.sim.source import DemoSource
 from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.sources import DemoSource
+from tui.config.loader import AppConfig
 
 START_MS = 1_767_225_600_000
 TICK_S = 1.5

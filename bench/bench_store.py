@@ -17,9 +17,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from feeds.history.store import HistoryStore
+from feeds.history.writer import HistoryWriter
 from signals.columns import COLUMNS
-from tui.history_store import HistoryStore
-from tui.history_writer import HistoryWriter
 
 SYMBOLS = [f"SYM{i}" for i in range(50)]
 VENUES = ["binance", "bybit", "okx", "hyperliquid"]

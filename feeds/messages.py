@@ -14,6 +14,12 @@ import numpy as np
 
 NAN = float("nan")
 
+ALL = "all"
+"""The venue name of a symbol's cross-venue series (OI summed in USD, funding and L/S OI-weighted)."""
+
+BAR_STEP_MS = 300_000
+"""Length of a live bar: five minutes, as SIGNALS.md samples live data."""
+
 VenueState = Literal["ok", "stale", "error", "blocked", "starting"]
 
 

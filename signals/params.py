@@ -1,6 +1,6 @@
 """Signal thresholds and windows, with the defaults of SIGNALS.md.
 
-Every value is configurable under ``[signals]`` in the config file; ``tui.config`` builds a
+Every value is configurable under ``[signals]`` in the config file; ``tui.config.loader`` builds a
 ``SignalParams`` from it. Durations are in hours, rates and changes are fractions (0.01 = 1 %).
 """
 

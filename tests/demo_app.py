@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from feeds.sim.source import DemoSource
 from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.sources import DemoSource
+from tui.config.loader import AppConfig
 
 START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
 SIZE = (160, 50)

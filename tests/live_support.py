@@ -7,10 +7,10 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
+from feeds.live.source import LiveSource
 from signals.params import SignalParams
 from tests.fake_exchange import FakeExchange
-from tui.live import LiveSource
-from tui.store import BarStore, capacity_for
+from tui.model.bars import BarStore, capacity_for
 
 VENUES = ("binance", "bybit", "okx", "hyperliquid")
 
@@ -57,5 +57,5 @@ async def until(condition: Callable[[], object], timeout: float = 10.0, what: st
 
 def state(src: LiveSource, venue: str) -> tuple[str, str]:
     """(state, detail) of ``venue`` now."""
-    status = next(s for s in src.health() if s.venue == venue)
+    status = next(s for s in src.health(src.clock()).venues if s.venue == venue)
     return status.state, status.detail

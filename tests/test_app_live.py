@@ -6,12 +6,12 @@ import math
 import socket
 from pathlib import Path
 
+from feeds.live.source import LiveSource
+from feeds.messages import ALL
 from tests.fake_exchange import FakeExchange
 from tests.live_support import options, until
 from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.live import LiveSource
-from tui.store import ALL
+from tui.config.loader import AppConfig
 
 
 def _app(tmp_path: Path, source: LiveSource) -> PerptopApp:
@@ -34,14 +34,14 @@ async def test_live_rows_fill_from_the_venues_and_go_stale_when_one_stops(tmp_pa
             await pilot.press("e")  # the cursor starts on BTC: show its venue rows
             await until(lambda: ("BTC", "okx") in app.rows, timeout=5, what="venue rows shown")
             fx.inject("okx", "status", status=503)
-            await until(lambda: ("BTC", "okx") in app._old_series, timeout=10, what="okx rows marked stale")
+            await until(lambda: ("BTC", "okx") in app.view.old_series, timeout=10, what="okx rows marked stale")
             # Every cell of the okx row is drawn in the stale colour; bybit still answers, so its row is not.
             # The cross-venue row is, since its sums still carry okx's last figures.
-            assert {style for cell in app._cells(("BTC", "okx")) for _, style in cell} == {"stale"}
-            assert "stale" not in {style for cell in app._cells(("BTC", "bybit")) for _, style in cell}
-            assert ("BTC", ALL) in app._old_series
+            assert {style for cell in app.view.cells(("BTC", "okx")) for _, style in cell} == {"stale"}
+            assert "stale" not in {style for cell in app.view.cells(("BTC", "bybit")) for _, style in cell}
+            assert ("BTC", ALL) in app.view.old_series
             fx.clear()
-            await until(lambda: ("BTC", "okx") not in app._old_series, timeout=15, what="okx fresh again")
+            await until(lambda: ("BTC", "okx") not in app.view.old_series, timeout=15, what="okx fresh again")
             await pilot.press("q")
 
 
@@ -66,9 +66,9 @@ async def test_a_symbol_a_venue_does_not_list_says_so_in_its_venue_row(tmp_path:
         src = LiveSource(["BTC"], ["bybit", "okx"], 0.5, options(fx), timeout_s=1.0, backfill=False)
         app = _app(tmp_path, src)
         async with app.run_test(size=(160, 40)) as pilot:
-            await until(lambda: ("BTC", "okx") in app._unlisted, timeout=10, what="okx listing read")
+            await until(lambda: ("BTC", "okx") in app.view.unlisted, timeout=10, what="okx listing read")
             await pilot.press("e")
             await until(lambda: ("BTC", "okx") in app.rows, timeout=5, what="venue rows shown")
-            assert app._cells(("BTC", "okx"))[2] == (("not listed", "muted"),)
-            assert "not listed: BTC" in next(s.detail for s in src.health() if s.venue == "okx")
+            assert app.view.cells(("BTC", "okx"))[2] == (("not listed", "muted"),)
+            assert "not listed: BTC" in next(s.detail for s in src.health(src.clock()).venues if s.venue == "okx")
             await pilot.press("q")

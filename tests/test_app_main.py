@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from feeds.messages import ALL
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from feeds.sim.source import DemoSource
 from signals.flags import CODE
 from tests.demo_app import SIZE, START_MS, make_app
 from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.sources import DemoSource
-from tui.store import ALL
+from tui.config.loader import AppConfig
 
 
 async def until(pilot: object, predicate: Callable[[], bool], tries: int = 100) -> None:
@@ -208,7 +208,7 @@ async def test_watchlist_keys_do_nothing_on_the_drilldown(app: PerptopApp, tmp_p
         await pilot.press("d", "f", "s")  # the user can't see what these would act on
         await pilot.pause()
         assert "BTC" in app.store.symbols
-        assert not app.flagged_only and app.sort_index == 0
+        assert not app.view.flagged_only and app.view.sort_index == 0
         assert not (tmp_path / "state.json").exists()
 
 
@@ -219,7 +219,7 @@ async def test_removing_a_symbol_forgets_its_rows_and_cached_cells(app: PerptopA
         await until(pilot, lambda: ("BTC", app.store.venues[0]) in app.rows)
         await pilot.press("d")
         await until(pilot, lambda: "BTC" not in shown_symbols(app))
-        leftovers = [k for k in [*app.rows, *app._sparks, *app._stale_cells, *app.watchlist._cells] if k[0] == "BTC"]
+        leftovers = [k for k in [*app.rows, *app.view.sparks, *app.view.stale_cells, *app.watchlist._cells] if k[0] == "BTC"]
         assert leftovers == []
 
 

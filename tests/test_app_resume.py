@@ -9,15 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
+from feeds.history.store import HistoryStore, history_rows
+from feeds.history.writer import HistoryWriter
+from feeds.live.source import LiveSource
+from feeds.messages import ALL
 from signals.columns import COLUMNS, Col
 from tests.fake_exchange import FakeExchange
 from tests.live_support import options, until
 from tui.app import PerptopApp
-from tui.config import AppConfig
-from tui.history_store import HistoryStore, history_rows
-from tui.history_writer import HistoryWriter
-from tui.live import LiveSource
-from tui.store import ALL
+from tui.config.loader import AppConfig
 
 STEP = 300_000
 WEEK_BARS = 7 * 288
@@ -80,7 +80,7 @@ async def test_a_restart_resumes_rows_and_flags_from_the_store_before_any_poll_r
         assert math.isclose(row.oi_change, 970.0 / 1000.0 - 1)
         assert [f.code for f in row.flags] == ["WR"]
         # nothing came from the venue: every figure on screen is the stored week's
-        assert all(s.state != "ok" for s in src.health())
+        assert all(s.state != "ok" for s in src.health(src.clock()).venues)
         await pilot.press("q")
     assert app.close_history()
 
@@ -130,7 +130,7 @@ async def test_a_symbol_added_with_a_resumes_its_stored_bars(tmp_path: Path) -> 
 
 async def test_after_a_restart_the_backfill_asks_only_for_the_bars_the_store_lacks(tmp_path: Path) -> None:
     from signals.params import SignalParams
-    from tui.store import capacity_for
+    from tui.model.bars import capacity_for
 
     path = tmp_path / "history.sqlite3"
     held = capacity_for(SignalParams(), STEP, 24.0)  # the whole backfill window...

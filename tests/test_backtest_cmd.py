@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.backtest_cmd import add_parser, run
-from tui.config import AppConfig
+from tui.cli.backtest import add_parser
+from tui.cli.backtest_report import run_backtest as run
+from tui.config.loader import AppConfig
 
 T0 = 1_735_689_600_000
 H = 3_600_000

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tui import cli
-from tui.config import AppConfig, load_config
+from tui.config.loader import AppConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -263,7 +263,7 @@ def test_snapshot_dispatches_to_the_snapshot_module(
         seen.append((config, args))
         return 0
 
-    monkeypatch.setitem(sys.modules, "tui.snapshot", types.SimpleNamespace(run=fake_run))
+    monkeypatch.setattr("tui.cli.snapshot.print_snapshot", fake_run)
     code, _, _ = run(["--watchlist", "btc", "snapshot", "--demo", "--json", "--seed", "5"], capsys)
     assert code == 0
     ((config, args),) = seen

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from signals.params import SignalParams
-from tui.config import (
+from tui.config.dump import dump_config
+from tui.config.loader import (
     DEFAULT_WATCHLIST,
     AppConfig,
     ConfigError,
@@ -17,8 +18,7 @@ from tui.config import (
     parse_config,
     resolve_config,
 )
-from tui.config_toml import dump_config
-from tui.state import WatchState, save_state
+from tui.config.state import WatchState, save_state
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "config.toml") -> Path:

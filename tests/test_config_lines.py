@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tui.config_lines import key_lines, line_of
+from tui.config.lines import key_lines, line_of
 
 if sys.version_info >= (3, 11):
     import tomllib

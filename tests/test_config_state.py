@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tui.paths import state_path_for
-from tui.state import WatchState, add_symbol, effective_watchlist, load_state, remove_symbol, save_state
+from tui.config.paths import state_path_for
+from tui.config.state import (
+    WatchState,
+    add_symbol,
+    effective_watchlist,
+    load_state,
+    remove_symbol,
+    save_state,
+)
 
 CONFIG = ("BTC", "ETH", "SOL")
 

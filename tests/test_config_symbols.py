@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.config_symbols import SymbolError, normalize_symbol, parse_symbol_list
+from feeds.symbols import SymbolError, normalize_symbol, parse_symbol_list
 
 
 @pytest.mark.parametrize(

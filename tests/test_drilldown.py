@@ -18,14 +18,14 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from feeds.messages import BarUpdate, History
+from feeds.messages import ALL, BarUpdate, History
 from feeds.sim import VENUES, SimulatedMarket
 from signals.columns import Col
 from signals.evaluate import evaluate_latest, needed_bars
 from signals.params import SignalParams
 from themes.loader import load_themes, theme_variable_defaults
+from tui.model.bars import BarStore, capacity_for
 from tui.screens.drilldown import CHART_REFRESH_S, DrilldownScreen
-from tui.store import ALL, BarStore, capacity_for
 from tui.widgets.charts import ChartPanel
 from tui.widgets.timeline import FlagTimeline
 
@@ -242,7 +242,7 @@ async def test_measured_hit_rate_is_shown_only_where_a_backtest_supplied_one(sto
 
 
 async def test_every_directional_flag_shows_its_rate_measured_on_the_symbols_history(store: BarStore) -> None:
-    from tui.hit_rates import prepare_memory
+    from tui.model.hit_rates import prepare_memory
 
     asked: list[str] = []
 

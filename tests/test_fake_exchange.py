@@ -16,8 +16,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
-from feeds import binance_parse, bybit_parse, hyperliquid_parse, okx_parse
 from feeds.records import PayloadError
+from feeds.venues import binance_parse, bybit_parse, hyperliquid_parse, okx_parse
 from tests.fake_exchange import FakeExchange
 from tests.fake_exchange_support import NOW, NOW_S, SYMBOLS, get_json, info, okx_ct_val
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from feeds import binance_parse, bybit_parse, hyperliquid_parse, okx_parse
+from feeds.venues import binance_parse, bybit_parse, hyperliquid_parse, okx_parse
 from tests.fake_exchange import FakeExchange
 from tests.fake_exchange_support import M5, NOW, NOW_S, SYMBOLS, H, get_json, info
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from feeds.faults import Backoff, Banned, Blocked, Malformed, RateLimited, Rejected, Transient
-from feeds.http_api import VenueApi
-from feeds.limiter import Budget, Limiter
-from feeds.venue_plan import fit_plan, usage
+from feeds.net.faults import Backoff, Banned, Blocked, Malformed, RateLimited, Rejected, Transient
+from feeds.net.http_api import VenueApi
+from feeds.net.limiter import Budget, Limiter
+from feeds.net.plan import fit_plan, usage
 from feeds.venues import make_adapter
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"

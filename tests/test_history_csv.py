@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from feeds.history.csvfile import HistoryCsvError, read_history_csv, write_history_csv
 from signals.columns import COLUMNS, Col
-from tui.history_csv import HistoryCsvError, read_history_csv, write_history_csv
 
 T0 = 1_735_689_600_000  # 2025-01-01T00:00:00Z
 H = 3_600_000

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui.history_store import HistoryStore, StoreBusy, read_for, restore
-from tui.history_writer import HistoryWriter
-from tui.store import BarStore
+from feeds.history.store import HistoryStore, StoreBusy
+from feeds.history.writer import HistoryWriter
+from tui.model.bars import BarStore
+from tui.model.stored import read_for, restore
 
 REPO = Path(__file__).resolve().parents[1]
 NAN = math.nan
@@ -181,7 +182,7 @@ def test_restore_fills_the_app_store_from_the_file(tmp_path: Path) -> None:
 _WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
-    from tui.history_store import HistoryStore
+    from feeds.history.store import HistoryStore
     path, ident, batches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     store = HistoryStore(path, None, busy_timeout_s=30)
     for k in range(batches):

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from feeds.history.store import HistoryStore, history_rows
 from feeds.messages import History
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
-from tui.history_store import HistoryStore, history_rows
-from tui.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
-from tui.store import BarStore
+from tui.model.bars import BarStore
+from tui.model.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
 
 H = 3_600_000
 T0 = 1_767_225_600_000  # 2026-01-01 00:00 UTC

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from feeds.history.binance_vision import import_dir
 from signals.columns import Col
-from tui.config import AppConfig
-from tui.import_cmd import add_parser, import_dir, run
+from tui.cli.importer import add_parser, run
+from tui.config.loader import AppConfig
 
 H = 3_600_000
 T0 = 1_704_067_200_000  # 2024-01-01 00:00 UTC
@@ -134,7 +135,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_command_writes_the_history_csv_and_reports_on_stderr(tmp_path: Path) -> None:
-    from tui.history_csv import read_history_csv
+    from feeds.history.csvfile import read_history_csv
 
     dump = tmp_path / "dump"
     dump.mkdir()

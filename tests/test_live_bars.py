@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from feeds.backfill import history_bars
-from feeds.live_bars import BarAssembler
+from feeds.live.backfill import history_bars
+from feeds.live.bars import BarAssembler
 from feeds.records import Candle, FundingPoint, Liquidation, OpenInterestPoint, SpotVolume, Ticker
-from feeds.venue_base import BackfillParts
+from feeds.venues.base import BackfillParts
 from signals.columns import Col
 
 STEP = 300_000

@@ -13,11 +13,11 @@ import time
 import numpy as np
 import pytest
 
+from feeds.live.source import LiveSource
 from signals.columns import Col
 from tests.fake_exchange import FakeExchange
 from tests.live_support import running, state, until
-from tui.live import LiveSource
-from tui.store import BarStore
+from tui.model.bars import BarStore
 
 
 def _requests(fx: FakeExchange, venue: str) -> list[float]:
@@ -37,7 +37,7 @@ async def test_451_stops_binance_once_with_its_message_and_the_others_keep_runni
             await asyncio.sleep(1.5)  # three poll intervals: a retry loop would have asked again
             assert len(_requests(fx, "binance")) == asked == 1
             assert state(src, "okx")[0] == "ok" and state(src, "hyperliquid")[0] == "ok"
-            assert src.unreachable() == ""
+            assert src.health(src.clock()).notice == ""
 
 
 async def test_bybit_geo_403_blocks_bybit_only() -> None:
@@ -84,12 +84,12 @@ async def test_transient_failures_keep_the_last_data_marked_stale_and_recover_by
         fx.inject("okx", kind, **options)
         await until(lambda: state(src, "okx")[0] == "stale", timeout=8, what="okx stale")
         assert not math.isnan(store.latest()[s, v, Col.PRICE])  # the last good price stays on screen
-        assert ("BTC", "okx") in src.stale_series(src.clock())
-        assert ("BTC", "bybit") not in src.stale_series(src.clock())
+        assert ("BTC", "okx") in src.health(src.clock()).stale
+        assert ("BTC", "bybit") not in src.health(src.clock()).stale
         assert state(src, "okx")[1]  # says what is wrong
         fx.clear()
         await until(lambda: state(src, "okx")[0] == "ok", timeout=15, what="okx recovered")
-        await until(lambda: ("BTC", "okx") not in src.stale_series(src.clock()), timeout=5)
+        await until(lambda: ("BTC", "okx") not in src.health(src.clock()).stale, timeout=5)
 
 
 @pytest.mark.parametrize("kind, options, counted", [
@@ -140,8 +140,8 @@ async def test_no_venue_reachable_says_so_and_points_to_demo() -> None:
     task = asyncio.ensure_future(src.run())
     try:
         started = time.monotonic()
-        await until(lambda: src.unreachable() != "", timeout=10, what="unreachable notice")
-        notice = src.unreachable()
+        await until(lambda: src.health(src.clock()).notice != "", timeout=10, what="unreachable notice")
+        notice = src.health(src.clock()).notice
         assert notice.startswith("no venue reachable") and "perptop --demo" in notice
         assert "binance:" in notice and "okx:" in notice and "ConnectError" in notice
         assert time.monotonic() - started < 10

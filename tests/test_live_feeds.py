@@ -11,14 +11,14 @@ import math
 import numpy as np
 import pytest
 
-from feeds.http_api import VenueApi
-from feeds.limiter import Budget
-from feeds.venue_plan import fit_plan
+from feeds.messages import ALL
+from feeds.net.http_api import VenueApi
+from feeds.net.limiter import Budget
+from feeds.net.plan import fit_plan
 from feeds.venues import make_adapter
 from signals.columns import Col
 from tests.fake_exchange import FakeExchange, default_symbols
 from tests.live_support import VENUES, running, state, until
-from tui.store import ALL
 
 
 def _price(store, symbol: str, venue: str) -> float:  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def _price(store, symbol: str, venue: str) -> float:  # type: ignore[no-untyped-
 async def test_every_venue_fills_its_rows_and_prices_agree_across_multipliers() -> None:
     async with FakeExchange(["BTC", "ETH", "PEPE"], unlisted={"okx": {"PEPE"}}) as fx, \
             running(fx, ["BTC", "PEPE", "NOSUCHCOIN"]) as (src, store):
-        await until(lambda: all(s.state == "ok" for s in src.health()), what="every venue ok")
+        await until(lambda: all(s.state == "ok" for s in src.health(src.clock()).venues), what="every venue ok")
         await until(lambda: not math.isnan(_price(store, "PEPE", "hyperliquid")), what="PEPE priced")
         for symbol in ("BTC", "PEPE"):
             prices = [_price(store, symbol, v) for v in VENUES if not (symbol == "PEPE" and v == "okx")]

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from feeds import binance_parse as bp
 from feeds.records import PayloadError
+from feeds.venues import binance_parse as bp
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 

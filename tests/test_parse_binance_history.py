@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from feeds import binance_parse as binance
 from feeds.records import PayloadError
+from feeds.venues import binance_parse as binance
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "binance"
 HOUR = 3_600_000

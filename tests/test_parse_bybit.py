@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from feeds import bybit_parse as yp
 from feeds.records import PayloadError
+from feeds.venues import bybit_parse as yp
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from feeds import bybit_parse as bybit
 from feeds.records import PayloadError
+from feeds.venues import bybit_parse as bybit
 
 HOUR = 3_600_000
 T0 = 1_700_000_000_000

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from feeds import hyperliquid_parse as hl
 from feeds.records import PayloadError
+from feeds.venues import hyperliquid_parse as hl
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "hyperliquid"
 NOW = 1_700_000_000_000  # 472222.2 h since the epoch: the next full hour is 472223 h = 1_700_002_800_000

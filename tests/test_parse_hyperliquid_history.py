@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from feeds import hyperliquid_parse as hl
 from feeds.records import PayloadError
+from feeds.venues import hyperliquid_parse as hl
 
 HOUR = 3_600_000
 T0 = 1_700_000_000_000

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from feeds import okx_parse as okx
 from feeds.records import PayloadError
+from feeds.venues import okx_parse as okx
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "okx"
 # The only ctVal EXCHANGES.md documents (§4.1): BTC-USDT-SWAP, 0.01 BTC per contract.

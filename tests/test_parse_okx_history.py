@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from feeds import okx_parse as okx
 from feeds.records import PayloadError
+from feeds.venues import okx_parse as okx
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "okx"
 HOUR = 3_600_000

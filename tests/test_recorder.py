@@ -11,18 +11,23 @@ import textwrap
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
+from feeds.history.store import HistoryStore
+from feeds.history.writer import HistoryWriter
+from feeds.live.feed import VenueFeed
 from feeds.messages import BarUpdate, History
+from feeds.net.http_api import VenueApi
 from feeds.records import Liquidation, Parsed
 from feeds.sim import SimulatedMarket
+from feeds.sim.source import DemoSource
+from feeds.venues import make_adapter
 from signals.columns import COLUMNS
 from tui.cli import main
-from tui.history_store import HistoryStore
-from tui.history_writer import HistoryWriter
-from tui.recording import RecordingBarStore, tap_liquidations
-from tui.sources import DemoSource
+from tui.model.bars import BarStore
+from tui.model.recording import HistoryRecorder
 
 REPO = Path(__file__).resolve().parents[1]
 STEP = 300_000
@@ -30,10 +35,13 @@ _NOW = int(time.time() * 1000)
 T0 = _NOW - _NOW % STEP - 3 * STEP
 
 
-def _recording(path: Path, symbols: list[str], venues: list[str]) -> tuple[RecordingBarStore, HistoryWriter]:
+def _recording(path: Path, symbols: list[str], venues: list[str]) -> tuple[BarStore, HistoryRecorder]:
     writer = HistoryWriter(path, step_ms=STEP)
     writer.start()
-    return RecordingBarStore(symbols, venues, 50, STEP, writer), writer
+    store = BarStore(symbols, venues, 50, STEP)
+    recorder = HistoryRecorder(writer, lambda: store.symbols)
+    recorder.attach(store)
+    return store, recorder
 
 
 def _stored(path: Path, symbol: str, venue: str) -> np.ndarray:
@@ -47,7 +55,8 @@ def _stored(path: Path, symbol: str, venue: str) -> np.ndarray:
 
 def test_a_bar_is_written_with_its_final_state_when_the_next_opens(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
-    store, writer = _recording(path, ["BTC"], ["binance", "okx"])
+    store, recorder = _recording(path, ["BTC"], ["binance", "okx"])
+    writer = recorder.writer
     store.apply([BarUpdate("binance", "BTC", T0, 100.0, oi=10.0)])
     store.apply([BarUpdate("binance", "BTC", T0 + 60_000, 101.0, oi=10.5)])  # same bar, later
     assert writer.flush(5) and writer.bars_written == 0  # the bar is still open
@@ -58,7 +67,7 @@ def test_a_bar_is_written_with_its_final_state_when_the_next_opens(tmp_path: Pat
     bars = _stored(path, "BTC", "binance")
     assert bars[:, 0].tolist() == [T0] and bars[0, 1:3].tolist() == [101.0, 10.5] and bars[0, 6] == 5e5
     assert len(_stored(path, "BTC", "okx")) == 0  # a venue without a price has no bar to write
-    store.write_current()
+    recorder.write_current(store)
     writer.close()
     assert _stored(path, "BTC", "binance")[:, 0].tolist() == [T0, T0 + STEP]
 
@@ -66,7 +75,8 @@ def test_a_bar_is_written_with_its_final_state_when_the_next_opens(tmp_path: Pat
 def test_demo_bars_in_the_file_equal_the_bars_in_memory(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     market = SimulatedMarket(["BTC", "ETH"], seed=3, start_ms=T0, history_bars=20)
-    store, writer = _recording(path, ["BTC", "ETH"], list(market.venues))
+    store, recorder = _recording(path, ["BTC", "ETH"], list(market.venues))
+    writer = recorder.writer
     source = DemoSource(market, live=False, clock=lambda: T0)
     source.attach(store)  # the simulated history is merged in
     source.step(3 * STEP / 1000 + 30)  # three bars close
@@ -82,7 +92,8 @@ def test_demo_bars_in_the_file_equal_the_bars_in_memory(tmp_path: Path) -> None:
 
 def test_history_merges_and_keeps_recorded_liquidations(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
-    store, writer = _recording(path, ["BTC"], ["bybit"])
+    store, recorder = _recording(path, ["BTC"], ["bybit"])
+    writer = recorder.writer
     store.apply([BarUpdate("bybit", "BTC", T0, 100.0, liq_short_usd=7e5)])
     store.apply([BarUpdate("bybit", "BTC", T0 + STEP, 100.0)])
     bars = np.full((1, len(COLUMNS)), np.nan)
@@ -94,21 +105,32 @@ def test_history_merges_and_keeps_recorded_liquidations(tmp_path: Path) -> None:
 
 
 def test_live_liquidation_events_are_written_and_still_reach_the_feed(tmp_path: Path) -> None:
-    class Adapter:
-        def ws_parse(self, raw: object, listings: object) -> Parsed[Liquidation]:
-            return Parsed(
-                [
-                    Liquidation("okx", "BTC-USDT-SWAP", "BTC", T0 + 5, "long", 100.0, 2.0, 200.0),
-                    Liquidation("okx", "DOGE-USDT-SWAP", "DOGE", T0 + 6, "short", 0.1, 10.0, 1.0),
-                ]
-            )
+    def parse(raw: object, listings: object) -> Parsed[Liquidation]:
+        return Parsed(
+            [
+                Liquidation("okx", "BTC-USDT-SWAP", "BTC", T0 + 5, "long", 100.0, 2.0, 200.0),
+                Liquidation("okx", "DOGE-USDT-SWAP", "DOGE", T0 + 6, "short", 0.1, 10.0, 1.0),
+            ]
+        )
 
     writer = HistoryWriter(tmp_path / "h.sqlite3")
     writer.start()
-    adapters = {"okx": Adapter()}
-    tap_liquidations(adapters, writer, lambda: ["BTC"])
-    parsed = adapters["okx"].ws_parse({}, {})
-    assert len(parsed.records) == 2  # the feed sees what the parser made
+    adapter = make_adapter("okx")
+    adapter.ws_parse = parse  # type: ignore[method-assign]
+    api = VenueApi("okx", httpx.AsyncClient(), {"rest": "http://okx.test"}, adapter.budgets)
+    feed = VenueFeed(adapter, api, ["BTC"], step_ms=STEP, poll_s=10.0, publish=lambda u: None,
+                     publish_history=lambda h: None, history_bars_n=0, ws_url="", clock=lambda: T0 + 10)
+    feed.on_liquidations = HistoryRecorder(writer, lambda: ["BTC"]).liquidations
+    seen: list[list[Liquidation]] = []
+    real = feed.assembler.add_liquidations
+
+    def add(events: list[Liquidation], wanted: set[str], now_ms: int) -> int:
+        seen.append(list(events))
+        return real(events, wanted, now_ms)
+
+    feed.assembler.add_liquidations = add  # type: ignore[method-assign]
+    feed.absorb_stream({})
+    assert [len(events) for events in seen] == [2]  # the feed sees what the parser made
     writer.close()
     assert HistoryStore(tmp_path / "h.sqlite3", None).liquidations() == [
         ("okx", "BTC", T0 + 5, "long", 200.0)
@@ -144,7 +166,7 @@ def _two_venue_store(path: Path) -> None:
 def test_export_writes_the_cross_venue_series_as_worked_out_by_hand(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tui.history_csv import read_history_csv
+    from feeds.history.csvfile import read_history_csv
 
     path, csv = tmp_path / "h.sqlite3", tmp_path / "out.csv"
     _two_venue_store(path)
@@ -163,7 +185,7 @@ def test_export_writes_the_cross_venue_series_as_worked_out_by_hand(
 
 
 def test_export_of_one_venue_round_trips_its_bars(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tui.history_csv import read_history_csv
+    from feeds.history.csvfile import read_history_csv
 
     path, csv = tmp_path / "h.sqlite3", tmp_path / "okx.csv"
     _two_venue_store(path)

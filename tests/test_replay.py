@@ -11,15 +11,17 @@ import numpy as np
 import pytest
 from textual.widgets import Static
 
+from feeds.history.replay import REPLAY_VENUE, ReplaySource
+from feeds.messages import ALL
 from feeds.sim import SimulatedMarket
 from signals.columns import Col
 from signals.evaluate import LatestCache, evaluate
 from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
-from tui.config import AppConfig
-from tui.replay import REPLAY_VENUE, ReplaySource, replay_app
-from tui.rows import evaluate_store
-from tui.store import ALL, BarStore, capacity_for
+from tui.config.loader import AppConfig
+from tui.model.bars import BarStore, capacity_for
+from tui.model.rows import evaluate_store
+from tui.replay_app import replay_app
 
 STEP = 300_000  # 5-minute bars
 START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
@@ -91,7 +93,7 @@ def real_binance_btc(tmp_path: Path) -> np.ndarray:
     data = SHARED / "data" / "binance-btc-1h-funding-ggcmk"
     if not data.is_dir():
         pytest.skip(f"shared data not found at {data}")
-    from tui.import_cmd import import_dir
+    from feeds.history.binance_vision import import_dir
 
     # The files use Binance's archive layouts; links under archive names let the importer read them in place.
     (tmp_path / "BTCUSDT-1h-2025-01.csv").symlink_to(data / "BTCUSDT-1h-futures.csv")
@@ -121,8 +123,8 @@ def test_cross_venue_row_of_a_history_without_open_interest_keeps_its_funding_fl
 
 
 def test_file_without_symbol_column_replays_as_the_file_stem(tmp_path: Path) -> None:
-    from tui.history_csv import write_history_csv
-    from tui.replay_cmd import add_parser, load_source
+    from feeds.history.csvfile import write_history_csv
+    from tui.cli.replay import add_parser, load_source
 
     path = tmp_path / "btc-hourly.csv"
     write_history_csv(path, {"": hourly_series(200)["BTC"]}, 3_600_000)
@@ -223,9 +225,9 @@ async def test_the_replay_loop_plays_in_real_time_and_space_stops_it() -> None:
 def test_from_store_replays_every_stored_venue(tmp_path: Path) -> None:
     import argparse
 
+    from feeds.history.store import HistoryStore, history_rows
     from feeds.messages import History
-    from tui.history_store import HistoryStore, history_rows
-    from tui.replay_cmd import add_parser, load_source
+    from tui.cli.replay import add_parser, load_source
 
     path = tmp_path / "history.sqlite3"
     bars = hourly_series(30)["BTC"]

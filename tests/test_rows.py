@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from feeds.messages import History
+from feeds.messages import ALL, History
 from signals.columns import COLUMNS, INDEX
 from signals.flags import Flag
 from signals.params import SignalParams
-from tui.rows import RowData, compute_rows, display_order, row_cells
-from tui.store import ALL, BarStore, capacity_for
-from tui.widgets.spark import sparklines
+from tui.model.bars import BarStore, capacity_for
+from tui.model.rows import RowData, compute_rows, display_order, row_cells
+from tui.model.spark import sparklines
 
 HOUR = 3_600_000
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % HOUR

@@ -169,7 +169,7 @@ def test_direction_table_matches_the_flags() -> None:
 def test_latest_over_a_bar_store_panel_matches_each_series() -> None:
     # The live monitor's call: every series of the store at once, the ALL rows included.
     from feeds.messages import History
-    from tui.store import BarStore, capacity_for
+    from tui.model.bars import BarStore, capacity_for
 
     params = SignalParams(lookback_h=24, liq_window_h=2, sfr_window_h=6)
     store = BarStore(["BTC", "ETH"], ["binance", "okx"], capacity_for(params, HOUR_MS), HOUR_MS)

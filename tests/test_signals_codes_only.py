@@ -8,7 +8,7 @@ from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
 from signals.columns import COLUMNS
 from signals.evaluate import LatestCache, evaluate_latest, needed_bars
 from signals.params import SignalParams
-from tui.store import BarStore, capacity_for
+from tui.model.bars import BarStore, capacity_for
 
 STEP = 300_000
 

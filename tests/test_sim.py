@@ -11,7 +11,7 @@ from feeds.messages import BarUpdate
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket, history_bars_for, run_simulation
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
-from tui.store import BarStore, capacity_for
+from tui.model.bars import BarStore, capacity_for
 
 STEP = 300_000
 START = 1_750_000_200_000  # a multiple of 5 minutes

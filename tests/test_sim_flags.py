@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from feeds.messages import ALL
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
 from signals.evaluate import evaluate, evaluate_latest, needed_bars
 from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
-from tui.store import ALL, BarStore, capacity_for
+from tui.model.bars import BarStore, capacity_for
 
 STEP = 300_000
 START = 1_750_000_200_000  # a multiple of 5 minutes

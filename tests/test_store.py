@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from feeds.messages import BarUpdate, History
+from feeds.messages import ALL, BarUpdate, History
 from signals.columns import COLUMNS, Col
-from tui.store import ALL, BarStore
+from tui.model.bars import BarStore
 
 STEP = 300_000
 T0 = 1_750_000_200_000  # a multiple of 5 minutes

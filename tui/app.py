@@ -1,65 +1,42 @@
 """The perptop app: banner, watchlist, funding heatmap and status bar, driven by one paint timer.
 
 Data flow: the source writes bars into the ``BarStore`` from its worker. A single app-level timer
-(``config.paint_interval``) finds the symbols whose ``store.versions`` moved, evaluates the flags at the
-latest bar of every cross-venue series in one vectorised call (and of the venue rows of expanded
-symbols in a second; each selection keeps its own ``LatestCache``), rebuilds the rows of the changed
-symbols only and hands their cells to the watchlist, which repaints only changed characters.
-No widget owns a timer, nothing blinks, and no reactive holds data.
+(``config.paint_interval``) asks the source for its ``SourceHealth`` and the ``WatchView`` for the rows
+of the symbols whose bars moved (``tui.model.view``), and hands their cells to the watchlist, which
+repaints only changed characters. No widget owns a timer, nothing blinks, and no reactive holds data.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from signals.columns import COLUMNS, Col
-from signals.features import funding8h
-from signals.latest import LatestCache
-from signals.params import n_bars
+from feeds.history.store import READ_ERRORS
+from feeds.history.writer import HistoryWriter
+from feeds.messages import ALL, History
+from feeds.sim.source import demo_source
+from feeds.source import SeriesKey, Source
 from signals.times import wall_ms
-from tui import state as watch_state
-from tui.config import MAX_WATCHLIST, AppConfig
-from tui.history_store import read_for, restore
-from tui.history_writer import HistoryWriter
+from tui.config import state as watch_state
+from tui.config.loader import MAX_WATCHLIST, AppConfig
 from tui.lifeline import TerminalWatch, install_hangup_handler, leave
+from tui.model.bars import BarStore, capacity_for
+from tui.model.recording import HistoryRecorder
+from tui.model.rows import SORTS, RowData
+from tui.model.stored import read_for, restore
+from tui.model.view import WatchView
 from tui.palette import SymbolCommands
-from tui.recording import RecordingBarStore, tap_liquidations
-from tui.rows import (
-    SORTS,
-    RowData,
-    SeriesKey,
-    compute_rows,
-    display_order,
-    evaluate_store,
-    row_cells,
-)
-from tui.sources import DemoSource, Source
-from tui.store import ALL, BarStore, capacity_for
 from tui.widgets.heatmap import FundingHeatmap
-from tui.widgets.spark import sparklines
 from tui.widgets.statusbar import StatusBar, status_spans
 from tui.widgets.watchlist import Watchlist, default_columns
 
 # Sparklines fill their columns exactly: one width, set where the columns are.
-SPARK_W, OI_SPARK_W = (next(c.width for c in default_columns(1.0) if c.key == k) for k in ("spark", "oi_spark"))
-
-
-SPARK_REFRESH_MS = 10_000
-
-
-def demo_source(config: AppConfig, seed: int, speed: float, clock: Callable[[], int]) -> DemoSource:
-    """The simulated market over the config's watchlist, as a live source."""
-    from feeds.sim import SimulatedMarket
-
-    return DemoSource(SimulatedMarket(list(config.watchlist), seed=seed), speed=speed, rng_seed=seed, clock=clock)
+SPARK_WIDTHS = tuple(next(c.width for c in default_columns(1.0) if c.key == k) for k in ("spark", "oi_spark"))
 
 
 class PerptopApp(App[None]):
@@ -133,37 +110,26 @@ class PerptopApp(App[None]):
         if source is None:
             if mode != "demo":
                 raise ValueError(f"no source for mode {mode!r}: pass one")
-            source = demo_source(config, seed, speed, self.clock)
+            source = demo_source(config.watchlist, seed, speed, self.clock)
         self.source = source
         step = source.step_ms
-        capacity = capacity_for(self.params, step, 24.0)
+        self.store = BarStore(list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step)
         self.history = history
+        self.recorder: HistoryRecorder | None = None
+        if history is not None:
+            self.recorder = HistoryRecorder(history, lambda: self.store.symbols)
+            self.recorder.attach(self.store)
+            source.listen_liquidations(self.recorder.liquidations)
         self.resumed_bars = 0
-        if history is None:
-            self.store = BarStore(list(config.watchlist), source.venues, capacity, step)
-        else:
-            self.store = RecordingBarStore(config.watchlist, source.venues, capacity, step, history)
-            tap_liquidations(getattr(source, "adapters", {}), history, lambda: self.store.symbols)
-        self.rows: dict[SeriesKey, RowData] = {}
+        self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
         self.paused = False
-        self.sort_index = 0
-        self.sort_reverse = False
-        self.filter_text = ""
-        self.flagged_only = False
-        self.expanded: set[str] = set()
-        self.heatmap_mode = "venues"
         self.paints = 0
-        self._seen: np.ndarray | None = None
-        self._cache = LatestCache()
-        self._venue_cache = LatestCache()  # the expanded symbols' venue rows, a selection of its own
-        self._sparks: dict[SeriesKey, tuple[str, str]] = {}
-        self._spark_bar: int | None = None
-        self._spark_ms = 0
-        self._stale_cells: set[SeriesKey] = set()  # rows whose data moved since their cells were built
-        self._old_series: set[SeriesKey] = set()  # live rows with no update for three poll intervals
-        self._unlisted: set[SeriesKey] = set()  # live venue rows of symbols the venue does not list
-        self._notice = ""
         self._register_themes()
+
+    @property
+    def rows(self) -> dict[SeriesKey, RowData]:
+        """The figures of every row computed so far (the watchlist's model)."""
+        return self.view.rows
 
     # ---- themes ------------------------------------------------------------------------------------
 
@@ -238,32 +204,30 @@ class PerptopApp(App[None]):
         since = now - now % step - (self.store.capacity - 1) * step
         try:
             histories, problem = read_for(self.store, self.history.path, since, symbols), ""
-        except (sqlite3.Error, OSError) as exc:
+        except READ_ERRORS as exc:
             histories, problem = [], f"history store {self.history.path}: not read ({exc}); going on without it"
         self.call_from_thread(self._resume, histories, problem, symbols is None)
 
-    def _resume(self, histories: list[Any], problem: str, at_start: bool) -> None:
+    def _resume(self, histories: list[History], problem: str, at_start: bool) -> None:
         if problem:
             self.notify(problem, severity="warning", timeout=15)
         wanted = set(self.store.symbols)  # a symbol removed while its bars were read stays removed
         loaded = restore(self.store, [h for h in histories if h.symbol in wanted])
         self.resumed_bars += loaded
         if at_start:
-            resumed = getattr(self.source, "resumed", None)
-            if loaded and callable(resumed):
-                resumed()  # the live backfill fetches only what the store lacks
+            if loaded:
+                self.source.resumed()  # the live backfill fetches only what the store lacks
             self._start_feed()
         if loaded:
-            self._cache.clear()
-            self._venue_cache.clear()
+            self.view.invalidate()
         self.paint(force=True)
 
     def close_history(self) -> bool:
         """Write the current bar and wait for the history writer to commit; False if it did not finish."""
         if self.history is None:
             return True
-        if isinstance(self.store, RecordingBarStore):
-            self.store.write_current()
+        if self.recorder is not None:
+            self.recorder.write_current(self.store)
         return self.history.close()
 
     def _check_terminal(self) -> None:
@@ -280,148 +244,43 @@ class PerptopApp(App[None]):
         """
         self._check_terminal()
         now = self.clock()
+        health = self.source.health(now)
         stale_after = max(30.0, 3 * self.config.poll_interval)
-        self.status.show(status_spans(self.source.health(), now, self.mode, self.paused, stale_after), now)
-        self._live_notices(now)
+        self.status.show(status_spans(health.venues, now, self.mode, self.paused, stale_after), now)
+        notice_moved, rows_moved = self.view.take_health(health)
+        if notice_moved:  # the banner says when no venue is reachable
+            banner = self.query_one("#banner", Static)
+            banner.update(health.notice or f"perptop · {self.mode} · {', '.join(self.source.venues)}")
+            banner.set_class(bool(health.notice), "unreachable")
+        if rows_moved and not self.paused:  # rows gone quiet (or back) are drawn in the stale colour
+            self._reorder()
         if self.paused and not force:
             return
-        store = self.store
-        if store.count == 0 or not store.symbols:
+        if self.store.count == 0 or not self.store.symbols:
             self._reorder()  # says "no symbols" instead of waiting for data forever
             return
-        versions = store.versions
-        if self._seen is None or self._seen.shape != versions.shape:
-            changed = np.arange(len(store.symbols))
-        else:
-            changed = np.flatnonzero((versions != self._seen).any(axis=1))
-        if changed.size == 0:
+        if not self.view.refresh():
             return
-        self._seen = versions.copy()
         self.paints += 1
-        # Flags and rows only for what can be shown: every cross-venue row (sorting and `f` need
-        # them all) and the venue rows of expanded symbols.
-        results = evaluate_store(store, self.params, self._cache, venues=[ALL], reasons=False)
-        fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL])
-        if self.expanded:
-            shown = [s for s in store.symbols if s in self.expanded]
-            by_venue = evaluate_store(store, self.params, self._venue_cache, store.venues, shown, reasons=False)
-            moved = [i for i in changed.tolist() if store.symbols[i] in self.expanded]
-            fresh.update(compute_rows(store, self.params, by_venue, moved, venues=store.venues))
-        self.rows.update(fresh)
-        self._stale_cells.update(fresh)
-        self._update_sparks(changed)
-        with self.batch_update():
-            self._reorder()
-            self._update_heatmap()
-
-    def _live_notices(self, now: int) -> None:
-        """Live only: the banner says when no venue is reachable; rows gone quiet are marked stale."""
-        unreachable = getattr(self.source, "unreachable", None)
-        if unreachable is None:
-            return
-        notice = unreachable()
-        if notice != self._notice:
-            self._notice = notice
-            banner = self.query_one("#banner", Static)
-            banner.update(notice or f"perptop · {self.mode} · {', '.join(self.source.venues)}")
-            banner.set_class(bool(notice), "unreachable")
-        old = self.source.stale_series(now)  # type: ignore[attr-defined]
-        unlisted = self.source.unlisted_series()  # type: ignore[attr-defined]
-        if old != self._old_series or unlisted != self._unlisted:
-            moved = (old ^ self._old_series) | (unlisted ^ self._unlisted)
-            self._stale_cells.update(moved & self.rows.keys())
-            self._old_series, self._unlisted = old, unlisted
-            if not self.paused:
-                self._reorder()
-
-    def _update_sparks(self, changed: np.ndarray) -> None:
-        """Rebuild the sparklines of ``changed`` symbols on a new bar, else at most every SPARK_REFRESH_MS.
-
-        A 12-character sparkline of 24 h moves by one character in hours; redrawing it on every tick
-        would cost most of a paint and show nothing new.
-        """
-        store = self.store
-        now = self.clock()
-        due = store.current_time != self._spark_bar or now - self._spark_ms >= SPARK_REFRESH_MS
-        if due:
-            self._spark_bar, self._spark_ms = store.current_time, now
-        nv = len(store.venues)
-        # Only series that are shown: every cross-venue row, and the venue rows of expanded symbols.
-        slots: list[tuple[int, int]] = []
-        for s in changed.tolist():
-            sym = store.symbols[s]
-            shown = [nv, *range(nv)] if sym in self.expanded else [nv]
-            slots += [(s, v) for v in shown if due or (sym, self._venue_name(v)) not in self._sparks]
-        if not slots:
-            return
-        n = min(n_bars(24.0, store.step_ms), store.count)
-        tail = store.tail(n)
-        s_idx = np.array([s for s, _ in slots], dtype=np.int64)
-        v_idx = np.array([v for _, v in slots], dtype=np.int64)
-        prices = sparklines(tail[:, s_idx, v_idx, Col.PRICE], SPARK_W)
-        ois = sparklines(tail[:, s_idx, v_idx, Col.OI], OI_SPARK_W)
-        for (s, v), price, oi in zip(slots, prices, ois):
-            key = (store.symbols[s], self._venue_name(v))
-            if self._sparks.get(key) != (price, oi):
-                self._sparks[key] = (price, oi)
-                self._stale_cells.add(key)
-
-    def _venue_name(self, slot: int) -> str:
-        return self.store.venues[slot] if slot < len(self.store.venues) else ALL
-
-    def _cells(self, key: SeriesKey) -> Any:
-        row = self.rows[key]
-        spark, oi_spark = self._sparks.get(key, ("", ""))
-        if key[1] == ALL:
-            label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0]
-        else:
-            label = "  └"
-        cells = row_cells(row, spark, oi_spark, label)
-        if key in self._old_series:  # no update for three poll intervals: the whole row says so
-            cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
-        elif key in self._unlisted:  # said once, in place of figures the venue cannot have
-            cells = (*cells[:2], (("not listed", "muted"),), *cells[3:])
-        return cells
+        self._refresh_all()
 
     def _reorder(self) -> None:
-        label, column = SORTS[self.sort_index]
-        order = display_order(
-            self.store.symbols, self.store.venues, self.rows, column, self.sort_reverse,
-            self.filter_text, self.flagged_only, self.expanded,
-        )
+        order = self.view.order()
         # Cells are formatted only for rows on show (collapsed venue rows and filtered symbols wait).
-        todo = [k for k in order if k in self._stale_cells and k in self.rows]
-        self.watchlist.update_cells({k: self._cells(k) for k in todo})
-        self._stale_cells.difference_update(todo)
+        self.watchlist.update_cells(self.view.due_cells(order))
         self.watchlist.set_order(order)
-        marks = {column: "▲" if (column == "symbol") != self.sort_reverse else "▼"} if column else {}
-        self.watchlist.set_marks(marks)
+        self.watchlist.set_marks(self.view.sort_marks())
         if not order:
-            self.watchlist.empty_text = "no symbol matches the filter" if self.store.symbols else "no symbols"
+            self.watchlist.empty_text = self.view.empty_text()
 
     def _visible_symbols(self) -> list[str]:
         return [s for s, v in self.watchlist.order if v == ALL]
 
     def _update_heatmap(self) -> None:
-        symbols = self._visible_symbols()
-        store = self.store
-        idx = [store.symbol_index(s) for s in symbols]
-        if self.heatmap_mode == "venues":
-            nv = len(store.venues)
-            last = store.latest()[idx, :nv] if idx else np.empty((0, nv, len(COLUMNS)))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values = funding8h(last[..., Col.FUNDING], last[..., Col.FUNDING_INTERVAL_H])
-            self.heatmap.set_data("venues", symbols, store.venues, values)
-            return
-        step = n_bars(1.0, store.step_ms)
-        back = np.arange(23, -1, -1) * step  # bars back from the current one, oldest first
-        rows = store.capacity - 1 - back
-        nv = len(store.venues)
-        values = store.data[rows, :, nv, Col.FUNDING][:, idx].T if idx else np.empty((0, 24))
-        self.heatmap.set_data("time", symbols, [f"-{h}h" for h in range(23, -1, -1)], values)
+        self.heatmap.set_data(*self.view.heatmap(self._visible_symbols()))
 
     def _refresh_all(self) -> None:
-        """Re-apply order and heatmap at once (after a key that changes what is shown)."""
+        """Re-apply order and heatmap at once (after new data, or a key that changes what is shown)."""
         with self.batch_update():
             self._reorder()
             self._update_heatmap()
@@ -435,38 +294,38 @@ class PerptopApp(App[None]):
         def done(value: str | None) -> None:
             self.set_filter(value or "")
 
-        self.push_screen(PromptScreen("filter", self.filter_text, on_change=self.set_filter), done)
+        self.push_screen(PromptScreen("filter", self.view.filter_text, on_change=self.set_filter), done)
 
     def set_filter(self, text: str) -> None:
         """Show only symbols containing ``text``."""
-        self.filter_text = text
+        self.view.filter_text = text
         self._refresh_all()
 
     def action_clear_filter(self) -> None:
         """Esc: clear the filter."""
-        if self.filter_text:
+        if self.view.filter_text:
             self.set_filter("")
 
     def action_sort(self) -> None:
         """``s``: the next sort column."""
-        self.sort_index = (self.sort_index + 1) % len(SORTS)
-        self.sort_reverse = False
+        self.view.sort_index = (self.view.sort_index + 1) % len(SORTS)
+        self.view.sort_reverse = False
         self._refresh_all()
-        self.notify(f"sorted by {SORTS[self.sort_index][0]}", timeout=2)
+        self.notify(f"sorted by {SORTS[self.view.sort_index][0]}", timeout=2)
 
     def action_reverse_sort(self) -> None:
         """``S``: reverse the sort."""
-        self.sort_reverse = not self.sort_reverse
+        self.view.sort_reverse = not self.view.sort_reverse
         self._refresh_all()
 
     def action_flagged(self) -> None:
         """``f``: show only symbols with a flag on."""
-        self.flagged_only = not self.flagged_only
+        self.view.flagged_only = not self.view.flagged_only
         self._refresh_all()
 
     def action_heatmap(self) -> None:
         """``h``: heatmap by venue or by hour."""
-        self.heatmap_mode = "time" if self.heatmap_mode == "venues" else "venues"
+        self.view.heatmap_mode = "time" if self.view.heatmap_mode == "venues" else "venues"
         self._update_heatmap()
 
     def action_next_theme(self) -> None:
@@ -495,7 +354,7 @@ class PerptopApp(App[None]):
 
     def add_symbol(self, text: str | None) -> None:
         """Add the symbol named by ``text`` (normalised, e.g. ``ethusdt`` -> ``ETH``)."""
-        from tui.config_symbols import SymbolError, normalize_symbol
+        from feeds.symbols import SymbolError, normalize_symbol
 
         if not text:
             return
@@ -515,8 +374,7 @@ class PerptopApp(App[None]):
         if self.history is not None:
             self.run_worker(lambda: self._read_history([symbol]), thread=True, group="history",
                             exit_on_error=False, name=f"resume {symbol}")
-        self._cache.clear()
-        self._venue_cache.clear()
+        self.view.invalidate()
         self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
         self.paint(force=True)
         self.jump_to(symbol)
@@ -529,11 +387,9 @@ class PerptopApp(App[None]):
         symbol = key[0]
         self.store.remove_symbol(symbol)
         self.source.remove_symbol(symbol)
-        self._cache.clear()
-        self._venue_cache.clear()
-        self._seen = None
-        self._forget(symbol)
-        self.expanded.discard(symbol)
+        self.view.invalidate()
+        self.watchlist.forget(self.view.forget(symbol))
+        self.view.expanded.discard(symbol)
         self._persist(watch_state.remove_symbol(self.watch_state, self.config.config_watchlist, symbol))
         self._refresh_all()
         self.notify(f"removed {symbol}", timeout=2)
@@ -547,11 +403,15 @@ class PerptopApp(App[None]):
         except OSError as exc:
             self.notify(f"could not save the watchlist state: {exc}", severity="error")
 
+    def watched_symbols(self) -> list[str]:
+        """The watched symbols, in watchlist order (the command palette lists them)."""
+        return list(self.store.symbols)
+
     def jump_to(self, symbol: str) -> None:
         """Select ``symbol``'s row, clearing a filter that hides it."""
         if (symbol, ALL) not in self.watchlist.order:
-            self.filter_text = ""
-            self.flagged_only = False
+            self.view.filter_text = ""
+            self.view.flagged_only = False
             self._refresh_all()
         order = self.watchlist.order
         if (symbol, ALL) in order:
@@ -565,12 +425,13 @@ class PerptopApp(App[None]):
 
         # n / p there follow the rows as shown here (filter and sort included).
         self.push_screen(DrilldownScreen(self.store, event.key[0], self._visible_symbols(), self.params,
-                                         measure=self.hit_rate_job))
+                                         measure=self.hit_rate_job, clock=self.clock,
+                                         observed_liquidations=self.mode == "live"))
 
     def hit_rate_job(self, symbol: str) -> Callable[[], Any]:
         """How the drill-down measures ``symbol``'s flags: on the history store when the monitor records
         (days to weeks of bars), else on the bars in memory, named for what they are."""
-        from tui import hit_rates
+        from tui.model import hit_rates
 
         if self.history is not None and self.history.path.exists():
             return hit_rates.prepare_stored(self.history.path, symbol, self.params)
@@ -579,26 +440,11 @@ class PerptopApp(App[None]):
 
     def on_watchlist_expand_toggled(self, event: Watchlist.ExpandToggled) -> None:
         """Show or hide the per-venue rows of a symbol."""
-        if event.expanded == (event.symbol in self.expanded):
+        if event.expanded == (event.symbol in self.view.expanded):
             return
-        if event.expanded:
-            self.expanded.add(event.symbol)
-        else:
-            self.expanded.discard(event.symbol)
-            self._forget(event.symbol, keep_all_row=True)  # hidden venue rows are no longer kept fresh
-        self._venue_cache.clear()
-        self._stale_cells.add((event.symbol, ALL))  # its expand marker changed
-        self._seen = None  # the newly shown venue rows need their figures now
+        # Hidden venue rows are no longer kept fresh: the watchlist forgets them too.
+        self.watchlist.forget(self.view.set_expanded(event.symbol, event.expanded))
         self.paint(force=True)
-
-    def _forget(self, symbol: str, keep_all_row: bool = False) -> None:
-        """Drop what the app and the watchlist keep for ``symbol``'s rows (all of them, or its venue rows)."""
-        keys = [(symbol, v) for v in self.store.venues] + ([] if keep_all_row else [(symbol, ALL)])
-        for k in keys:
-            self.rows.pop(k, None)
-            self._sparks.pop(k, None)
-            self._stale_cells.discard(k)
-        self.watchlist.forget(keys)
 
 
 __all__ = ["PerptopApp"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from feeds.venue_base import VenueAdapter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the adapters pull in httpx; naming the venues (config, --help) must not
+    from feeds.venues.base import VenueAdapter
 
 VENUE_NAMES: tuple[str, ...] = ("binance", "bybit", "okx", "hyperliquid")
 

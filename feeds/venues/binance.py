@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from feeds import binance_parse as bp
-from feeds.faults import Rejected
-from feeds.http_api import EnvelopeCheck, VenueApi
-from feeds.limiter import Budget
+from feeds.net.faults import Rejected
+from feeds.net.http_api import EnvelopeCheck, VenueApi
+from feeds.net.limiter import Budget
+from feeds.net.plan import PlanItem
 from feeds.records import Liquidation, LongShortPoint, OpenInterestPoint, Parsed, Ticker
-from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
-from feeds.venue_plan import PlanItem
+from feeds.venues import binance_parse as bp
+from feeds.venues.base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venues.common import FIVE_MIN_MS, windows
 from signals.times import DAY_MS
 

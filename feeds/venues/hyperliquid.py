@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from feeds import hyperliquid_parse as hp
-from feeds.http_api import EnvelopeCheck, VenueApi
-from feeds.limiter import Budget
+from feeds.net.http_api import EnvelopeCheck, VenueApi
+from feeds.net.limiter import Budget
+from feeds.net.plan import PlanItem
 from feeds.records import Liquidation, Parsed
-from feeds.venue_base import BackfillParts, Listing, Poll
-from feeds.venue_plan import PlanItem
+from feeds.venues import hyperliquid_parse as hp
+from feeds.venues.base import BackfillParts, Listing, Poll
 from signals.times import DAY_MS, HOUR_MS
 
 _CANDLES_PER_WEIGHT = 60  # candleSnapshot costs 20 plus 1 per 60 rows returned

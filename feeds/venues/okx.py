@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feeds import okx_parse as op
-from feeds.faults import Malformed, RateLimited, Rejected, VenueError
-from feeds.http_api import EnvelopeCheck, VenueApi
-from feeds.limiter import Budget
+from feeds.net.faults import Malformed, RateLimited, Rejected, VenueError
+from feeds.net.http_api import EnvelopeCheck, VenueApi
+from feeds.net.limiter import Budget
+from feeds.net.plan import PlanItem
 from feeds.records import Liquidation, LongShortPoint, Parsed
-from feeds.venue_base import BackfillParts, Listing, Poll, each_symbol, latest_only
-from feeds.venue_plan import PlanItem
+from feeds.venues import okx_parse as op
+from feeds.venues.base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venues.common import FIVE_MIN_MS, windows
 from signals.times import DAY_MS
 

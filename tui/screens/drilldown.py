@@ -24,14 +24,15 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
+from feeds.messages import ALL
 from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.formats import fmt_funding, fmt_price
 from signals.params import SignalParams, n_bars
-from signals.times import utc_text, wall_ms
-from tui.hit_rates import HORIZON, HitRates
+from signals.times import Clock, utc_text, wall_ms
+from tui.model.bars import BarStore
+from tui.model.hit_rates import HORIZON, HitRates
 from tui.screens.drilldown_flags import flags_content, funding_lines
-from tui.store import ALL, BarStore
 from tui.widgets.charts import (
     HOUR_MS,
     MINUTE_MS,
@@ -127,6 +128,8 @@ class DrilldownScreen(Screen[None]):
         hit_rates: Mapping[str, str] | None = None,
         refresh_s: float = 5.0,
         measure: Callable[[str], Callable[[], HitRates]] | None = None,
+        clock: Clock = wall_ms,
+        observed_liquidations: bool = False,
     ) -> None:
         """Create the screen.
 
@@ -139,9 +142,12 @@ class DrilldownScreen(Screen[None]):
             hit_rates: flag name -> measured hit rate from a backtest, already formatted; absent flags
                 show none.
             refresh_s: the least time between two live re-renders.
-            measure: symbol -> a callable that scores its flags on its history (``tui.hit_rates``);
+            measure: symbol -> a callable that scores its flags on its history (``tui.model.hit_rates``);
                 called on the event loop, the callable it returns runs on a worker thread. Each
                 symbol is measured when first shown and again every ``REMEASURE_S``.
+            clock: epoch ms (the app's, frozen in tests), for the funding countdowns.
+            observed_liquidations: the liquidation figures are what the streams delivered, a lower
+                bound (live), and the chart says so.
         """
         super().__init__()
         self.store = store
@@ -152,6 +158,8 @@ class DrilldownScreen(Screen[None]):
         self.hit_rates = hit_rates
         self.refresh_s = refresh_s
         self.measure = measure
+        self.clock = clock
+        self.observed_liquidations = observed_liquidations
         self.measured: dict[str, tuple[float, HitRates | None]] = {}  # symbol -> (monotonic time, result)
         self._seen: tuple[int, int, int | None] | None = None
         self._charts_at = 0.0  # monotonic time of the last full render
@@ -166,7 +174,7 @@ class DrilldownScreen(Screen[None]):
                 yield ChartPanel("long/short accounts ratio per venue", id="chart-ls")
                 # Live, Binance pushes at most one liquidation per symbol per second and OKX says its feed
                 # is not the total: the sums are what was observed, a lower bound.
-                observed = " (observed: a lower bound)" if getattr(self.app, "mode", "") == "live" else ""
+                observed = " (observed: a lower bound)" if self.observed_liquidations else ""
                 yield ChartPanel(f"liquidations USD{observed}: longs ▲ shorts ▼", id="chart-liq")
             with VerticalScroll(id="dd-flags"):
                 yield Static(id="dd-flag-list")
@@ -335,8 +343,7 @@ class DrilldownScreen(Screen[None]):
         latest = store.latest()[s]
         rows = [(v, float(latest[k, Col.FUNDING]), float(latest[k, Col.FUNDING_INTERVAL_H]), int(store.next_funding_ms[s, k]))
                 for k, v in enumerate(store.venues)]
-        clock = getattr(self.app, "clock", None)  # the app's clock, frozen in tests
-        funding = funding_lines(rows, clock() if callable(clock) else wall_ms())
+        funding = funding_lines(rows, self.clock())
         measured = self._measured_for(self.symbol)
         rates = dict(self.hit_rates or {})
         if measured is not None:

@@ -3,7 +3,7 @@
 Provides ``flags_content``: the cross-venue (ALL) flags in full (direction, code, name, the reason line
 with its figures, confidence, and a measured hit rate only when a backtest supplied one), the flags that
 could not be computed for lack of inputs, then one compact line per venue, and last every directional
-flag's hit rate as measured on the symbol's own history (``tui.hit_rates``). Text is built with
+flag's hit rate as measured on the symbol's own history (``tui.model.hit_rates``). Text is built with
 ``Content.assemble`` so reason strings are never parsed as markup, and styles are theme variables.
 """
 
@@ -16,7 +16,7 @@ from textual.content import Content
 
 from signals.evaluate import LatestResult
 from signals.flags import CODE, FLAG_NAMES, INPUTS, Flag
-from tui.hit_rates import HitRates
+from tui.model.hit_rates import HitRates
 
 GLYPH = {1: "▲", -1: "▼", 0: "●"}
 STYLE = {1: "$flag-bull", -1: "$flag-bear", 0: "$flag-context"}

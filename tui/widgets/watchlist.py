@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.rows import Cell, SeriesKey
+from tui.model.rows import Cell, SeriesKey
 
 
 class Column(NamedTuple):
@@ -36,7 +36,7 @@ class Column(NamedTuple):
 
 
 def default_columns(window_h: float) -> tuple[Column, ...]:
-    """The watchlist columns, in the order ``tui.rows.row_cells`` fills them."""
+    """The watchlist columns, in the order ``tui.model.rows.row_cells`` fills them."""
     return (
         Column("symbol", "symbol", 11, "<"),
         Column("venue", "venue", 11, "<"),

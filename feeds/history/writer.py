@@ -1,0 +1,210 @@
+"""The history writer: a thread that takes batches of bars and liquidations off a queue and commits them.
+
+The event loop only builds row tuples and puts them on the queue (never blocking); the thread owns its
+own ``HistoryStore`` connection, writes everything that queued up meanwhile in one transaction, and
+prunes retention hourly. A second process holding the write lock only delays the thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from feeds.history.store import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    DEFAULT_RETENTION_DAYS,
+    BarRow,
+    HistoryStore,
+    LiquidationRow,
+    StoreBusy,
+    check_step,
+)
+from signals.times import wall_ms
+
+START_ERRORS: tuple[type[BaseException], ...] = (StoreBusy, ValueError, sqlite3.Error, OSError)
+"""What ``HistoryWriter.start`` raises for a store that cannot be used (busy, another step, not a
+database, no permission): callers report it in one line and go on without the store."""
+
+
+class HistoryWriter:
+    """Writes to the history file from a thread of its own, in batches taken from a bounded queue.
+
+    The ``put_*`` methods never block: when the queue is full (the disk stalled, or another process
+    held the lock for long) the rows are dropped and counted in ``dropped``, because an event loop
+    that waits on a disk freezes the screen. Everything queued at once is one transaction. Retention
+    is pruned when the store opens and then every ``prune_every_s``.
+
+    Args:
+        path: the history file.
+        retention_days: how long bars and liquidations are kept.
+        step_ms: bar length of the source (recorded in a new store; a store of another step is refused).
+        max_pending: queued batches before ``put_*`` drops.
+        prune_every_s: seconds between prunes.
+        busy_timeout_s: how long one write waits for another process's lock before retrying later.
+        clock: epoch-ms clock (pruning age).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        retention_days: float = DEFAULT_RETENTION_DAYS,
+        *,
+        step_ms: int | None = None,
+        max_pending: int = 1024,
+        prune_every_s: float = 3600.0,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+        clock: Any = wall_ms,
+    ) -> None:
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self.step_ms = step_ms
+        self.prune_every_s = prune_every_s
+        self.busy_timeout_s = busy_timeout_s
+        self.clock = clock
+        self.bars_written = 0
+        self.liquidations_written = 0
+        self.pruned = 0
+        self.dropped = 0
+        self.busy = False
+        self.error = ""
+        self.last_batch_s = 0.0
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(max_pending)
+        self._ready = threading.Event()
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="perptop-history", daemon=True)
+
+    def start(self) -> None:
+        """Open the store on the writer thread (pruning it) and start taking batches.
+
+        Raises:
+            StoreBusy: another process kept the store locked while it was being opened.
+            ValueError: the store holds bars of another step.
+            sqlite3.Error: the file is not a usable SQLite database.
+        """
+        self._thread.start()
+        self._ready.wait()
+        if self._failed is not None:
+            self._thread.join()
+            raise self._failed
+
+    def put_bars(self, rows: list[BarRow], merge: bool = False) -> bool:
+        """Queue bars (``merge``: history, which keeps stored values where it has none); False if dropped."""
+        return self._put("merge" if merge else "bars", rows)
+
+    def put_liquidations(self, rows: list[LiquidationRow]) -> bool:
+        """Queue liquidation events; False if dropped."""
+        return self._put("liq", rows)
+
+    def _put(self, kind: str, rows: list[Any]) -> bool:
+        if not rows:
+            return True
+        try:
+            self._queue.put_nowait((kind, rows))
+        except queue.Full:
+            self.dropped += len(rows)
+            return False
+        return True
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything queued so far is committed; False on timeout."""
+        done = threading.Event()
+        try:
+            self._queue.put(("flush", done), timeout=timeout)
+        except queue.Full:
+            return False
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Commit what is queued, stop the thread, close the file; False if that did not finish in time."""
+        if not self._thread.is_alive():
+            return True
+        try:
+            self._queue.put(("stop", None), timeout=timeout)
+        except queue.Full:
+            return False
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # ---- the thread ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            store = HistoryStore(
+                self.path, self.retention_days, busy_timeout_s=self.busy_timeout_s, clock=self.clock
+            )
+            if self.step_ms is not None:
+                check_step(store, self.step_ms)
+        except BaseException as exc:  # noqa: BLE001 - handed to start(), which raises it in the caller
+            self._failed = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        next_prune = time.monotonic() + self.prune_every_s
+        try:
+            while True:
+                wait = max(0.0, next_prune - time.monotonic())
+                try:
+                    first = self._queue.get(timeout=wait)
+                except queue.Empty:
+                    first = None
+                items = [] if first is None else [first, *self._drain()]
+                writes = [(k, rows) for k, rows in items if k in ("bars", "merge", "liq")]
+                stopping = any(k == "stop" for k, _ in items)
+                self._commit(store, writes, attempts=3 if stopping else None)
+                for k, done in items:
+                    if k == "flush":
+                        done.set()
+                if time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + self.prune_every_s
+                    self._prune(store)
+                if stopping:
+                    return
+        finally:
+            store.close()
+
+    def _drain(self) -> list[tuple[str, Any]]:
+        items = []
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _commit(self, store: HistoryStore, writes: list[tuple[str, Any]], attempts: int | None) -> None:
+        """Write one batch; while another process holds the lock, wait and retry (at most ``attempts``)."""
+        tries = 0
+        while writes:
+            tries += 1
+            t0 = time.perf_counter()
+            try:
+                store.write_batch(writes)
+            except StoreBusy as exc:
+                self.busy, self.error = True, str(exc)
+                if attempts is not None and tries >= attempts:
+                    self.dropped += sum(len(rows) for _, rows in writes)
+                    return
+                continue  # the busy timeout was the wait
+            except (
+                sqlite3.Error
+            ) as exc:  # disk full, file removed: said in the status line, the batch is lost
+                self.error = f"history store: {type(exc).__name__}: {exc}"
+                self.dropped += sum(len(rows) for _, rows in writes)
+                return
+            self.last_batch_s = time.perf_counter() - t0
+            self.busy, self.error = False, ""
+            for kind, rows in writes:
+                if kind == "liq":
+                    self.liquidations_written += len(rows)
+                else:
+                    self.bars_written += len(rows)
+            return
+
+    def _prune(self, store: HistoryStore) -> None:
+        try:
+            self.pruned += store.prune()
+        except (StoreBusy, sqlite3.Error) as exc:
+            self.error = f"history store prune: {exc}"

@@ -1,0 +1,47 @@
+"""The ``perptop`` command line: parse the arguments, build the config, run the chosen handler.
+
+The parser (``tui.cli.parser``) gives every subcommand a ``handler``; the monitor (``tui.cli.monitor``)
+is the default. Every user error (bad arguments, bad config file) is one line on stderr and exit
+status 2; ``--help``, ``--version`` and ``--print-config`` import neither Textual, pandas nor numpy.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from tui.cli.parser import EXIT_USAGE, build_config, build_parser
+from tui.config.loader import ConfigError
+
+__all__ = ["build_config", "build_parser", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``perptop`` with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else 0
+    # replay has a --speed of its own: replayed time, not the simulated market's
+    speed = None if args.command == "replay" else getattr(args, "speed", None)
+    if not args.demo and (args.seed is not None or speed is not None):
+        print("perptop: error: --seed and --speed only apply with --demo (see perptop --help)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        config = build_config(args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    for warning in config.warnings:
+        print(warning, file=sys.stderr)
+    if args.print_config:
+        from tui.config.dump import dump_config
+
+        sys.stdout.write(dump_config(config))
+        return 0
+    return int(args.handler(config, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+"""The report of ``perptop backtest``: read a history CSV, score every flag, pool, print.
+
+``run_backtest`` reads the file with ``feeds.history.csvfile``, scores each series with ``signals.scoring``,
+pools them and prints. Output is a table that says in words whether
+each flag beats its baseline beyond its 95 % interval, or ``--json`` in the shape of SIGNALS.md (plus
+per-symbol results, ``unscorable`` with reasons and the file's ``problems``), or ``--plot``: hit rate
+against baseline with the interval, drawn in the terminal with plotext. Exit status 0, or 2 with one line
+on stderr for a bad file or argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from feeds.history.csvfile import HistoryCsvError, HistoryFile, read_history_csv
+from signals.flags import CODE, FLAG_NAMES
+from signals.params import n_bars
+from signals.scoring import (
+    DIRECTIONAL,
+    Counts,
+    FlagScore,
+    HorizonScore,
+    SeriesScore,
+    fill_gaps,
+    pool,
+    score_series,
+)
+from signals.times import HOUR_MS, utc_text
+from tui.config.loader import AppConfig
+from tui.config.values import BadValue, format_duration, parse_duration
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+PROG = "perptop backtest"
+MAX_PROBLEMS_SHOWN = 10
+
+VERDICT_WORDS = {
+    "beats": "beats its baseline beyond its interval",
+    "worse": "worse than its baseline beyond its interval",
+    "within": "not distinguishable from its baseline (baseline inside the interval)",
+    "no events": "no event with a full horizon: not scored",
+}
+NO_EVENT_AT_ALL = "no events"
+
+
+class UsageError(ValueError):
+    """A bad argument; the message is the one line printed."""
+
+
+def parse_horizons(text: str) -> dict[str, float]:
+    """``"4h,24h"`` -> ``{"4h": 4.0, "24h": 24.0}`` (labels as written, a repeated duration dropped).
+
+    Raises:
+        UsageError: for an empty list or a malformed or non-positive duration.
+    """
+    out: dict[str, float] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            hours = parse_duration(item)
+        except BadValue as exc:
+            raise UsageError(f"--horizons: {exc}") from None
+        if hours <= 0:
+            raise UsageError(f"--horizons: a horizon must be longer than zero, got {item!r}")
+        if hours not in out.values():
+            out[item.lower()] = hours
+    if not out:
+        raise UsageError("--horizons: no horizon given")
+    return out
+
+
+def _fail(err: TextIO, message: str) -> int:
+    err.write(f"{PROG}: error: {message}\n")
+    return EXIT_USAGE
+
+
+def run_backtest(
+    config: AppConfig, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run ``perptop backtest`` and return the exit status.
+
+    Args:
+        config: the resolved config (its ``signals`` thresholds are the ones scored).
+        args: ``file``, ``horizons``, ``symbols``, ``json``, ``plot`` as ``add_parser`` defines them.
+        out: where results go (default stdout).
+        err: where progress, file problems and errors go (default stderr).
+    """
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    quiet = bool(getattr(args, "json", False))
+    try:
+        horizons = parse_horizons(getattr(args, "horizons", None) or "4h,24h")
+        if quiet and getattr(args, "plot", False):
+            raise UsageError("--plot and --json cannot be combined")
+        wanted = _symbols(getattr(args, "symbols", None))
+    except UsageError as exc:
+        return _fail(err, str(exc))
+    progress = Progress(err, enabled=not quiet)
+    started = time.perf_counter()
+    try:
+        history = read_history_csv(args.file, symbols=wanted)
+    except HistoryCsvError as exc:
+        return _fail(err, str(exc))
+    if wanted is not None and "" in history.series:
+        return _fail(err, f"--symbols: {args.file} has no symbol column (it holds one series)")
+    rows = sum(len(b) for b in history.series.values())
+    progress.note(f"read {args.file}: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+    result = score_file(history, config, horizons, progress)
+    progress.done(f"scored {result.rows:,} bars of {len(history.series)} series in "
+                  f"{time.perf_counter() - started:.1f} s")
+    if quiet:
+        json.dump(result.as_json(), out, indent=1)
+        out.write("\n")
+        return EXIT_OK
+    _print_problems(history.problems, err)
+    write_table(result, out)
+    if getattr(args, "plot", False):
+        out.write(plot(result, color=_colour_wanted(out)))
+    return EXIT_OK
+
+
+def _symbols(text: str | None) -> set[str] | None:
+    if text is None:
+        return None
+    names = {s.strip() for s in text.split(",") if s.strip()}
+    if not names:
+        raise UsageError("--symbols: no symbol given")
+    return names
+
+
+def _colour_wanted(out: TextIO) -> bool:
+    return bool(getattr(out, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+
+
+class Progress:
+    """Progress lines on stderr: rewritten in place on a terminal, at most about ten lines otherwise."""
+
+    def __init__(self, err: TextIO, enabled: bool) -> None:
+        self.err = err
+        self.enabled = enabled
+        self.tty = bool(getattr(err, "isatty", lambda: False)())
+        self._shown = -1
+
+    def note(self, text: str) -> None:
+        """One line of what is being done."""
+        if self.enabled:
+            self.err.write(f"\r{text}\x1b[K" if self.tty else f"{text}\n")
+            self.err.flush()
+
+    def step(self, i: int, n: int, label: str) -> None:
+        """Series ``i`` of ``n`` is being scored."""
+        tenth = 10 * i // max(n, 1)
+        if self.enabled and n > 1 and (self.tty or tenth != self._shown):
+            self._shown = tenth
+            self.note(f"scoring {label} ({i + 1}/{n})")
+
+    def done(self, text: str) -> None:
+        """The last line; ends the line rewritten in place."""
+        self.note(text)
+        if self.enabled and self.tty:
+            self.err.write("\n")
+
+
+@dataclass
+class BacktestResult:
+    """A scored file: per-series scores, their pool, and what the file held."""
+
+    history: HistoryFile
+    horizons: dict[str, float]
+    per_series: dict[str, SeriesScore]
+    pooled: SeriesScore
+    rows: int
+    missing_bars: int
+
+    @property
+    def step_ms(self) -> float:
+        """The file's bar step."""
+        return self.history.step_ms
+
+    def as_json(self) -> dict[str, Any]:
+        """The SIGNALS.md ``--json`` shape, plus per-symbol results, ``unscorable`` and ``problems``."""
+        doc: dict[str, Any] = {
+            "bars": self.rows,
+            "step_s": self.step_ms / 1000,
+            "flags": _flags_json(self.pooled),
+            "unscorable": _unscorable(self.pooled),
+            "file": str(self.history.path),
+            "columns": list(self.history.columns),
+            "horizons": {h: {"hours": v, "bars": n_bars(v, self.step_ms)} for h, v in self.horizons.items()},
+            "missing_bars": self.missing_bars,
+            "problems": self.history.problems,
+        }
+        if any(self.per_series):
+            doc["symbols"] = {
+                k: {"bars": s.bars, "flags": _flags_json(s), "unscorable": _unscorable(s)}
+                for k, s in self.per_series.items()
+            }
+        return doc
+
+
+def score_file(
+    history: HistoryFile, config: AppConfig, horizons: dict[str, float], progress: Progress | None = None
+) -> BacktestResult:
+    """Score every series of a history file with ``config.signals`` and pool them."""
+    scores: dict[str, SeriesScore] = {}
+    rows = missing = 0
+    for i, (key, bars) in enumerate(history.series.items()):
+        if progress is not None:
+            progress.step(i, len(history.series), key or str(history.path.name))
+        rows += len(bars)
+        # Windows count bars, so a hole in the file is put back as empty bars rather than closed up.
+        grid, added = fill_gaps(bars, history.step_ms)
+        missing += added
+        scores[key] = score_series(grid, config.signals, history.step_ms, horizons)
+    pooled = pool(scores.values()) if len(scores) > 1 else next(iter(scores.values()))
+    return BacktestResult(history, horizons, scores, pooled, rows, missing)
+
+
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def _counts_json(c: Counts) -> dict[str, Any]:
+    ci = c.ci95
+    return {"n": c.n, "hits": c.hits, "hit_rate": _r(c.hit_rate), "ci95": None if ci is None else [_r(ci[0]), _r(ci[1])],
+            "mean_return": _r(c.mean_return, 8)}
+
+
+def _horizon_json(h: HorizonScore, split: bool) -> dict[str, Any]:
+    doc = _counts_json(h.events)
+    doc["baseline"] = _r(h.baseline)
+    doc["baseline_bars"] = h.base_n
+    doc["verdict"] = h.verdict
+    if split:
+        doc["leverage_on"] = _counts_json(h.leverage_on)
+        doc["leverage_off"] = _counts_json(h.leverage_off)
+    return doc
+
+
+def _flags_json(score: SeriesScore) -> dict[str, Any]:
+    split = score.flags["leverage_driven"].scorable
+    doc: dict[str, Any] = {}
+    for name, f in score.flags.items():
+        if not f.scorable:
+            doc[name] = {"direction": f.direction, "events": None, "horizons": {}, "scorable": False,
+                         "missing": list(f.missing)}
+            continue
+        doc[name] = {"direction": f.direction, "events": f.events,
+                     "horizons": {h: _horizon_json(hs, split) for h, hs in f.horizons.items()}}
+        if f.direction is None:
+            doc[name]["direction_rule"] = "-sign(funding8h) at each event"
+    return doc
+
+
+def _why(f: FlagScore) -> str:
+    return f"needs {', '.join(f.missing)}, not in the file"
+
+
+def _unscorable(score: SeriesScore) -> dict[str, str]:
+    return {n: _why(f) for n, f in score.flags.items() if not f.scorable}
+
+
+def _print_problems(problems: list[str], err: TextIO) -> None:
+    if not problems:
+        return
+    err.write(f"{PROG}: {len(problems)} problem(s) in the file, those rows skipped:\n")
+    err.writelines(f"  {line}\n" for line in problems[:MAX_PROBLEMS_SHOWN])
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        err.write(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (all of them in --json's problems)\n")
+
+
+def _pct(x: float | None, signed: bool = False) -> str:
+    return "-" if x is None else f"{x * 100:+.2f}%" if signed else f"{x * 100:.1f}%"
+
+
+def _ci(c: Counts) -> str:
+    ci = c.ci95
+    return "-" if ci is None else f"{ci[0] * 100:.1f}-{ci[1] * 100:.1f}%"
+
+
+_ROW = "{:<22}{:>7}{:>7}{:>6}{:>9}{:>14}{:>9}{:>10}  {}"
+
+
+def _row(label: str, events: str, c: Counts, base: str, verdict: str) -> str:
+    return _ROW.format(label, events, c.n, c.hits, _pct(c.hit_rate), _ci(c), base, _pct(c.mean_return, True),
+                       verdict).rstrip()
+
+
+def _iso(ms: float) -> str:
+    return utc_text(ms, suffix="")
+
+
+def write_table(result: BacktestResult, out: TextIO) -> None:
+    """The table: per horizon a row per directional flag with its verdict in words, then context and
+    unscorable flags, then (for several symbols) each symbol's events."""
+    series = result.history.series
+    t0 = min(b[0, 0] for b in series.values())
+    t1 = max(b[-1, 0] for b in series.values())
+    step = format_duration(result.step_ms / HOUR_MS)
+    out.write(f"{result.history.path}: {result.rows:,} bars of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
+              f"{len(series)} series" + (f", {result.missing_bars:,} missing bars left empty" if
+                                         result.missing_bars else "") + "\n")
+    out.write("A hit is a forward move in the flag's direction; the baseline is that same bet on every bar.\n")
+    pooled = result.pooled
+    split = pooled.flags["leverage_driven"].scorable
+    for h, hours in result.horizons.items():
+        out.write(f"\nhorizon {h} ({n_bars(hours, result.step_ms)} bars)\n")
+        out.write(_ROW.format("flag", "events", "n", "hits", "hit rate", "95% interval", "baseline", "mean fwd",
+                              "verdict") + "\n")
+        for name in DIRECTIONAL:
+            f = pooled.flags[name]
+            if not f.scorable:
+                continue
+            hs = f.horizons[h]
+            words = NO_EVENT_AT_ALL if not f.events else VERDICT_WORDS[hs.verdict]
+            out.write(_row(name, f"{f.events:,}", hs.events, _pct(hs.baseline), words) + "\n")
+            if split and hs.events.n:
+                out.write(_row("  leverage_driven on", "", hs.leverage_on, "", "") + "\n")
+                out.write(_row("  leverage_driven off", "", hs.leverage_off, "", "") + "\n")
+    context = [f for n, f in pooled.flags.items() if n not in DIRECTIONAL and f.scorable]
+    if context:
+        out.write("\ncontext flags (events only, no direction to score): "
+                  + ", ".join(f"{f.name} {f.events:,}" for f in context) + "\n")
+    if not split:
+        out.write("split by leverage_driven: not available (leverage_driven cannot be scored)\n")
+    cannot = [f for f in pooled.flags.values() if not f.scorable]
+    if cannot:
+        out.write("\ncannot be scored on this file:\n")
+        for f in cannot:
+            out.write(f"  {f.name}: {_why(f)}\n")
+    if len(result.per_series) > 1:
+        first = next(iter(result.horizons))
+        out.write(f"\nper symbol: events, hit rate at {first} (codes as in the watchlist)\n")
+        for key, s in result.per_series.items():
+            cells = []
+            for name in FLAG_NAMES:
+                f = s.flags[name]
+                if f.scorable and f.events:
+                    rate = f.horizons[first].events.hit_rate if f.horizons else None
+                    cells.append(f"{CODE[name]} {f.events}" + (f" {_pct(rate)}" if rate is not None else ""))
+            out.write(f"  {key:<12} {s.bars:>8,} bars  {'  '.join(cells) or 'no events'}\n")
+
+
+def plot(result: BacktestResult, color: bool = False, width: int = 100, height: int = 16) -> str:
+    """Each directional flag's hit rate (o) against its baseline (x), its 95 % interval as a bar, per horizon.
+
+    Args:
+        result: the scored file (its pooled scores are drawn).
+        color: keep plotext's colours (for a terminal); False strips them.
+        width: characters per chart.
+        height: lines per chart.
+    """
+    import plotext as plt
+
+    charts = []
+    for h in result.horizons:
+        shown = [f for f in (result.pooled.flags[n] for n in DIRECTIONAL) if f.scorable and f.horizons[h].events.n]
+        if not shown:
+            charts.append(f"horizon {h}: no flag has an event with a full horizon, nothing to plot\n")
+            continue
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt.title(f"hit rate (o) vs baseline (x), 95% interval, horizon {h}")
+        xs = list(range(1, len(shown) + 1))
+        for x, f in zip(xs, shown):
+            lo, hi = f.horizons[h].events.ci95 or (0.0, 0.0)
+            plt.plot([x, x], [lo * 100, hi * 100], marker="│", color="blue")
+        plt.scatter(xs, [(f.horizons[h].baseline or 0) * 100 for f in shown], marker="x", color="red",
+                    label="baseline")
+        plt.scatter(xs, [(f.horizons[h].events.hit_rate or 0) * 100 for f in shown], marker="o", color="green",
+                    label="hit rate")
+        plt.xticks(xs, [f"{CODE[f.name]} n={f.horizons[h].events.n}" for f in shown])
+        plt.xlim(0.5, len(shown) + 0.5)
+        plt.ylim(0, 100)
+        plt.ylabel("%")
+        text = plt.build()
+        charts.append((text if color else plt.uncolorize(text)) + "\n")
+    plt.clear_figure()
+    return "".join(charts)

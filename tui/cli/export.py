@@ -1,0 +1,78 @@
+"""``perptop export``: the history store's bars as a history CSV (for backtest and replay).
+
+It writes the history CSV of SIGNALS.md (via ``feeds.history.csvfile``), one series per symbol. By default
+that series is the cross-venue one (``--venue all``): the ``ALL`` row the monitor shows, rebuilt from the
+stored venue bars by the bar store's own aggregation (OI summed, funding OI-weighted per 8 h, flows
+summed), so the file scores the flags the screen showed; ``--venue NAME`` exports one venue's own bars.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from tui.cli.args import add_store_option, expand_path, since_ms, symbols_arg
+from tui.cli.store import store_path
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``export`` (stored bars as a history CSV) and return its parser."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "export",
+        help="write the stored bars as a history CSV (for backtest and replay)",
+        description="Write the history store's bars as the history CSV of SIGNALS.md: one "
+        "series per symbol, the cross-venue aggregate unless --venue names one venue.",
+    )
+    add_store_option(parser)
+    parser.add_argument("--csv", type=expand_path, metavar="FILE", required=True, help="the CSV file to write")
+    parser.add_argument("--symbols", type=symbols_arg, metavar="LIST", default=None,
+                        help="comma-separated symbols (default: every stored symbol)")
+    parser.add_argument("--since", type=since_ms, metavar="WHEN", default=None,
+                        help="only bars from then on: a duration back (7d) or a date (2025-01-31)")
+    parser.add_argument("--venue", default="all", metavar="NAME",
+                        help="'all' (the cross-venue series, default) or one venue's own bars")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(config: Any, args: argparse.Namespace) -> int:
+    """The handler: write the CSV; 0, or 1 when there was nothing to write or no store."""
+    return run_export(config, args, sys.stdout, sys.stderr)
+
+
+def run_export(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``perptop export``: 0 when the CSV was written, 1 when there was nothing to write or no store."""
+    from feeds.history.csvfile import write_history_csv
+    from feeds.history.store import HistoryStore
+    from tui.model.stored import stored_series
+
+    path = store_path(config, args)
+    if not path.exists():
+        err.write(
+            f"perptop export: no history store at {path} (run 'perptop record' first, or give --store)\n"
+        )
+        return 1
+    reader = HistoryStore(path, None, readonly=True)
+    try:
+        stored = sorted({s for s, _ in reader.series_keys()})
+        symbols = list(args.symbols) if args.symbols else stored
+        missing = [s for s in symbols if s not in stored]
+        series, step = stored_series(reader, [s for s in symbols if s in stored], args.venue, args.since or 0)
+    finally:
+        reader.close()
+    if missing:
+        err.write(f"perptop export: not in the store: {', '.join(missing)}\n")
+    if not series:
+        err.write(
+            f"perptop export: no bars to write from {path}"
+            f"{' for venue ' + args.venue if args.venue != 'all' else ''}\n"
+        )
+        return 1
+    write_history_csv(args.csv, series, step)
+    n = sum(len(b) for b in series.values())
+    out.write(
+        f"wrote {n:,} bars of {len(series)} symbols ({'cross-venue' if args.venue == 'all' else args.venue}) "
+        f"to {args.csv}\n"
+    )
+    return 0

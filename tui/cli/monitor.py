@@ -1,0 +1,79 @@
+"""The monitor itself (``perptop`` and ``perptop --demo``): the default handler, which starts the Textual app.
+
+Textual is imported here only when the app starts; the live monitor also opens the history store it
+records into (``[store]`` in the config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from tui.config.loader import AppConfig
+
+if TYPE_CHECKING:
+    from feeds.history.writer import HistoryWriter
+
+
+def run(config: AppConfig, args: argparse.Namespace) -> int:
+    """The handler: run the app on the simulated market (``--demo``) or the live venues."""
+    return run_app(config, mode="demo" if args.demo else "live", seed=args.seed, speed=args.speed or 1.0)
+
+
+def run_app(config: AppConfig, *, mode: str, seed: int | None, speed: float) -> int:
+    """Start the Textual app and return its exit status.
+
+    Args:
+        config: the resolved config.
+        mode: ``"demo"`` (simulated market) or ``"live"``.
+        seed: seed of the simulated market (None: the app's default).
+        speed: how much faster than real time the simulated market runs.
+    """
+    if os.environ.get("NO_COLOR") == "":
+        # no-color.org: an empty NO_COLOR means colour; Textual would treat it as set and grey the screen.
+        del os.environ["NO_COLOR"]
+    from tui.app import PerptopApp
+
+    source = None
+    history = None
+    if mode == "live":
+        from feeds.live.source import LiveSource
+
+        source = LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
+        history = open_history(config, source.step_ms)
+    # Without --seed the app's own default applies, so a plain --demo run is the same market every time.
+    if seed is None:
+        app = PerptopApp(config=config, mode=mode, speed=speed, source=source, history=history)
+    else:
+        app = PerptopApp(config=config, mode=mode, seed=seed, speed=speed, source=source, history=history)
+    try:
+        app.run()
+    finally:
+        if not app.close_history():
+            print("perptop: the history store did not finish writing in time", file=sys.stderr)
+    return app.return_code or 0
+
+
+
+
+def open_history(config: AppConfig, step_ms: int) -> HistoryWriter | None:
+    """The live monitor's history writer (``[store]`` in the config), or None without one.
+
+    A store that cannot be used (busy, another bar step, not a database, no permission) is one line on
+    stderr and the monitor runs without it: a history problem never keeps the market off the screen.
+    """
+    if not config.store_record:
+        return None
+    from feeds.history.writer import START_ERRORS, HistoryWriter
+    from tui.cli.store import store_path
+
+    path = store_path(config, argparse.Namespace())
+    writer = HistoryWriter(path, config.store_retention_days, step_ms=step_ms)
+    try:
+        writer.start()
+    except START_ERRORS as exc:
+        print(f"perptop: history store {path}: {exc}; running without it", file=sys.stderr)
+        return None
+    return writer

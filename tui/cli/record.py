@@ -1,0 +1,191 @@
+"""``perptop record``: the feeds run headless and every bar goes into the history store.
+
+The bars go through a bar store observed by ``tui.model.recording.HistoryRecorder``, as the app's do.
+No Textual here: the recorder runs on a server without a terminal, prints one status line a minute (the
+current bar is written at each), and on SIGINT/SIGTERM stops the feeds, writes the current bar and waits
+for the writer to commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from feeds.aio import wait_event
+from signals.times import utc_text
+from tui.cli.args import add_store_option, number_arg, retention_days
+from tui.config.loader import AppConfig
+
+if TYPE_CHECKING:  # numpy and sqlite come with these: only a running recorder pays for them
+    from feeds.history.writer import HistoryWriter
+    from feeds.messages import VenueStatus
+    from feeds.source import Source
+    from tui.model.bars import BarStore
+    from tui.model.recording import HistoryRecorder
+
+STATUS_EVERY_S = 60.0
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``record`` (the feeds headless, into the history store) and return its parser."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "record",
+        help="run the feeds headless and write every bar to the history store",
+        description="Run the feeds without a terminal UI and write every closed bar (and live liquidation) "
+        "to the local history store; one status line a minute; Ctrl-C or SIGTERM stops cleanly.",
+    )
+    add_store_option(parser)
+    parser.add_argument("--speed", type=float, metavar="N", default=argparse.SUPPRESS,
+                        help="with --demo: simulated time runs N times faster")
+    parser.add_argument("--retention", type=retention_days, default=None, metavar="DURATION",
+                        help="keep this much history, pruned hourly (default: the config's, else 30d)")
+    parser.add_argument("--status-every", type=number_arg("seconds", 0, 86_400, open_lo=True), default=60.0, metavar="S",
+                        help="seconds between status lines (default 60)")
+    parser.set_defaults(handler=run_record)
+    return parser
+
+
+def status_line(
+    now_ms: int, symbols: int, writer: HistoryWriter, health: Iterable[VenueStatus], path: Path, since_last: int
+) -> str:
+    """The one-line status the recorder prints every minute."""
+    from feeds.history.store import file_size
+
+    when = utc_text(now_ms, seconds=True, suffix="Z")
+    venues = ", ".join(
+        f"{s.venue} {s.state}"
+        + (f" ({s.detail[:60]})" if s.state in ("error", "blocked") and s.detail else "")
+        for s in health
+    )
+    parts = [
+        when,
+        f"{symbols} symbols",
+        f"bars written {writer.bars_written} (+{since_last})",
+        f"liquidations {writer.liquidations_written}",
+        venues,
+        f"store {file_size(path) / 1e6:.1f} MB",
+    ]
+    if writer.dropped:
+        parts.append(f"dropped {writer.dropped} rows")
+    if writer.busy or writer.error:
+        parts.append(writer.error or "store busy")
+    return " | ".join(parts)
+
+
+async def record_loop(
+    source: Source,
+    store: BarStore,
+    recorder: HistoryRecorder,
+    path: Path,
+    out: TextIO,
+    *,
+    status_every_s: float = STATUS_EVERY_S,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run ``source`` into ``store`` until ``stop`` is set (or SIGINT/SIGTERM); a status line each interval.
+
+    The caller closes the recorder's writer afterwards (its thread commits what is queued).
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (
+            NotImplementedError,
+            RuntimeError,
+        ):  # not the main thread, or Windows: Ctrl-C still interrupts
+            pass
+    writer = recorder.writer
+    source.attach(store)
+    task = asyncio.ensure_future(source.run())
+    written = writer.bars_written
+    try:
+        while not stop.is_set():
+            await wait_event(stop, status_every_s)
+            recorder.write_current(store)
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                out.write(f"perptop record: the feed stopped: {task.exception()}\n")
+                stop.set()
+            out.write(
+                status_line(
+                    source.clock(),
+                    len(store.symbols),
+                    writer,
+                    source.health(source.clock()).venues,
+                    path,
+                    writer.bars_written - written,
+                )
+                + "\n"
+            )
+            out.flush()
+            written = writer.bars_written
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        recorder.write_current(store)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError):
+                pass
+
+
+def make_source(config: AppConfig, args: argparse.Namespace) -> Source:
+    """The demo or live source the recorder runs (the same ones the app uses)."""
+    if getattr(args, "demo", False):
+        from feeds.sim.source import demo_source
+
+        seed = args.seed if getattr(args, "seed", None) is not None else 0
+        return demo_source(config.watchlist, seed, getattr(args, "speed", None) or 1.0)
+    from feeds.live.source import LiveSource
+
+    return LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
+
+
+def run_record(
+    config: AppConfig, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """``perptop record``: returns 0 after a clean stop, 1 when the store cannot be opened."""
+    from feeds.history.writer import START_ERRORS, HistoryWriter
+    from tui.cli.store import store_path
+    from tui.model.bars import BarStore, capacity_for
+    from tui.model.recording import HistoryRecorder
+
+    path = store_path(config, args)
+    retention = args.retention if args.retention is not None else config.store_retention_days
+    source = make_source(config, args)
+    writer = HistoryWriter(path, retention, step_ms=source.step_ms)
+    try:
+        writer.start()
+    except START_ERRORS as exc:
+        err.write(f"perptop record: {exc}\n")
+        return 1
+    store = BarStore(config.watchlist, source.venues, capacity_for(config.signals, source.step_ms), source.step_ms)
+    recorder = HistoryRecorder(writer, lambda: store.symbols)
+    recorder.attach(store)
+    source.listen_liquidations(recorder.liquidations)
+    origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
+    out.write(
+        f"perptop record: {len(config.watchlist)} symbols from {origin} "
+        f"into {path} (kept {retention:g} days); a status line every {args.status_every:g} s; "
+        "Ctrl-C stops\n"
+    )
+    out.flush()
+    try:
+        asyncio.run(record_loop(source, store, recorder, path, out, status_every_s=args.status_every))
+    finally:
+        done = writer.close()
+    out.write(
+        f"perptop record: stopped; {writer.bars_written} bars and {writer.liquidations_written} liquidations "
+        f"written{'' if done else ' (the writer did not finish in time)'}\n"
+    )
+    out.flush()
+    return 0 if done else 1
+
+

@@ -1,0 +1,125 @@
+"""The watchlist state file: symbols added (``a``) and removed (``d``) in the app, kept beside the config.
+
+The app never rewrites the user's config file. It stores only the difference from the config's
+watchlist, so a symbol later added to or removed from the config by hand still takes effect. The file
+is JSON (``{"version": 1, "added": [...], "removed": [...]}``), written atomically (a temporary file in
+the same folder, then ``os.replace``) so a crash or a full disk never leaves half a file. A corrupt
+state file is reported as a warning and ignored; it is overwritten at the next change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.symbols import SymbolError, normalize_symbol
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class WatchState:
+    """Symbols added to and removed from the config's watchlist in the app.
+
+    Attributes:
+        added: symbols shown in addition to the config's watchlist, in the order they were added.
+        removed: symbols of the config's watchlist that are hidden.
+        warning: why the state file was ignored or partly ignored, if it was; not part of equality.
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    warning: str | None = field(default=None, compare=False)
+
+
+def load_state(path: Path) -> WatchState:
+    """Read the state file; an absent file is an empty state.
+
+    A file that cannot be read or parsed, or holds the wrong shape, gives an empty state whose
+    ``warning`` says so (one line, naming the file). Bad symbols inside are dropped with a warning.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return WatchState()
+    except (OSError, UnicodeDecodeError) as exc:
+        return WatchState(warning=f"state warning: {path}: cannot read ({_reason(exc)}); ignored")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return WatchState(
+            warning=f"state warning: {path} line {exc.lineno}: not valid JSON ({exc.msg}); ignored"
+        )
+    if not isinstance(data, dict):
+        return WatchState(warning=f"state warning: {path}: expected a JSON object; ignored")
+    lists: dict[str, tuple[str, ...]] = {}
+    dropped: list[str] = []
+    for key in ("added", "removed"):
+        items = data.get(key, [])
+        if not isinstance(items, list):
+            return WatchState(warning=f"state warning: {path}: '{key}' is not a list; ignored")
+        symbols: dict[str, None] = {}
+        for item in items:
+            try:
+                if not isinstance(item, str):
+                    raise SymbolError(item)
+                symbols.setdefault(normalize_symbol(item), None)
+            except SymbolError:
+                dropped.append(json.dumps(item))
+        lists[key] = tuple(symbols)
+    warning = f"state warning: {path}: ignored {', '.join(dropped)}" if dropped else None
+    return WatchState(added=lists["added"], removed=lists["removed"], warning=warning)
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.strerror.lower() if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def save_state(path: Path, state: WatchState) -> None:
+    """Write ``state`` to ``path`` atomically, creating the folder if needed.
+
+    Raises:
+        OSError: if the folder cannot be created or written; the previous file is then left intact.
+    """
+    import tempfile  # only needed when the user changes the watchlist; keeps start-up lean
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"version": STATE_VERSION, "added": list(state.added), "removed": list(state.removed)}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def effective_watchlist(config_watchlist: tuple[str, ...], state: WatchState) -> tuple[str, ...]:
+    """The config's watchlist without the removed symbols, then the added ones (no repeats)."""
+    removed = set(state.removed)
+    out: dict[str, None] = {s: None for s in config_watchlist if s not in removed}
+    for symbol in state.added:
+        out.setdefault(symbol, None)
+    return tuple(out)
+
+
+def add_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str) -> WatchState:
+    """The state after the user adds ``symbol`` (already normalised) in the app."""
+    removed = tuple(s for s in state.removed if s != symbol)
+    if symbol in config_watchlist or symbol in state.added:
+        return WatchState(state.added, removed)
+    return WatchState(state.added + (symbol,), removed)
+
+
+def remove_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str) -> WatchState:
+    """The state after the user removes ``symbol`` (already normalised) in the app."""
+    added = tuple(s for s in state.added if s != symbol)
+    if symbol in config_watchlist and symbol not in state.removed:
+        return WatchState(added, state.removed + (symbol,))
+    return WatchState(added, state.removed)

@@ -1,0 +1,1 @@
+"""What the screen shows, without Textual: the in-memory bar store, the watchlist rows, recording and hit rates."""

@@ -1,0 +1,326 @@
+"""Watchlist rows: the raw figures of every series (``RowData``) and their formatted cells.
+
+``compute_rows`` reads the store in one vectorised pass over the requested symbols and returns one
+``RowData`` per series (each venue and the cross-venue ``all`` row). ``perptop snapshot --json`` uses the
+same ``RowData``, so the screen and the JSON never disagree. ``row_cells`` turns a ``RowData`` into the
+text of each watchlist column plus a style name (``up``, ``down``, ``flag-bull``...) that the widget maps
+to a theme colour; every number goes through ``signals.formats``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from feeds.messages import ALL
+from signals.columns import COLUMNS, Col
+from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
+from signals.features import funding8h
+from signals.flags import Flag
+from signals.formats import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from signals.params import SignalParams, n_bars
+from tui.model.bars import BarStore
+
+NAN = float("nan")
+SeriesKey = tuple[str, str]
+"""(symbol, venue) of one series; venue ``all`` is the cross-venue aggregate."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowData:
+    """Raw figures of one watchlist row (one symbol on one venue, or across venues).
+
+    Fractions are fractions (0.0214 = +2.14 %), amounts in USD, ``oi`` in base coin; NaN when unknown.
+    ``oi_change`` is over the flag window W; ``funding_8h`` is funding normalised to 8 h;
+    liquidations sum the last hour; ``spot_futures_ratio`` the last 24 h of volumes.
+    """
+
+    symbol: str
+    venue: str
+    price: float
+    change_24h: float
+    oi: float
+    oi_usd: float
+    oi_change: float
+    funding: float
+    funding_8h: float
+    funding_interval_h: float
+    ls_ratio: float
+    liq_long_usd_1h: float
+    liq_short_usd_1h: float
+    spot_futures_ratio: float
+    flags: tuple[Flag, ...] = ()
+    unavailable: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON: NaN becomes None, flags become dicts."""
+        out: dict[str, Any] = {}
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            v = getattr(self, name)
+            if isinstance(v, float):
+                out[name] = v if math.isfinite(v) else None
+            elif name == "flags":
+                out[name] = [
+                    {"name": f.name, "code": f.code, "direction": f.direction, "reason": f.reason,
+                     "confidence": f.confidence}
+                    for f in v
+                ]
+            else:
+                out[name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+
+def evaluate_store(
+    store: BarStore,
+    params: SignalParams,
+    cache: LatestCache | None = None,
+    venues: Sequence[str] | None = None,
+    symbols: Sequence[str] | None = None,
+    reasons: bool = True,
+) -> dict[SeriesKey, LatestResult]:
+    """Flags at the current bar of ``symbols`` x ``venues`` (default: every symbol, every venue and ALL).
+
+    One vectorised ``evaluate_latest`` call over the store's tail. The cross-venue rows of every symbol
+    are a strided view of the panel, so the live screen's common case copies nothing. Pass the same
+    ``cache`` for the same selection on every tick (and clear it after ``load_history``). ``reasons=False``
+    leaves the flags' reason lines empty, for the watchlist, which shows codes only.
+    """
+    depth = min(needed_bars(params, store.step_ms), store.capacity)
+    tail = store.tail(depth)
+    names = [*store.venues, ALL] if venues is None else list(venues)
+    syms = list(store.symbols) if symbols is None else list(symbols)
+    if names == [ALL] and symbols is None:
+        window = tail[:, :, store.venue_index(ALL), :]
+    else:
+        s_idx = [store._sym_index[s] for s in syms]
+        v_idx = [store.venue_index(v) for v in names]
+        window = tail[:, s_idx][:, :, v_idx].reshape(depth, -1, len(COLUMNS))
+    results = evaluate_latest(window, params, store.step_ms, cache, reasons=reasons)
+    return dict(zip([(s, v) for s in syms for v in names], results))
+
+
+def _flow_sum(x: np.ndarray) -> np.ndarray:
+    """Sum along axis 0 skipping NaN bars; NaN where every bar is NaN (the flow is not published)."""
+    return np.where(np.isnan(x).all(axis=0), NAN, np.nansum(x, axis=0))
+
+
+def compute_rows(
+    store: BarStore,
+    params: SignalParams,
+    results: Mapping[SeriesKey, LatestResult] | None = None,
+    sym_idx: Sequence[int] | None = None,
+    venues: Sequence[str] | None = None,
+) -> dict[SeriesKey, RowData]:
+    """RowData for the series of the given symbol slots on ``venues``.
+
+    Args:
+        store: the bar store.
+        params: signal parameters (W for the OI change, the 24 h volume window).
+        results: ``evaluate_store`` output; series missing from it get no flags.
+        sym_idx: symbol slots to compute; None for all.
+        venues: venue names (ALL included or not); None for every venue and ALL.
+    """
+    if sym_idx is None:
+        sym_idx = range(len(store.symbols))
+    idx = np.asarray(list(sym_idx), dtype=np.int64)
+    if idx.size == 0 or store.count == 0:
+        return {}
+    step = store.step_ms
+    n_w = n_bars(params.window_h, step)
+    n_24 = n_bars(24.0, step)
+    n_1h = n_bars(1.0, step)
+    n_sfr = n_bars(params.sfr_window_h, step)
+    depth = min(store.count, store.capacity, max(n_w, n_24, n_sfr) + 1)
+    count = store.count
+    tail = store.tail(depth)  # a view; pick columns before symbols so nothing large is copied
+
+    names = [*store.venues, ALL] if venues is None else list(venues)
+    v_idx = np.array([store.venue_index(v) for v in names], dtype=np.int64)
+
+    # Every symbol changed (the usual tick): plain slices are views; fancy indexing would copy.
+    every = idx.size == len(store.symbols) and bool((idx == np.arange(idx.size)).all())
+    sym_sel: slice | np.ndarray = slice(None) if every else idx
+    v_sel: slice | np.ndarray = slice(v_idx[0], v_idx[0] + 1) if v_idx.size == 1 else v_idx
+
+    def col(c: int, rows: slice | int = slice(None)) -> np.ndarray:
+        return tail[rows, :, :, c][..., sym_sel, :][..., v_sel]
+
+    price = col(Col.PRICE, -1)
+    oi = col(Col.OI, -1)
+    funding = col(Col.FUNDING, -1)
+    interval = col(Col.FUNDING_INTERVAL_H, -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        funding_8h = funding8h(funding, interval)
+        oi_usd = oi * price
+        oi_change = oi / col(Col.OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
+        derived_24h = (
+            price / col(Col.PRICE, -1 - n_24) - 1.0 if depth > n_24 and count > n_24 else np.full(price.shape, NAN)
+        )
+    reported = store.change_24h[idx][:, v_idx]
+    change_24h = np.where(np.isnan(reported), derived_24h, reported)
+    liq_l = _flow_sum(col(Col.LIQ_LONG, slice(-n_1h, None)))
+    liq_s = _flow_sum(col(Col.LIQ_SHORT, slice(-n_1h, None)))
+    if count >= n_sfr:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            last_day = slice(-n_sfr, None)
+            sfr = col(Col.SPOT_VOL, last_day).sum(axis=0) / col(Col.FUT_VOL, last_day).sum(axis=0)
+    else:
+        sfr = np.full(price.shape, NAN)
+    last_ls = col(Col.LS_RATIO, -1)
+    cols = np.stack(
+        [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls,
+         liq_l, liq_s, sfr],
+        axis=-1,
+    ).tolist()  # one conversion to Python floats, not one per cell
+    out: dict[SeriesKey, RowData] = {}
+    for k, s in enumerate(idx.tolist()):
+        sym = store.symbols[s]
+        for v, venue in enumerate(names):
+            r = results.get((sym, venue)) if results is not None else None
+            out[(sym, venue)] = RowData(
+                sym, venue, *cols[k][v],
+                flags=tuple(r.flags) if r is not None else (),
+                unavailable=tuple(r.unavailable) if r is not None else (),
+            )
+    return out
+
+
+# ---- cells -------------------------------------------------------------------------------------
+
+Span = tuple[str, str]
+"""(text, style name); style name "" means the row's base style."""
+Cell = tuple[Span, ...]
+
+
+def _signed(x: float) -> str:
+    if not math.isfinite(x) or x == 0:
+        return "neutral"
+    return "up" if x > 0 else "down"
+
+
+def _interval(h: float) -> str:
+    if not math.isfinite(h):
+        return ""
+    return f"{h:g}h"
+
+
+def flag_spans(flags: Sequence[Flag]) -> Cell:
+    """The flag column: one coloured two-letter code per flag, dimmed (``-dim``) below full confidence."""
+    spans: list[Span] = []
+    for i, f in enumerate(flags):
+        kind = "flag-bull" if f.direction > 0 else "flag-bear" if f.direction < 0 else "flag-context"
+        if f.confidence < 1.0:
+            kind += "-dim"
+        if i:
+            spans.append((" ", ""))
+        spans.append((f.code, kind))
+    return tuple(spans)
+
+
+def row_cells(row: RowData, price_spark: str, oi_spark: str, label: str) -> tuple[Cell, ...]:
+    """Formatted cells of one row in watchlist column order.
+
+    Args:
+        row: the figures.
+        price_spark: sparkline text of the price (see ``tui.model.spark``).
+        oi_spark: sparkline text of open interest.
+        label: the symbol cell (with its expand marker, or indented for a venue row).
+    """
+    liq = f"{fmt_usd(row.liq_long_usd_1h)}/{fmt_usd(row.liq_short_usd_1h)}"
+    funding = f"{fmt_funding(row.funding_8h)} {_interval(row.funding_interval_h)}"
+    return (
+        ((label, "symbol" if row.venue == ALL else "muted"),),
+        ((row.venue, "muted"),),
+        ((fmt_price(row.price), ""),),
+        ((fmt_pct(row.change_24h, 1), _signed(row.change_24h)),),
+        ((price_spark, _signed(row.change_24h)),),
+        ((fmt_usd(row.oi_usd), ""),),
+        ((fmt_pct(row.oi_change, 1), _signed(row.oi_change)),),
+        ((oi_spark, "muted"),),
+        ((funding, _signed(row.funding_8h)),),
+        ((fmt_ratio(row.ls_ratio), ""),),
+        ((liq, ""),),
+        ((fmt_ratio(row.spot_futures_ratio), ""),),
+        flag_spans(row.flags),
+    )
+
+
+# ---- order -------------------------------------------------------------------------------------
+
+SORTS: tuple[tuple[str, str], ...] = (
+    ("watchlist", ""),
+    ("symbol", "symbol"),
+    ("24h", "change_24h"),
+    ("OI", "oi_usd"),
+    ("OI change", "oi_change"),
+    ("funding", "funding_8h"),
+    ("L/S", "ls_ratio"),
+    ("liquidations", "liq"),
+    ("spot/futures", "sfr"),
+    ("flags", "flags"),
+)
+"""Sort choices cycled by ``s``: (label, watchlist column key); "" keeps the watchlist's own order."""
+
+
+def sort_value(row: RowData, column: str) -> float:
+    """The number a row sorts by in ``column`` (NaN sorts last either way)."""
+    if column == "liq":
+        a, b = row.liq_long_usd_1h, row.liq_short_usd_1h
+        return NAN if math.isnan(a) and math.isnan(b) else (0.0 if math.isnan(a) else a) + (
+            0.0 if math.isnan(b) else b
+        )
+    if column == "flags":
+        return float(len(row.flags))
+    if column == "sfr":
+        return row.spot_futures_ratio
+    return float(getattr(row, column))
+
+
+def display_order(
+    symbols: Sequence[str],
+    venues: Sequence[str],
+    rows: dict[SeriesKey, RowData],
+    sort_column: str = "",
+    reverse: bool = False,
+    text: str = "",
+    flagged_only: bool = False,
+    expanded: frozenset[str] | set[str] = frozenset(),
+) -> list[SeriesKey]:
+    """The watchlist rows to show, in order: each symbol's ``all`` row, then its venues if expanded.
+
+    Args:
+        symbols: watched symbols in watchlist order.
+        venues: venue names (for expanded symbols).
+        rows: RowData by series.
+        sort_column: "" (watchlist order), ``symbol`` (A to Z) or a numeric column (largest first).
+        reverse: flip the order (NaN stays last).
+        text: keep symbols containing this text (case-insensitive).
+        flagged_only: keep symbols with a flag on in their cross-venue row, or in a venue row that is
+            shown (venue rows of collapsed symbols are not kept up to date).
+        expanded: symbols whose venue rows are shown.
+    """
+    needle = text.strip().upper()
+    keep = [s for s in symbols if needle in s.upper()] if needle else list(symbols)
+    if flagged_only:
+        keep = [
+            s for s in keep
+            if any(r.flags for v in ((ALL, *venues) if s in expanded else (ALL,)) if (r := rows.get((s, v))))
+        ]
+    if sort_column == "symbol":
+        keep.sort(reverse=reverse)
+    elif sort_column:
+        values = {s: sort_value(rows[(s, ALL)], sort_column) if (s, ALL) in rows else NAN for s in keep}
+        known = [s for s in keep if not math.isnan(values[s])]
+        unknown = [s for s in keep if math.isnan(values[s])]
+        known.sort(key=values.__getitem__, reverse=not reverse)
+        keep = known + unknown
+    out: list[SeriesKey] = []
+    for s in keep:
+        out.append((s, ALL))
+        if s in expanded:
+            out.extend((s, v) for v in venues)
+    return out

@@ -1,0 +1,88 @@
+"""Bars read back from the history store: to resume the app's windows, and as whole series.
+
+``read_for`` only reads the file (safe in a worker thread while the event loop runs); ``restore``
+loads what it read on the event loop before the feed starts, so its first poll lands on resumed
+windows, and a later backfill merges over it. ``stored_series`` rebuilds a symbol's series (its
+cross-venue one by the bar store's own aggregation) for ``perptop export`` and the hit rates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from feeds.history.store import HistoryStore
+from feeds.messages import ALL, BAR_STEP_MS, History
+from signals.columns import Col
+from signals.times import wall_ms
+from tui.model.bars import BarStore
+
+
+def read_for(
+    store: BarStore, path: Path, since_ms: int | None = None, symbols: Sequence[str] | None = None
+) -> list[History]:
+    """The stored bars ``store`` can hold: its symbols and venues, its capacity back from now.
+
+    Args:
+        store: the app's bar store (only its symbols, venues, step and capacity are read).
+        path: the history file (absent: nothing).
+        since_ms: read from here instead of from the store's capacity back.
+        symbols: only these (a symbol just added); default every symbol of ``store``.
+    """
+    if not Path(path).exists():
+        return []
+    if since_ms is None:
+        now = wall_ms()
+        since_ms = now - now % store.step_ms - (store.capacity - 1) * store.step_ms
+    reader = HistoryStore(Path(path), None, readonly=True)
+    try:
+        return reader.load(list(store.symbols if symbols is None else symbols), list(store.venues), since_ms)
+    finally:
+        reader.close()
+
+
+def restore(store: BarStore, histories: Iterable[History]) -> int:
+    """Load stored bars (what ``read_for`` returned) into ``store``; returns the bars loaded.
+
+    Merged, so nothing a feed already wrote is overwritten, and not told to the store's observers, so
+    nothing read from the history store is written back to it.
+    """
+    histories = list(histories)
+    store.load_history(histories, merge=True, notify=False)
+    return sum(len(h.bars) for h in histories)
+
+
+def stored_series(
+    reader: HistoryStore, symbols: list[str], venue: str, since: int
+) -> tuple[dict[str, np.ndarray], int]:
+    """Bar arrays per symbol (rows with a price only) and the bar step, as ``export`` writes them.
+
+    Args:
+        reader: the open store.
+        symbols: the symbols to export (those without bars are left out).
+        venue: ``"all"`` for the cross-venue series, else one venue's name.
+        since: first bar time (epoch ms).
+    """
+    step = int(reader.meta("step_ms") or BAR_STEP_MS)
+    venues = sorted({v for _, v in reader.series_keys()})
+    series: dict[str, np.ndarray] = {}
+    for symbol in symbols:
+        if venue != ALL:
+            bars = next((h.bars for h in reader.load([symbol], [venue], since)), None)
+        else:
+            histories = reader.load([symbol], venues, since)
+            if not histories:
+                continue
+            first = min(int(h.bars[0, Col.TIME]) for h in histories)
+            last = max(int(h.bars[-1, Col.TIME]) for h in histories)
+            # One symbol at a time: a panel spanning the whole range costs (bars x venues x columns) floats.
+            panel = BarStore([symbol], [h.venue for h in histories], (last - first) // step + 1, step)
+            panel.load_history(histories)
+            bars = panel.series(symbol, ALL)
+        if bars is not None:
+            bars = bars[~np.isnan(bars[:, Col.PRICE])]
+            if len(bars):
+                series[symbol] = bars
+    return series, step
