@@ -78,7 +78,7 @@ def trim(bars: np.ndarray, cols: tuple[int, ...]) -> np.ndarray:
     """The bars from the first to the last one where every column of ``cols`` has a value (the baseline
     counts every bar, so price-only years around weeks of OI would score the events against another period)."""
     have = np.flatnonzero(~np.isnan(bars[:, cols]).any(axis=1))
-    return bars[have[0]:have[-1] + 1] if have.size else bars[:0]
+    return bars[have[0] : have[-1] + 1] if have.size else bars[:0]
 
 
 def binance_btc(folder: Path) -> Built:
@@ -87,8 +87,12 @@ def binance_btc(folder: Path) -> Built:
         os.symlink(folder / "BTCUSDT-1h-futures.csv", Path(tmp) / "BTCUSDT-1h-2025-01.csv")
         os.symlink(folder / "BTCUSDT-funding.csv", Path(tmp) / "BTCUSDT-fundingRate-2025-01.csv")
         series, step, problems = import_dir(Path(tmp), interval=None, err=None)
-    notes = ["klines close = price, quoteVolume = futures_volume_usd; funding = latest 8h settlement by bar close "
-             "(feeds.history.binance_vision.import_dir)"] + [f"importer: {p}" for p in problems]
+    notes = [
+        (
+            "klines close = price, quoteVolume = futures_volume_usd; funding = latest 8h settlement by bar close "
+            "(feeds.history.binance_vision.import_dir)"
+        )
+    ] + [f"importer: {p}" for p in problems]
     return Built("Binance BTCUSDT 1h", series, step, notes)
 
 
@@ -114,13 +118,17 @@ def gravestone(folder: Path) -> Built:
         series[sym] = trim(bars, (Col.OI, Col.FUNDING))
         if interval_h != 8:
             notes.append(f"{sym}: funding every {interval_h:g}h (from its settlement times)")
-    notes.insert(0, "4h candles exist for 20 majors only (OI/funding for 539): those 20 used; the 2 years of "
-                    "candles trimmed to the span with OI and funding; last (still open) candle dropped")
+    notes.insert(
+        0,
+        "4h candles exist for 20 majors only (OI/funding for 539): those 20 used; the 2 years of "
+        "candles trimmed to the span with OI and funding; last (still open) candle dropped",
+    )
     return Built("Binance 20 perps 4h", series, step, notes)
 
 
 def okx_btc_snapshots(folder: Path) -> Built:
-    """Hourly snapshots of the coin-margined BTC-USD-SWAP: each is taken as the close of the hour before its label."""
+    """Hourly snapshots of the coin-margined BTC-USD-SWAP: each is taken as the close of the hour before its
+    label."""
     with (folder / "funding_basis_data.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     label = [datetime.fromisoformat(r["date"]).replace(tzinfo=timezone.utc) for r in rows]
@@ -130,10 +138,14 @@ def okx_btc_snapshots(folder: Path) -> Built:
     bars[:, Col.FUNDING] = [float(r["funding_rate"]) for r in rows]
     bars[:, Col.FUNDING_INTERVAL_H] = 8.0
     gaps = int((np.diff(times) > HOUR_MS).sum())
-    notes = ["price = futures_price (perp last); funding = live/predicted rate at the snapshot, not the settled one",
-             "oi = contract count (1 contract = 100 USD, inverse perp): contracts do not move with price, whereas "
-             "contracts*100/price would fall mechanically as price rises",
-             f"{gaps} gaps of 2h or more (cron delays) left as empty bars; no volume, spot_price/basis/cvd unused"]
+    notes = [
+        "price = futures_price (perp last); funding = live/predicted rate at the snapshot, not the settled one",
+        (
+            "oi = contract count (1 contract = 100 USD, inverse perp): contracts do not move with price, whereas "
+            "contracts*100/price would fall mechanically as price rises"
+        ),
+        f"{gaps} gaps of 2h or more (cron delays) left as empty bars; no volume, spot_price/basis/cvd unused",
+    ]
     return Built("OKX BTC-USD-SWAP 1h snapshots", {"BTC-USD-SWAP": bars}, HOUR_MS, notes)
 
 
@@ -145,7 +157,7 @@ def okx_sol(folder: Path) -> Built:
         values: dict[int, float] = {}
         parts = [read_columns(commit / name, "ts", col) for commit in folder.glob("commit_*")]
         for t, v in sorted(parts, key=lambda p: int(p[0].max())):  # the later fetch wins on overlap
-            values.update(zip(t.tolist(), v[:, 0].tolist()))
+            values.update(zip(t.tolist(), v[:, 0].tolist(), strict=True))
         keys = sorted(values)
         return np.array(keys, dtype=np.int64), np.array([values[k] for k in keys])
 
@@ -159,10 +171,17 @@ def okx_sol(folder: Path) -> Built:
     ft, fr = merged("funding_rate.csv", "fundingRate")
     bars[:, Col.FUNDING] = asof(close, ft, fr, 16 * HOUR_MS)
     bars[:, Col.FUNDING_INTERVAL_H] = 8.0
-    notes = ["OI is USD (oi == oi_value): divided by the price at the OI's own hour to get SOL",
-             "hourly OI / long-short carried over the twelve 5m bars of each hour; 5m volume (contracts) unused",
-             "commit folders merged on ts without duplicates; trimmed to the bars with OI, long/short and funding"]
-    return Built("OKX SOL-USDT-SWAP 5m", {"SOL-USDT-SWAP": trim(bars, (Col.OI, Col.LS_RATIO, Col.FUNDING))}, step, notes)
+    notes = [
+        "OI is USD (oi == oi_value): divided by the price at the OI's own hour to get SOL",
+        "hourly OI / long-short carried over the twelve 5m bars of each hour; 5m volume (contracts) unused",
+        "commit folders merged on ts without duplicates; trimmed to the bars with OI, long/short and funding",
+    ]
+    return Built(
+        "OKX SOL-USDT-SWAP 5m",
+        {"SOL-USDT-SWAP": trim(bars, (Col.OI, Col.LS_RATIO, Col.FUNDING))},
+        step,
+        notes,
+    )
 
 
 DATA_SETS: dict[str, Callable[[Path], Built]] = {
@@ -175,8 +194,18 @@ DATA_SETS: dict[str, Callable[[Path], Built]] = {
 
 def backtest(csv_path: Path, config: Path) -> dict[str, Any]:
     """``perptop backtest FILE --json`` run as a user would, from the repo root."""
-    cmd = [sys.executable, "-m", "tui.cli", "backtest", str(csv_path), "--json", "--horizons", "4h,24h",
-           "--config", str(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "backtest",
+        str(csv_path),
+        "--json",
+        "--horizons",
+        "4h,24h",
+        "--config",
+        str(config),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"backtest exited {proc.returncode}: {proc.stderr.strip()}")
@@ -203,17 +232,22 @@ def summary(name: str, built: Built, doc: dict[str, Any]) -> list[str]:
     series = built.series.values()
     t0, t1 = min(b[0, Col.TIME] for b in series), max(b[-1, Col.TIME] for b in series)
     syms = list(built.series)
-    lines = [f"== {built.label}  ({name})",
-             f"  bars {doc['bars']:,} | symbols {len(syms)} ({', '.join(syms[:6])}{', ...' if len(syms) > 6 else ''})"
-             f" | step {format_duration(doc['step_s'] / 3600)} | {iso(t0)} -> {iso(t1)} UTC"
-             + (f" | {doc['missing_bars']:,} missing bars left empty" if doc.get("missing_bars") else ""),
-             f"  columns: {', '.join(c for c in doc['columns'] if c != 'time')}"]
+    lines = [
+        f"== {built.label}  ({name})",
+        f"  bars {doc['bars']:,} | symbols {len(syms)} ({', '.join(syms[:6])}{', ...' if len(syms) > 6 else ''})"
+        f" | step {format_duration(doc['step_s'] / 3600)} | {iso(t0)} -> {iso(t1)} UTC"
+        + (f" | {doc['missing_bars']:,} missing bars left empty" if doc.get("missing_bars") else ""),
+        f"  columns: {', '.join(c for c in doc['columns'] if c != 'time')}",
+    ]
     scored = [f"{f} ({v['events']} events)" for f, v in doc["flags"].items() if f not in doc["unscorable"]]
     lines.append(f"  scorable: {', '.join(scored) or 'none'}")
     lines += [f"  not scorable: {f}: {why}" for f, why in doc["unscorable"].items()]
     problems = doc.get("problems") or []
-    return lines + [f"  file problems: {len(problems)}, first: {p}" for p in problems[:1]] + [
-        f"  note: {n}" for n in built.notes]
+    return (
+        lines
+        + [f"  file problems: {len(problems)}, first: {p}" for p in problems[:1]]
+        + [f"  note: {n}" for n in built.notes]
+    )
 
 
 def tables(results: list[tuple[Built, dict[str, Any]]]) -> list[str]:
@@ -223,12 +257,20 @@ def tables(results: list[tuple[Built, dict[str, Any]]]) -> list[str]:
         if not s["n"]:
             return "no events"
         ci = s["ci95"]
-        return (f"{pct(s['hit_rate'])} vs {pct(s['baseline'])} ({s['n']}; "
-                f"{ci[0] * 100:.0f}-{ci[1] * 100:.0f}%) {VERDICT_WORD[verdict(s)]}")
+        return (
+            f"{pct(s['hit_rate'])} vs {pct(s['baseline'])} ({s['n']}; "
+            f"{ci[0] * 100:.0f}-{ci[1] * 100:.0f}%) {VERDICT_WORD[verdict(s)]}"
+        )
 
-    out = ["Default thresholds. Each cell: hit rate vs baseline (events; Wilson 95% interval) and whether the "
-           "whole interval is above the baseline (beats), below it (worse), or neither (=).",
-           "", "| data set | flag | 4h ahead | 24h ahead |", "|---|---|---|---|"]
+    out = [
+        (
+            "Default thresholds. Each cell: hit rate vs baseline (events; Wilson 95% interval) and whether the "
+            "whole interval is above the baseline (beats), below it (worse), or neither (=)."
+        ),
+        "",
+        "| data set | flag | 4h ahead | 24h ahead |",
+        "|---|---|---|---|",
+    ]
     for built, doc in results:
         for flag in DIRECTIONAL:
             if flag in doc["unscorable"]:

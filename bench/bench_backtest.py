@@ -22,10 +22,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from feeds.history.csvfile import read_history_csv, write_history_csv
-from signals.columns import COLUMNS, Col
-from signals.params import SignalParams
-from signals.scoring import fill_gaps, pool, score_series
+from feeds.history.csvfile import read_history_csv, write_history_csv  # noqa: E402
+from signals.columns import COLUMNS, Col  # noqa: E402
+from signals.params import SignalParams  # noqa: E402
+from signals.scoring import fill_gaps, pool, score_series  # noqa: E402
 
 STEP_MS = 300_000
 SOL = ROOT.parent / "shared" / "data" / "okx-sol-swap-jabine9966"
@@ -42,8 +42,12 @@ def _column(path: Path, value: str) -> dict[int, float]:
 def sol_bars() -> np.ndarray:
     """The real SOL 5m bars with hourly OI (base coin), long/short and funding carried forward."""
     merged: dict[str, dict[int, float]] = {}
-    for name, value in (("ohlcv_5m.csv", "close"), ("open_interest.csv", "oi_value"),
-                        ("long_short_ratio.csv", "ratio"), ("funding_rate.csv", "fundingRate")):
+    for name, value in (
+        ("ohlcv_5m.csv", "close"),
+        ("open_interest.csv", "oi_value"),
+        ("long_short_ratio.csv", "ratio"),
+        ("funding_rate.csv", "fundingRate"),
+    ):
         merged[name] = {}
         for commit in ("commit_37936d1", "commit_6c08697"):
             merged[name].update(_column(SOL / commit / name, value))
@@ -52,7 +56,11 @@ def sol_bars() -> np.ndarray:
     bars[:, Col.TIME] = times
     bars[:, Col.PRICE] = [merged["ohlcv_5m.csv"][int(t)] for t in times]
     bars[:, Col.FUNDING_INTERVAL_H] = 8.0
-    for name, col in (("open_interest.csv", Col.OI), ("long_short_ratio.csv", Col.LS_RATIO), ("funding_rate.csv", Col.FUNDING)):
+    for name, col in (
+        ("open_interest.csv", Col.OI),
+        ("long_short_ratio.csv", Col.LS_RATIO),
+        ("funding_rate.csv", Col.FUNDING),
+    ):
         ts = np.array(sorted(merged[name]), dtype=np.float64)
         vals = np.array([merged[name][int(t)] for t in ts])
         at = np.searchsorted(ts, times, side="right") - 1  # the latest value stamped at or before the bar
@@ -101,7 +109,9 @@ def main() -> None:
         t = time.perf_counter()
         h = read_history_csv(path)
         read = time.perf_counter() - t
-        print(f"  history CSV of it: written in {wrote:.2f} s, read in {read:.2f} s ({len(h.series['SOL']):,} rows)")
+        print(
+            f"  history CSV of it: written in {wrote:.2f} s, read in {read:.2f} s ({len(h.series['SOL']):,} rows)"
+        )
 
     month = 30 * 288
     symbols = [tiled(base, month, offset=37 * k) for k in range(100)]
@@ -110,7 +120,9 @@ def main() -> None:
     pooled = pool(scores)
     took = time.perf_counter() - t
     events = sum(f.events for f in pooled.flags.values())
-    print(f"100 symbols x {month:,} bars: scored and pooled in {took:.2f} s (target < 10 s), {events:,} events")
+    print(
+        f"100 symbols x {month:,} bars: scored and pooled in {took:.2f} s (target < 10 s), {events:,} events"
+    )
 
 
 if __name__ == "__main__":

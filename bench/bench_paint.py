@@ -83,7 +83,9 @@ async def run(n_symbols: int, ticks: int) -> None:
         return f"mean {statistics.mean(xs):.2f}  p95 {xs[int(len(xs) * 0.95) - 1]:.2f}  max {xs[-1]:.2f}"
 
     print(f"symbols {n_symbols}  venues {len(market.venues)}  ticks {ticks} (every {TICK_S}s simulated)")
-    print(f"market build        {t_market * 1000:.0f} ms; first frame after {t_first * 1000:.0f} ms (in-process)")
+    print(
+        f"market build        {t_market * 1000:.0f} ms; first frame after {t_first * 1000:.0f} ms (in-process)"
+    )
     print(f"paint tick (ms)     {stats(paint_ms)}")
     print(f"repaint+idle (ms)   {stats(frame_ms)}")
     print(f"bytes per tick      {stats([float(x) for x in frame_bytes])}")

@@ -23,17 +23,65 @@ import time
 from pathlib import Path
 
 # 50 real perpetual symbols; the simulator accepts any name, but real ones make the screen honest to read.
-SYMBOLS = (
-    "BTC ETH SOL XRP BNB DOGE ADA AVAX LINK SUI HYPE PEPE TRX DOT BCH LTC NEAR AAVE ENA WLD "
-    "APT ARB OP INJ TIA SEI FIL ATOM ETC UNI LDO JUP PYTH ONDO TAO RENDER FET WIF BONK SHIB "
-    "TON XLM HBAR ICP STX IMX GALA SAND CRV MKR"
-).split()
+SYMBOLS = [
+    "BTC",
+    "ETH",
+    "SOL",
+    "XRP",
+    "BNB",
+    "DOGE",
+    "ADA",
+    "AVAX",
+    "LINK",
+    "SUI",
+    "HYPE",
+    "PEPE",
+    "TRX",
+    "DOT",
+    "BCH",
+    "LTC",
+    "NEAR",
+    "AAVE",
+    "ENA",
+    "WLD",
+    "APT",
+    "ARB",
+    "OP",
+    "INJ",
+    "TIA",
+    "SEI",
+    "FIL",
+    "ATOM",
+    "ETC",
+    "UNI",
+    "LDO",
+    "JUP",
+    "PYTH",
+    "ONDO",
+    "TAO",
+    "RENDER",
+    "FET",
+    "WIF",
+    "BONK",
+    "SHIB",
+    "TON",
+    "XLM",
+    "HBAR",
+    "ICP",
+    "STX",
+    "IMX",
+    "GALA",
+    "SAND",
+    "CRV",
+    "MKR",
+]
 SESSION = "perptop-bench"
+SOCKET = "perptop-bench"  # a tmux server of its own: never the user's sessions
 TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["tmux", "-L", SOCKET, *args], check=True, capture_output=True, text=True).stdout
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -54,13 +102,20 @@ def _screen() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--symbols", type=int, default=50, help="watchlist size (at most %d)" % len(SYMBOLS))
+    ap.add_argument("--symbols", type=int, default=50, help=f"watchlist size (at most {len(SYMBOLS)})")
     ap.add_argument("--seconds", type=float, default=60.0, help="measuring window")
-    ap.add_argument("--warmup", type=float, default=5.0, help="seconds after the first frame before measuring")
+    ap.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds after the first frame before measuring"
+    )
     ap.add_argument("--size", default="200x60", help="terminal columns x rows")
-    ap.add_argument("--paint", type=float, default=None, help="paint_interval in seconds (default: perptop's)")
-    ap.add_argument("--fake-exchange", action="store_true",
-                    help="run live against the fake exchange on 127.0.0.1 (its CPU is not counted)")
+    ap.add_argument(
+        "--paint", type=float, default=None, help="paint_interval in seconds (default: perptop's)"
+    )
+    ap.add_argument(
+        "--fake-exchange",
+        action="store_true",
+        help="run live against the fake exchange on 127.0.0.1 (its CPU is not counted)",
+    )
     ap.add_argument("extra", nargs="*", help="more perptop arguments (default: --demo)")
     args = ap.parse_args()
     fake = None
@@ -83,8 +138,12 @@ def _start_fake_exchange(n: int) -> tuple[subprocess.Popen[str], list[str], list
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_exchange", "--port", str(port), "--symbols", str(n)],
-                            cwd=root, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_exchange", "--port", str(port), "--symbols", str(n)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     proc.stdout.readline()  # "fake exchange: HTTP ... WS ..."
     words = shlex.split(proc.stdout.readline())  # perptop --watchlist A,B,... --base-url ...
@@ -105,7 +164,7 @@ def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
     out = work / "pty.out"
     extra = args.extra or ["--demo"]
     cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]
-    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", SESSION], capture_output=True)
     # A history store of its own: live, the app records every bar, from an empty store as on a first start.
     env_prefix = f"TERM=xterm-256color COLORTERM=truecolor XDG_DATA_HOME={shlex.quote(str(work))} "
     t0 = time.monotonic()
@@ -134,12 +193,14 @@ def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
     final_screen = _screen()
     _tmux("send-keys", "-t", SESSION, "q")
     time.sleep(1.0)
-    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", SESSION], capture_output=True)
     wall = w1 - w0
     print(f"command        : {shlex.join(cmd[1:])}")
     paint = "default paint interval" if args.paint is None else f"paint_interval {args.paint:g} s"
-    print(f"terminal       : {cols}x{rows}, {len(symbols)} symbols, {paint}, window {wall:.1f} s after "
-          f"{args.warmup:.0f} s warm-up")
+    print(
+        f"terminal       : {cols}x{rows}, {len(symbols)} symbols, {paint}, window {wall:.1f} s after "
+        f"{args.warmup:.0f} s warm-up"
+    )
     print(f"first frame    : {first_frame:.2f} s after launch")
     print(f"cpu            : {100 * (cpu1 - cpu0) / wall:.2f} % of one core")
     print(f"terminal output: {(bytes1 - bytes0) / wall:.0f} bytes/s")

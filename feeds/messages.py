@@ -67,13 +67,25 @@ class BarBlock:
         """The same content as one BarUpdate per series, symbol-major."""
         rows = self.values.reshape(-1, self.values.shape[-1]).tolist()
         nf = self.next_funding_ms or (0,) * len(self.venues)
-        keys = [(v, s, f) for s in self.symbols for v, f in zip(self.venues, nf)]
+        keys = [(v, s, f) for s in self.symbols for v, f in zip(self.venues, nf, strict=True)]
         # Column order of signals.columns.COLUMNS (time first, ignored here).
         return [
-            BarUpdate(v, s, self.time, price=r[1], oi=r[2], funding=r[3], funding_interval_h=r[4], ls_ratio=r[5],
-                      liq_long_usd=r[6], liq_short_usd=r[7], spot_volume_usd=r[8], futures_volume_usd=r[9],
-                      next_funding_ms=f)
-            for (v, s, f), r in zip(keys, rows)
+            BarUpdate(
+                v,
+                s,
+                self.time,
+                price=r[1],
+                oi=r[2],
+                funding=r[3],
+                funding_interval_h=r[4],
+                ls_ratio=r[5],
+                liq_long_usd=r[6],
+                liq_short_usd=r[7],
+                spot_volume_usd=r[8],
+                futures_volume_usd=r[9],
+                next_funding_ms=f,
+            )
+            for (v, s, f), r in zip(keys, rows, strict=True)
         ]
 
 

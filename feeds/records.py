@@ -138,7 +138,8 @@ class Candle:
 
 @dataclass(frozen=True, slots=True)
 class ContractSize:
-    """What one contract of a venue's instrument is worth in base coin (OKX ``ctVal``), and its funding interval."""
+    """What one contract of a venue's instrument is worth in base coin (OKX ``ctVal``), and its funding
+    interval."""
 
     venue: str
     instrument: str

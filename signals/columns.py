@@ -25,7 +25,6 @@ COLUMNS: tuple[str, ...] = (
 INDEX: dict[str, int] = {name: i for i, name in enumerate(COLUMNS)}
 
 
-
 class Col(IntEnum):
     """Position of each column in a bar array: ``bars[..., Col.PRICE]``.
 
@@ -50,5 +49,14 @@ FLOW_COLUMNS: frozenset[str] = frozenset(
 """Columns that are amounts during the bar (summed when bars merge), not levels at bar close."""
 
 assert tuple(c.name.lower() for c in Col) == (
-    "time", "price", "oi", "funding", "funding_interval_h", "ls_ratio", "liq_long", "liq_short", "spot_vol", "fut_vol",
+    "time",
+    "price",
+    "oi",
+    "funding",
+    "funding_interval_h",
+    "ls_ratio",
+    "liq_long",
+    "liq_short",
+    "spot_vol",
+    "fut_vol",
 ) and len(Col) == len(COLUMNS)

@@ -53,9 +53,7 @@ def needed_bars(params: SignalParams, step_ms: float) -> int:
     return _windows(params, step_ms).needed
 
 
-def _flags(
-    f: Features, j: int, names: list[str], p: SignalParams, label: Labels | None
-) -> list[Flag]:
+def _flags(f: Features, j: int, names: list[str], p: SignalParams, label: Labels | None) -> list[Flag]:
     """The ``Flag`` records of ``names`` (those on at element ``j``), in the order given.
 
     ``label`` is ``reasons.labels(p)``, passed in so a call over many series formats it once; None
@@ -183,7 +181,15 @@ def evaluate_latest(
     t, n, c = window.shape
     # The previous bar is part of the key: it is the one most likely to be rewritten late (its final
     # values, or a backfill ending there) while the current bar's time stays the same; 20 KB to compare.
-    key = (window[-1, :, Col.TIME].tobytes(), window[-2].tobytes() if t > 1 else b"", t, n, params, step_ms, reasons)
+    key = (
+        window[-1, :, Col.TIME].tobytes(),
+        window[-2].tobytes() if t > 1 else b"",
+        t,
+        n,
+        params,
+        step_ms,
+        reasons,
+    )
     if cache is not None and cache.key == key and cache.stats is not None:
         stats = cache.stats
     else:

@@ -15,6 +15,7 @@ from signals.params import SignalParams
 Labels = tuple[str, str, str, str, str, str]
 """Formatted labels of a ``SignalParams``: W, liq window, quantile, L, sfr window, funding_extreme."""
 
+
 def _sign(x: float) -> str:
     return "+" if x > 0 else ("-" if x < 0 else "0")
 

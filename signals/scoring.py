@@ -25,9 +25,7 @@ from signals.params import SignalParams, n_bars
 Z95 = 1.959963984540054
 """The standard normal quantile of 0.975: the z of a two-sided 95 % interval."""
 
-DIRECTIONAL: tuple[str, ...] = tuple(
-    n for n in FLAG_NAMES if DIRECTION[n] != 0 or n == "funding_extreme"
-)
+DIRECTIONAL: tuple[str, ...] = tuple(n for n in FLAG_NAMES if DIRECTION[n] != 0 or n == "funding_extreme")
 """Flags scored against forward returns; the others are context (event counts only)."""
 
 
@@ -58,7 +56,8 @@ def rising_edges(fired: np.ndarray) -> np.ndarray:
 
 
 def forward_returns(price: np.ndarray, n: int) -> np.ndarray:
-    """``fwd[t] = price[t + n] / price[t] - 1``; NaN where the horizon runs past the series (or a price is NaN)."""
+    """``fwd[t] = price[t + n] / price[t] - 1``; NaN where the horizon runs past the series (or a price is
+    NaN)."""
     out = np.full(price.shape, np.nan)
     if price.shape[0] > n:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -241,7 +240,9 @@ def score_table(
     down = {h: f < 0 for h, f in fwds.items()}
     # Baselines of the fixed directions are shared by every flag: counted once per horizon.
     base = {
-        (h, d): (int(full[h].sum()), int((up[h] if d > 0 else down[h]).sum())) for h in horizons for d in (1, -1)
+        (h, d): (int(full[h].sum()), int((up[h] if d > 0 else down[h]).sum()))
+        for h in horizons
+        for d in (1, -1)
     }
     flags: dict[str, FlagScore] = {}
     for name in FLAG_NAMES:

@@ -72,15 +72,22 @@ class PerptopApp(App[None]):
 
     # Watchlist actions: they act on the watchlist's selection, so not from the drill-down or a prompt.
     _MAIN_SCREEN_ACTIONS = frozenset(
-        {"filter", "clear_filter", "sort", "reverse_sort", "flagged", "add_symbol", "remove_symbol", "heatmap",
-         "pause"}
+        {
+            "filter",
+            "clear_filter",
+            "sort",
+            "reverse_sort",
+            "flagged",
+            "add_symbol",
+            "remove_symbol",
+            "heatmap",
+            "pause",
+        }
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Watchlist actions only while the main screen is on top (``d`` on a drill-down removed a symbol)."""
-        if action in self._MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
-            return False
-        return True
+        return not (action in self._MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
 
     def __init__(
         self,
@@ -113,7 +120,9 @@ class PerptopApp(App[None]):
             source = demo_source(config.watchlist, seed, speed, self.clock)
         self.source = source
         step = source.step_ms
-        self.store = BarStore(list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step)
+        self.store = BarStore(
+            list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step
+        )
         self.history = history
         self.recorder: HistoryRecorder | None = None
         if history is not None:
@@ -175,7 +184,9 @@ class PerptopApp(App[None]):
         if self.history is not None:
             # The stored bars go in before the feed starts, so its first poll lands on resumed windows;
             # the read runs on a thread and the first frame does not wait for it.
-            self.run_worker(self._read_history, thread=True, group="history", exit_on_error=False, name="resume")
+            self.run_worker(
+                self._read_history, thread=True, group="history", exit_on_error=False, name="resume"
+            )
         elif self.source.live:
             self._start_feed()
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
@@ -205,7 +216,10 @@ class PerptopApp(App[None]):
         try:
             histories, problem = read_for(self.store, self.history.path, since, symbols), ""
         except READ_ERRORS as exc:
-            histories, problem = [], f"history store {self.history.path}: not read ({exc}); going on without it"
+            histories, problem = (
+                [],
+                f"history store {self.history.path}: not read ({exc}); going on without it",
+            )
         self.call_from_thread(self._resume, histories, problem, symbols is None)
 
     def _resume(self, histories: list[History], problem: str, at_start: bool) -> None:
@@ -367,13 +381,20 @@ class PerptopApp(App[None]):
             self.jump_to(symbol)
             return
         if len(self.store.symbols) >= MAX_WATCHLIST:
-            self.notify(f"the watchlist holds at most {MAX_WATCHLIST} symbols; remove one first", severity="error")
+            self.notify(
+                f"the watchlist holds at most {MAX_WATCHLIST} symbols; remove one first", severity="error"
+            )
             return
         self.store.add_symbol(symbol)
         self.source.add_symbol(symbol)
         if self.history is not None:
-            self.run_worker(lambda: self._read_history([symbol]), thread=True, group="history",
-                            exit_on_error=False, name=f"resume {symbol}")
+            self.run_worker(
+                lambda: self._read_history([symbol]),
+                thread=True,
+                group="history",
+                exit_on_error=False,
+                name=f"resume {symbol}",
+            )
         self.view.invalidate()
         self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
         self.paint(force=True)
@@ -424,9 +445,17 @@ class PerptopApp(App[None]):
         from tui.screens.drilldown import DrilldownScreen
 
         # n / p there follow the rows as shown here (filter and sort included).
-        self.push_screen(DrilldownScreen(self.store, event.key[0], self._visible_symbols(), self.params,
-                                         measure=self.hit_rate_job, clock=self.clock,
-                                         observed_liquidations=self.mode == "live"))
+        self.push_screen(
+            DrilldownScreen(
+                self.store,
+                event.key[0],
+                self._visible_symbols(),
+                self.params,
+                measure=self.hit_rate_job,
+                clock=self.clock,
+                observed_liquidations=self.mode == "live",
+            )
+        )
 
     def hit_rate_job(self, symbol: str) -> Callable[[], Any]:
         """How the drill-down measures ``symbol``'s flags: on the history store when the monitor records
@@ -435,7 +464,9 @@ class PerptopApp(App[None]):
 
         if self.history is not None and self.history.path.exists():
             return hit_rates.prepare_stored(self.history.path, symbol, self.params)
-        what = {"demo": "simulated history in memory", "replay": "bars replayed so far"}.get(self.mode, "bars in memory")
+        what = {"demo": "simulated history in memory", "replay": "bars replayed so far"}.get(
+            self.mode, "bars in memory"
+        )
         return hit_rates.prepare_memory(self.store, symbol, self.params, what)
 
     def on_watchlist_expand_toggled(self, event: Watchlist.ExpandToggled) -> None:

@@ -1,4 +1,5 @@
-"""The perptop app over a replayed history: the banner says REPLAY and the replayed time; space, ``.``, ``+``, ``-``."""
+"""The perptop app over a replayed history: the banner says REPLAY and the replayed time; space, ``.``, ``+``,
+``-``."""
 
 from __future__ import annotations
 

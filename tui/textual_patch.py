@@ -44,7 +44,7 @@ def _render_segments(self, console: Console) -> str:  # type: ignore[no-untyped-
     for y, x1, x2 in self.spans:
         line = chops[y]
         ends = chop_ends[y]
-        for end, (x, strip) in zip(ends, line.items()):
+        for end, (x, strip) in zip(ends, line.items(), strict=False):
             if strip is None or x > x2 or end <= x1:
                 continue
             if x2 > x >= x1 and end <= x2:

@@ -1,4 +1,5 @@
-"""Binance's public data dumps (data.binance.vision) read into bars: what ``perptop import binance-vision`` runs.
+"""Binance's public data dumps (data.binance.vision) read into bars: what ``perptop import binance-vision``
+runs.
 
 Reads the files of data.binance.vision found anywhere under DIR, as ``.csv`` or ``.zip``:
 
@@ -161,9 +162,16 @@ def _kline(fields: list[str]) -> tuple[int, tuple[float, ...]]:
 def _metric(fields: list[str], where: dict[str, int]) -> tuple[int, tuple[float, ...]]:
     t = _epoch_ms(fields[where["create_time"]], "create_time")
     nan = float("nan")
-    oi = _optional(fields[where["sum_open_interest"]], "sum_open_interest") if "sum_open_interest" in where else nan
-    ls = (_optional(fields[where["count_long_short_ratio"]], "count_long_short_ratio")
-          if "count_long_short_ratio" in where else nan)
+    oi = (
+        _optional(fields[where["sum_open_interest"]], "sum_open_interest")
+        if "sum_open_interest" in where
+        else nan
+    )
+    ls = (
+        _optional(fields[where["count_long_short_ratio"]], "count_long_short_ratio")
+        if "count_long_short_ratio" in where
+        else nan
+    )
     return t, (oi, ls)
 
 
@@ -239,8 +247,14 @@ def _at_close(bar_t: np.ndarray, step: int, t: np.ndarray, v: np.ndarray, carry_
     return out
 
 
-def build_bars(klines: Points, step: int, spot: list[Points], metrics: Points | None, funding: Points | None,
-               multiplier: float) -> np.ndarray:
+def build_bars(
+    klines: Points,
+    step: int,
+    spot: list[Points],
+    metrics: Points | None,
+    funding: Points | None,
+    multiplier: float,
+) -> np.ndarray:
     """One instrument's bars (n, len(COLUMNS)) on its kline open times."""
     import numpy as np
 
@@ -253,7 +267,9 @@ def build_bars(klines: Points, step: int, spot: list[Points], metrics: Points | 
         st, sv = _sorted(points)
         j = np.clip(np.searchsorted(st, t), 0, max(len(st) - 1, 0))
         hit = (st[j] == t) if len(st) else np.zeros(len(t), dtype=bool)
-        bars[hit, Col.SPOT_VOL] = np.where(np.isnan(bars[hit, Col.SPOT_VOL]), 0.0, bars[hit, Col.SPOT_VOL]) + sv[j[hit], 1]
+        bars[hit, Col.SPOT_VOL] = (
+            np.where(np.isnan(bars[hit, Col.SPOT_VOL]), 0.0, bars[hit, Col.SPOT_VOL]) + sv[j[hit], 1]
+        )
     if metrics is not None and metrics.times:
         mv = _at_close(t, step, *_sorted(metrics), METRICS_CARRY_MS)
         bars[:, Col.OI] = mv[:, 0] * multiplier
@@ -278,8 +294,9 @@ class _Progress:
             print(f"import: {done}/{self.total} files read ({name})", file=self.err, flush=True)
 
 
-def import_dir(root: Path, interval: str | None = None,
-               err: TextIO | None = sys.stderr) -> tuple[dict[str, np.ndarray], int, list[str]]:
+def import_dir(
+    root: Path, interval: str | None = None, err: TextIO | None = sys.stderr
+) -> tuple[dict[str, np.ndarray], int, list[str]]:
     """Read every dump file under ``root`` into bars per base coin.
 
     Args:
@@ -301,7 +318,9 @@ def import_dir(root: Path, interval: str | None = None,
     chosen = interval or min(usable, key=interval_ms)
     step = interval_ms(chosen)
     if chosen not in usable:
-        raise ValueError(f"{root}: no futures klines at {chosen} (found {', '.join(sorted(usable, key=interval_ms))})")
+        raise ValueError(
+            f"{root}: no futures klines at {chosen} (found {', '.join(sorted(usable, key=interval_ms))})"
+        )
     problems: list[str] = []
     points: dict[tuple[str, str], Points] = {}
     wanted = [f for f in files if f.kind in ("metrics", "funding") or f.interval == chosen]
@@ -315,20 +334,37 @@ def import_dir(root: Path, interval: str | None = None,
     for instrument in perps:
         base, multiplier = split_instrument("binance", instrument)
         if base in series:
-            problems.append(f"{instrument}: {base} already comes from another perpetual; {instrument} skipped")
+            problems.append(
+                f"{instrument}: {base} already comes from another perpetual; {instrument} skipped"
+            )
             continue
         if not points[("klines", instrument)].times:
             continue
-        spot = [p for (k, i), p in points.items() if k == "spot" and split_instrument("binance", i) == (base, 1.0)]
-        series[base] = build_bars(points[("klines", instrument)], step, spot, points.get(("metrics", instrument)),
-                                  points.get(("funding", instrument)), multiplier)
+        spot = [
+            p for (k, i), p in points.items() if k == "spot" and split_instrument("binance", i) == (base, 1.0)
+        ]
+        series[base] = build_bars(
+            points[("klines", instrument)],
+            step,
+            spot,
+            points.get(("metrics", instrument)),
+            points.get(("funding", instrument)),
+            multiplier,
+        )
     orphans = sorted({i for k, i in points if k in ("metrics", "funding")} - set(perps))
     if orphans:
-        problems.append(f"no klines at {chosen} for {', '.join(orphans)}: their metrics/funding were not used")
+        problems.append(
+            f"no klines at {chosen} for {', '.join(orphans)}: their metrics/funding were not used"
+        )
     if err is not None:
         ignored = sorted(futures - {chosen})
         if ignored:
-            print(f"import: bars are {chosen}; klines at {', '.join(ignored)} were not used (--interval)", file=err)
+            print(
+                f"import: bars are {chosen}; klines at {', '.join(ignored)} were not used (--interval)",
+                file=err,
+            )
         if other:
-            print(f"import: {other} other files under {root} were not dump files and were passed over", file=err)
+            print(
+                f"import: {other} other files under {root} were not dump files and were passed over", file=err
+            )
     return series, step, problems

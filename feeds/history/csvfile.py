@@ -10,6 +10,7 @@ raises ``HistoryCsvError`` with a one-line message naming the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import math
@@ -109,7 +110,9 @@ def _layout(where: dict[str, int]) -> tuple[tuple[str, int, int, int], ...]:
     return tuple(out)
 
 
-def _row_values(fields: list[str], time_at: int, layout: tuple[tuple[str, int, int, int], ...]) -> list[float]:
+def _row_values(
+    fields: list[str], time_at: int, layout: tuple[tuple[str, int, int, int], ...]
+) -> list[float]:
     """One row as a bar (a list, turned into an array once per file); ValueError with the reason if bad."""
     bar = [_NAN] * len(COLUMNS)
     try:
@@ -148,10 +151,8 @@ def _wanted(symbols: set[str] | None) -> tuple[set[str], set[str]] | None:
         return None
     coins = set()
     for s in symbols:
-        try:
+        with contextlib.suppress(SymbolError):
             coins.add(normalize_symbol(s))
-        except SymbolError:
-            pass
     return set(symbols), coins
 
 
@@ -220,7 +221,8 @@ def read_history_csv(
     if not by_symbol:
         raise HistoryCsvError(f"{name}: no usable rows" + (f" ({len(problems)} bad)" if problems else ""))
     series = {
-        key: _ordered(np.array(bars, dtype=np.float64), name, key, problems) for key, bars in by_symbol.items()
+        key: _ordered(np.array(bars, dtype=np.float64), name, key, problems)
+        for key, bars in by_symbol.items()
     }
     diffs = [np.diff(b[:, Col.TIME]) for b in series.values() if len(b) > 1]
     if not diffs:
@@ -292,4 +294,4 @@ def write_history_csv(path: str | Path, series: Mapping[str, np.ndarray], step_m
             times = [iso_utc(ms, "seconds" if whole else "milliseconds") for ms in bars[:, Col.TIME].tolist()]
             columns = [_cells(bars[:, i]) for i in cols]
             lead = [[key]] * len(times) if named else [[]] * len(times)
-            out.writerows([t, *k, *cells] for t, k, *cells in zip(times, lead, *columns))
+            out.writerows([t, *k, *cells] for t, k, *cells in zip(times, lead, *columns, strict=True))

@@ -79,13 +79,20 @@ class ReplaySource:
         self.timer = timer
 
     @classmethod
-    def from_histories(cls, histories: Sequence[History], step_ms: int, params: SignalParams = SignalParams(),  # noqa: B008
-                       speed: float = 1.0, **kwargs: Any) -> ReplaySource:
+    def from_histories(
+        cls,
+        histories: Sequence[History],
+        step_ms: int,
+        params: SignalParams = SignalParams(),  # noqa: B008
+        speed: float = 1.0,
+        **kwargs: Any,
+    ) -> ReplaySource:
         """A replay of per-venue series (``HistoryStore.load``): the store aggregates venues as it does live."""
         return cls({(h.symbol, h.venue): h.bars for h in histories}, step_ms, params, speed, **kwargs)
 
-    def _init(self, keyed: Mapping[tuple[str, str], np.ndarray], step_ms: int, params: SignalParams,
-              speed: float) -> None:
+    def _init(
+        self, keyed: Mapping[tuple[str, str], np.ndarray], step_ms: int, params: SignalParams, speed: float
+    ) -> None:
         if step_ms <= 0:
             raise ValueError(f"the bar step must be positive, got {step_ms} ms")
         self.step_ms = int(step_ms)
@@ -106,7 +113,7 @@ class ReplaySource:
         self.total = (end_ms - self.start_ms) // self.step_ms + 1
         # Grid index of each bar, per series.
         self._slots = {k: (x - x % self.step_ms - self.start_ms) // self.step_ms for k, x in t.items()}
-        self._cursor = {k: 0 for k in self._bars}
+        self._cursor = dict.fromkeys(self._bars, 0)
         # Bars before the first replayed one: every window full there, as long as a day of bars (or half
         # a shorter history) is left to play; a store a week deep at a 7-day lookback would otherwise
         # replay its last bar only. Flags whose windows are not full yet show as unavailable, as the
@@ -183,9 +190,13 @@ class ReplaySource:
     def health(self, now_ms: int) -> SourceHealth:
         """Every replayed venue: ``error`` after a failure of the loop, else ``ok``."""
         if self._error:
-            return SourceHealth(tuple(VenueStatus(v, "error", self._error, self._last_ms) for v in self.venues))
+            return SourceHealth(
+                tuple(VenueStatus(v, "error", self._error, self._last_ms) for v in self.venues)
+            )
         # No data age: a paused replay is not a stale feed.
-        return SourceHealth(tuple(VenueStatus(v, "ok" if self._store is not None else "starting") for v in self.venues))
+        return SourceHealth(
+            tuple(VenueStatus(v, "ok" if self._store is not None else "starting") for v in self.venues)
+        )
 
     # ---- feeding bars ---------------------------------------------------------------------------
 
@@ -271,6 +282,6 @@ class ReplaySource:
                 self._error = ""
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a failure must reach the status bar, not kill the loop
+            except Exception as exc:
                 self._error = f"{type(exc).__name__}: {exc}"
                 self.set_paused(True)

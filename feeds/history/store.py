@@ -14,6 +14,7 @@ back as NaN.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -307,10 +308,9 @@ class HistoryStore:
     def close(self) -> None:
         """Close the connection (a writer folds the WAL back into the file first, when it can)."""
         if not self.readonly:
-            try:
+            # Another process reading or writing makes it fail: that one's own close will checkpoint.
+            with contextlib.suppress(sqlite3.OperationalError):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.OperationalError:
-                pass  # another process is reading or writing: its own close will checkpoint
         self.conn.close()
 
 

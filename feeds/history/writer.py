@@ -138,7 +138,7 @@ class HistoryWriter:
             )
             if self.step_ms is not None:
                 check_step(store, self.step_ms)
-        except BaseException as exc:  # noqa: BLE001 - handed to start(), which raises it in the caller
+        except BaseException as exc:
             self._failed = exc
             self._ready.set()
             return

@@ -1,1 +1,2 @@
-"""The live market: one feed per venue (polls, liquidation stream, backfill) assembling bars, and the live source."""
+"""The live market: one feed per venue (polls, liquidation stream, backfill) assembling bars, and the live
+source."""

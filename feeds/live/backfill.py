@@ -26,8 +26,9 @@ def _ffill(column: np.ndarray) -> None:
     column[first:] = column[idx[first:]]
 
 
-def history_bars(venue: str, symbol: str, parts: BackfillParts, start_ms: int, end_ms: int,
-                 step_ms: int) -> History:
+def history_bars(
+    venue: str, symbol: str, parts: BackfillParts, start_ms: int, end_ms: int, step_ms: int
+) -> History:
     """Bars from ``start_ms`` to ``end_ms`` (open times, both floored to the step) built from ``parts``."""
     t0 = start_ms - start_ms % step_ms
     t1 = end_ms - end_ms % step_ms

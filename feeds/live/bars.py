@@ -71,9 +71,15 @@ class BarAssembler:
             if t.base not in wanted:
                 continue
             lv = self._level(t.base)
-            for name, value in (("price", t.price), ("mark", t.mark), ("oi", t.oi), ("funding", t.funding),
-                                ("interval_h", t.funding_interval_h), ("futures_24h", t.volume_24h_usd),
-                                ("change_24h", t.change_24h)):
+            for name, value in (
+                ("price", t.price),
+                ("mark", t.mark),
+                ("oi", t.oi),
+                ("funding", t.funding),
+                ("interval_h", t.funding_interval_h),
+                ("futures_24h", t.volume_24h_usd),
+                ("change_24h", t.change_24h),
+            ):
                 if not math.isnan(value):
                     setattr(lv, name, value)
             if t.next_funding_ms:
@@ -152,11 +158,20 @@ class BarAssembler:
             liq = self._liq.get((base, bar))
             long_usd, short_usd = (liq[0], liq[1]) if liq else ((0.0, 0.0) if live else (NAN, NAN))
             update = BarUpdate(
-                self.venue, base, bar, price=price, oi=level.oi, funding=level.funding,
-                funding_interval_h=level.interval_h, ls_ratio=level.ls,
-                liq_long_usd=long_usd, liq_short_usd=short_usd,
-                spot_volume_usd=level.spot_24h * per_bar, futures_volume_usd=level.futures_24h * per_bar,
-                change_24h=level.change_24h, next_funding_ms=level.next_funding_ms,
+                self.venue,
+                base,
+                bar,
+                price=price,
+                oi=level.oi,
+                funding=level.funding,
+                funding_interval_h=level.interval_h,
+                ls_ratio=level.ls,
+                liq_long_usd=long_usd,
+                liq_short_usd=short_usd,
+                spot_volume_usd=level.spot_24h * per_bar,
+                futures_volume_usd=level.futures_24h * per_bar,
+                change_24h=level.change_24h,
+                next_funding_ms=level.next_funding_ms,
             )
             self._sent[(base, bar)] = update
             out.append(update)

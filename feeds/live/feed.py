@@ -60,10 +60,22 @@ class VenueFeed:
         ws_ping_s: seconds between application pings on the stream (and the stall limit is twice that).
     """
 
-    def __init__(self, adapter: VenueAdapter, api: VenueApi, symbols: list[str], *, step_ms: int, poll_s: float,
-                 publish: Publish, publish_history: PublishHistory, history_bars_n: int, ws_url: str,
-                 clock: Clock = wall_ms, ws_ping_s: float = 20.0,
-                 backfill_from: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        adapter: VenueAdapter,
+        api: VenueApi,
+        symbols: list[str],
+        *,
+        step_ms: int,
+        poll_s: float,
+        publish: Publish,
+        publish_history: PublishHistory,
+        history_bars_n: int,
+        ws_url: str,
+        clock: Clock = wall_ms,
+        ws_ping_s: float = 20.0,
+        backfill_from: dict[str, int] | None = None,
+    ) -> None:
         self.adapter = adapter
         self.api = api
         self.name = adapter.name
@@ -93,9 +105,17 @@ class VenueFeed:
         self.plan = fit_plan(adapter.plan(poll_s), adapter.budgets, len(symbols))
         self.on_liquidations: LiquidationListener | None = None  # the history recorder, when one listens
         self.stream = (
-            LiquidationStream(adapter, ws_url, wanted=self.wanted_listings, on_message=self.absorb_stream,
-                              on_state=self._stream_state, clock=clock, ping_s=ws_ping_s)
-            if ws_url and adapter.liquidations else None
+            LiquidationStream(
+                adapter,
+                ws_url,
+                wanted=self.wanted_listings,
+                on_message=self.absorb_stream,
+                on_state=self._stream_state,
+                clock=clock,
+                ping_s=ws_ping_s,
+            )
+            if ws_url and adapter.liquidations
+            else None
         )
         self._changed = asyncio.Event()
 
@@ -133,7 +153,7 @@ class VenueFeed:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - never let one venue's surprise end the others
+            except Exception as exc:
                 self.error, self.error_ms = f"restarting after {_detail(exc)}", self.clock()
                 await asyncio.sleep(RESTART_S)
 
@@ -164,7 +184,7 @@ class VenueFeed:
                     raise Malformed(self.name, "the instrument list came back empty")
             except Blocked:
                 raise
-            except Exception as exc:  # noqa: BLE001 - every other failure is retried; see _failed
+            except Exception as exc:
                 self.error = _detail(exc)
                 await asyncio.sleep(self._failed(exc, backoff, self.poll_s))
                 continue
@@ -186,7 +206,7 @@ class VenueFeed:
                 listings, _ = await self.adapter.discover(self.api, self.clock())
             except Blocked:
                 raise
-            except Exception:  # noqa: BLE001 - the next round tries again; the jobs report venue faults
+            except Exception:
                 continue
             fresh = {b: x for b, x in listings.items() if b not in self.listings}
             if fresh:
@@ -205,7 +225,7 @@ class VenueFeed:
                 self._absorb(poll)
             except Blocked:
                 raise
-            except Exception as exc:  # noqa: BLE001 - see _failed
+            except Exception as exc:
                 if not isinstance(exc, (Malformed, PayloadError)):  # those are counted, not a venue state
                     self.job_errors[job] = _detail(exc)
                 delay = self._failed(exc, backoff, interval)
@@ -280,12 +300,16 @@ class VenueFeed:
                     interval = self.assembler.levels.get(listing.base)
                     hours = interval.interval_h if interval is not None else math.nan
                     if not math.isnan(hours):  # history rows that carry no interval have the live one
-                        parts.funding = [f if not math.isnan(f.interval_h) else replace(f, interval_h=hours)
-                                         for f in parts.funding]
-                    self.publish_history([history_bars(self.name, listing.base, parts, start, end, self.step_ms)])
+                        parts.funding = [
+                            f if not math.isnan(f.interval_h) else replace(f, interval_h=hours)
+                            for f in parts.funding
+                        ]
+                    self.publish_history(
+                        [history_bars(self.name, listing.base, parts, start, end, self.step_ms)]
+                    )
             except Blocked:
                 raise
-            except Exception as exc:  # noqa: BLE001 - see below
+            except Exception as exc:
                 self.error = f"backfill {listing.base}: {_detail(exc)}"
                 if isinstance(exc, (Rejected, Malformed, PayloadError)):
                     # The venue will give the same answer again: no history for this symbol, said once.
@@ -328,7 +352,8 @@ class VenueFeed:
         """Symbols whose price has not moved in for over three poll intervals."""
         limit = 3 * self.poll_s * 1000
         return {
-            base for base, level in self.assembler.levels.items()
+            base
+            for base, level in self.assembler.levels.items()
             if level.updated_ms and now_ms - level.updated_ms > limit
         }
 
@@ -339,14 +364,20 @@ class VenueFeed:
             return VenueStatus(self.name, "blocked", self.blocked + others, self.last_data_ms)
         notes = []
         paused = self.api.paused_until - time.monotonic()
-        errors = list(dict.fromkeys([*self.job_errors.values(), self.error] if self.error else self.job_errors.values()))
+        errors = list(
+            dict.fromkeys([*self.job_errors.values(), self.error] if self.error else self.job_errors.values())
+        )
         if paused > 0:
             until = time.strftime("%H:%M:%S", time.localtime(time.time() + paused))
             notes.append(f"paused until {until} ({'; '.join(errors)})")
         else:
             notes.extend(errors)
         stream = self.stream
-        if stream is not None and stream.down_since_ms and now_ms - stream.down_since_ms > 3 * self.poll_s * 1000:
+        if (
+            stream is not None
+            and stream.down_since_ms
+            and now_ms - stream.down_since_ms > 3 * self.poll_s * 1000
+        ):
             since = time.strftime("%H:%M:%S", time.localtime(stream.down_since_ms / 1000))
             notes.append(f"liquidation stream down since {since} ({stream.last_error or 'connecting'})")
         wanted = len(self.wanted_listings())

@@ -55,9 +55,18 @@ class LiveSource:
     live = True
     group = "feed:live"
 
-    def __init__(self, symbols: Sequence[str], venues: Sequence[str], poll_s: float,
-                 venue_options: Mapping[str, Mapping[str, str]] | None = None, *, clock: Clock = wall_ms,
-                 timeout_s: float = 10.0, backfill: bool = True, ws_ping_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        venues: Sequence[str],
+        poll_s: float,
+        venue_options: Mapping[str, Mapping[str, str]] | None = None,
+        *,
+        clock: Clock = wall_ms,
+        timeout_s: float = 10.0,
+        backfill: bool = True,
+        ws_ping_s: float = 20.0,
+    ) -> None:
         from feeds.venues import make_adapter
 
         self.symbols = list(symbols)
@@ -122,12 +131,28 @@ class LiveSource:
         for v in self.venues:
             adapter = self.adapters[v]
             urls, ws_url = self.urls[v]
-            api = VenueApi(v, client, urls, adapter.budgets, geo_403=adapter.geo_403, envelope=adapter.envelope(),
-                           retry_after_s=adapter.retry_after_s)
+            api = VenueApi(
+                v,
+                client,
+                urls,
+                adapter.budgets,
+                geo_403=adapter.geo_403,
+                envelope=adapter.envelope(),
+                retry_after_s=adapter.retry_after_s,
+            )
             self.feeds[v] = VenueFeed(
-                adapter, api, self.symbols, step_ms=self.step_ms, poll_s=self.poll_s, publish=self.publish,
-                publish_history=self.publish_history, history_bars_n=bars, ws_url=ws_url, clock=self.clock,
-                ws_ping_s=self.ws_ping_s, backfill_from=self._backfill_from.get(v),
+                adapter,
+                api,
+                self.symbols,
+                step_ms=self.step_ms,
+                poll_s=self.poll_s,
+                publish=self.publish,
+                publish_history=self.publish_history,
+                history_bars_n=bars,
+                ws_url=ws_url,
+                clock=self.clock,
+                ws_ping_s=self.ws_ping_s,
+                backfill_from=self._backfill_from.get(v),
             )
             self.feeds[v].on_liquidations = self._on_liquidations
 
@@ -136,7 +161,8 @@ class LiveSource:
         import httpx
 
         async with httpx.AsyncClient(
-            timeout=self.timeout_s, headers={"User-Agent": USER_AGENT},
+            timeout=self.timeout_s,
+            headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
         ) as client:
             self.make_feeds(client)
@@ -162,7 +188,8 @@ class LiveSource:
         """Every venue has either been blocked, or polled data and finished its backfill."""
         feeds = list(self.feeds.values())
         return bool(feeds) and all(
-            f.blocked or (f.last_data_ms and f.discovered and f.backfill_done >= {x.base for x in f.wanted_listings()})
+            f.blocked
+            or (f.last_data_ms and f.discovered and f.backfill_done >= {x.base for x in f.wanted_listings()})
             for f in feeds
         )
 
@@ -175,7 +202,8 @@ class LiveSource:
     def health(self, now_ms: int) -> SourceHealth:
         """Every venue's state (``starting`` before its feed exists), the notice, unlisted and stale series."""
         venues = tuple(
-            self.feeds[v].status(now_ms) if v in self.feeds else VenueStatus(v, "starting") for v in self.venues
+            self.feeds[v].status(now_ms) if v in self.feeds else VenueStatus(v, "starting")
+            for v in self.venues
         )
         return SourceHealth(venues, _unreachable(venues), self._unlisted(), self._stale(now_ms))
 

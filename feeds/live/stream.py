@@ -51,9 +51,17 @@ class LiquidationStream:
         ping_s: seconds between application pings; also the keepalive interval.
     """
 
-    def __init__(self, adapter: VenueAdapter, base_url: str, *, wanted: Callable[[], list[Listing]],
-                 on_message: Callable[[Any], None], on_state: Callable[[bool], None], clock: Clock,
-                 ping_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        adapter: VenueAdapter,
+        base_url: str,
+        *,
+        wanted: Callable[[], list[Listing]],
+        on_message: Callable[[Any], None],
+        on_state: Callable[[bool], None],
+        clock: Clock,
+        ping_s: float = 20.0,
+    ) -> None:
         self.adapter = adapter
         self.url = base_url.rstrip("/") + adapter.ws_path()
         self.wanted = wanted
@@ -79,15 +87,21 @@ class LiquidationStream:
             started = time.monotonic()
             self._heard = False
             try:
-                async with connect(self.url, open_timeout=10, ping_interval=self.ping_s,
-                                   ping_timeout=self.ping_s, close_timeout=2, max_size=2**23) as ws:
+                async with connect(
+                    self.url,
+                    open_timeout=10,
+                    ping_interval=self.ping_s,
+                    ping_timeout=self.ping_s,
+                    close_timeout=2,
+                    max_size=2**23,
+                ) as ws:
                     if not first:
                         self.reconnects += 1
                     first = False
                     await self._session(ws)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure of the stream means: reconnect later
+            except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             finally:
                 if self.connected:

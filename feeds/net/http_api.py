@@ -23,6 +23,7 @@ from feeds.net.limiter import Budget, Clock, Limiter
 # A venue hook that turns a 200 body carrying an error code into a fault (Bybit retCode 10006, ...).
 EnvelopeCheck = Callable[[str, Any], "VenueError | None"]
 
+
 def _retry_after(response: httpx.Response, default_s: float) -> float:
     raw = response.headers.get("Retry-After", "")
     try:
@@ -89,17 +90,35 @@ class VenueApi:
         self.requests: Counter[str] = Counter()  # per endpoint path
         self.failures = 0
 
-    async def get(self, role: str, path: str, params: Mapping[str, Any] | None = None, *,
-                  weight: float = 1.0, budget: str = "weight") -> Any:
+    async def get(
+        self,
+        role: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        weight: float = 1.0,
+        budget: str = "weight",
+    ) -> Any:
         """GET ``path`` on the ``role`` base URL; returns the decoded JSON."""
         return await self._send("GET", role, path, params=params, weight=weight, budget=budget)
 
-    async def post(self, role: str, path: str, body: Any, *, weight: float = 1.0, budget: str = "weight") -> Any:
+    async def post(
+        self, role: str, path: str, body: Any, *, weight: float = 1.0, budget: str = "weight"
+    ) -> Any:
         """POST a JSON ``body`` to ``path``; returns the decoded JSON."""
         return await self._send("POST", role, path, body=body, weight=weight, budget=budget)
 
-    async def _send(self, method: str, role: str, path: str, *, params: Mapping[str, Any] | None = None,
-                    body: Any = None, weight: float, budget: str) -> Any:
+    async def _send(
+        self,
+        method: str,
+        role: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        weight: float,
+        budget: str,
+    ) -> Any:
         while True:
             wait = self.paused_until - self.clock()
             if wait > 0:
@@ -139,7 +158,9 @@ class VenueApi:
             try:
                 payload = json.loads(response.content)
             except ValueError as exc:
-                raise Malformed(self.venue, f"{path}: body is not JSON ({exc.__class__.__name__}: {exc})") from exc
+                raise Malformed(
+                    self.venue, f"{path}: body is not JSON ({exc.__class__.__name__}: {exc})"
+                ) from exc
             problem = self.envelope(path, payload) if self.envelope else None
             if problem is not None:
                 if isinstance(problem, RateLimited):

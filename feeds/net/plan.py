@@ -50,7 +50,9 @@ def usage(items: list[PlanItem], budget: Budget, n_symbols: int) -> float:
     return total
 
 
-def fit_plan(items: list[PlanItem], budgets: list[Budget], n_symbols: int, share: float = 0.5) -> list[PlanItem]:
+def fit_plan(
+    items: list[PlanItem], budgets: list[Budget], n_symbols: int, share: float = 0.5
+) -> list[PlanItem]:
     """The items with per-symbol intervals stretched so each budget stays under ``share`` of its limit.
 
     Items for all symbols keep their interval (they are the cheap batch calls); if those alone exceed a
@@ -64,13 +66,18 @@ def fit_plan(items: list[PlanItem], budgets: list[Budget], n_symbols: int, share
         if fixed + stretch <= allowed or stretch == 0 or fixed >= allowed:
             continue
         factor = stretch / (allowed - fixed)
-        out = [replace(i, interval_s=math.ceil(i.interval_s * factor - 1e-9)) if i.per_symbol and i.budget == budget.name
-               else i for i in out]
+        out = [
+            replace(i, interval_s=math.ceil(i.interval_s * factor - 1e-9))
+            if i.per_symbol and i.budget == budget.name
+            else i
+            for i in out
+        ]
     return out
 
 
-def plan_lines(venue: str, items: list[PlanItem], budgets: list[Budget], n_symbols: int,
-               share: float = 0.5) -> list[str]:
+def plan_lines(
+    venue: str, items: list[PlanItem], budgets: list[Budget], n_symbols: int, share: float = 0.5
+) -> list[str]:
     """``perptop venues`` text for one venue: each call, its cadence, and each budget's use."""
     lines = [f"{venue} ({n_symbols} symbols)"]
     # Backfill at start goes through the same limiters, so it never pushes a budget past its share.
@@ -82,8 +89,10 @@ def plan_lines(venue: str, items: list[PlanItem], budgets: list[Budget], n_symbo
         pct = 100 * used / b.limit
         verdict = "ok" if used <= b.limit * share + 1e-9 else f"OVER the {share:.0%} target"
         shown = f"{used:,.0f}" if used >= 10 else f"{used:.2g}"
-        lines.append(f"  budget {b.name}: {shown} of {b.limit:,.0f} per {_secs(b.window_s)} "
-                     f"({pct:.0f} % of the limit, {verdict}){'  [' + b.source + ']' if b.source else ''}")
+        lines.append(
+            f"  budget {b.name}: {shown} of {b.limit:,.0f} per {_secs(b.window_s)} "
+            f"({pct:.0f} % of the limit, {verdict}){'  [' + b.source + ']' if b.source else ''}"
+        )
     return lines
 
 

@@ -1,4 +1,5 @@
-"""The simulated market behind ``perptop --demo``: deterministic bars for any watchlist on four fictitious venues.
+"""The simulated market behind ``perptop --demo``: deterministic bars for any watchlist on four fictitious
+venues.
 
 ``SimulatedMarket`` produces a week of history and then live ticks; ``run_simulation`` drives it from an
 asyncio loop. The default demo watchlist ends its history so that every flag of SIGNALS.md is on for

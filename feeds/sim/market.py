@@ -2,9 +2,10 @@
 
 At construction it generates closed 5-minute bars up to the bar before ``start_ms`` (enough that every
 signal window is full at once), then ``tick_blocks`` advances a simulated clock and reports the current
-bar of every symbol x venue as ``BarBlock`` arrays (``tick``: the same as ``BarUpdate``s). Each bar's close is drawn when the bar opens; ticks inside the bar
-follow a Brownian bridge to that close and accumulate its flows, so the closed bars are the same whatever
-the tick sizes, and flows only grow within a bar.
+bar of every symbol x venue as ``BarBlock`` arrays (``tick``: the same as ``BarUpdate``s). Each bar's
+close is drawn when the bar opens; ticks inside the bar follow a Brownian bridge to that close and
+accumulate its flows, so the closed bars are the same whatever the tick sizes, and flows only grow
+within a bar.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class _Run:
         self.state = SimState.initial(profiles, traits, starts)
         # The history ends within 1 % of the reference price, so levels look like the real market's.
         self.end_price = np.array(
-            [p.price * (1.0 + g.uniform(-0.01, 0.01)) for p, g in zip(profiles, starts)]
+            [p.price * (1.0 + g.uniform(-0.01, 0.01)) for p, g in zip(profiles, starts, strict=True)]
         )
         self.blocks = RandomBlocks(symbols, seed)
         self.clock = RegimeClock(symbols, seed, self.step_h)

@@ -17,7 +17,9 @@ from feeds.source import BarSink, LiquidationListener, SourceHealth
 from signals.times import Clock, wall_ms
 
 
-def demo_source(symbols: Sequence[str], seed: int = 0, speed: float = 1.0, clock: Clock = wall_ms) -> DemoSource:
+def demo_source(
+    symbols: Sequence[str], seed: int = 0, speed: float = 1.0, clock: Clock = wall_ms
+) -> DemoSource:
     """The simulated market over ``symbols`` as a live source (the app's ``--demo`` and ``record --demo``)."""
     return DemoSource(SimulatedMarket(list(symbols), seed=seed), speed=speed, rng_seed=seed, clock=clock)
 
@@ -101,7 +103,7 @@ class DemoSource:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any feed failure must reach the status bar
+            except Exception as exc:
                 self._error = f"{type(exc).__name__}: {exc}"
                 await asyncio.sleep(self.retry_s)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from feeds.net.faults import Malformed, Rejected
 from feeds.net.http_api import EnvelopeCheck, VenueApi
@@ -74,8 +74,9 @@ class BackfillParts:
     notes: list[str] = field(default_factory=list)  # what this venue cannot backfill, said once
 
 
-async def each_symbol(listings: list[Listing], fetch: Callable[[Listing], Awaitable[Parsed[R]]],
-                      skipped: list[str]) -> list[R]:
+async def each_symbol(
+    listings: list[Listing], fetch: Callable[[Listing], Awaitable[Parsed[R]]], skipped: list[str]
+) -> list[R]:
     """Run a per-symbol request for each listing; one symbol the venue refuses or garbles is skipped.
 
     A refused request (an instrument the venue no longer serves) or a bad payload costs that symbol
@@ -104,9 +105,9 @@ class VenueAdapter(Protocol):
     """One venue's endpoints, budgets and parsers."""
 
     name: str
-    urls: dict[str, str]  # role -> default base URL ("rest", and "spot" where spot is elsewhere)
+    urls: ClassVar[dict[str, str]]  # role -> default base URL ("rest", and "spot" where spot is elsewhere)
     ws_url: str  # default WebSocket URL of the liquidation stream, "" if the venue has none
-    budgets: list[Budget]
+    budgets: ClassVar[list[Budget]]
     geo_403: bool
     liquidations: str  # "observed" (lower bound), "all", or "" (no public feed)
     retry_after_s: float  # wait after a 429 without Retry-After: the venue's budget window

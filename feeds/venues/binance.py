@@ -12,7 +12,7 @@ April 2026); Binance pushes at most one per symbol per second, so totals are low
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from feeds.net.faults import Rejected
 from feeds.net.http_api import EnvelopeCheck, VenueApi
@@ -34,9 +34,9 @@ class Binance:
     """The Binance USD-M adapter (see the module docstring)."""
 
     name = "binance"
-    urls = {"rest": "https://fapi.binance.com", "spot": "https://api.binance.com"}
+    urls: ClassVar[dict[str, str]] = {"rest": "https://fapi.binance.com", "spot": "https://api.binance.com"}
     ws_url = "wss://fstream.binance.com"
-    budgets = [
+    budgets: ClassVar[list[Budget]] = [
         Budget("weight", 2400, 60, "REQUEST_WEIGHT 2400/min/IP"),
         Budget("data", 1000, 300, "/futures/data/* 1000 requests/5 min/IP"),
         Budget("funding", 500, 300, "/fapi/v1/fundingRate + fundingInfo 500/5 min/IP"),
@@ -55,24 +55,56 @@ class Binance:
 
     def plan(self, poll_s: float) -> list[PlanItem]:
         return [
-            PlanItem("tickers", "GET /fapi/v1/ticker/24hr (all symbols)", "weight", 40, False, poll_s,
-                     "price, 24h change, futures volume"),
-            PlanItem("premium", "GET /fapi/v1/premiumIndex (all symbols)", "weight", 10, False, poll_s,
-                     "mark price, funding rate, next funding"),
+            PlanItem(
+                "tickers",
+                "GET /fapi/v1/ticker/24hr (all symbols)",
+                "weight",
+                40,
+                False,
+                poll_s,
+                "price, 24h change, futures volume",
+            ),
+            PlanItem(
+                "premium",
+                "GET /fapi/v1/premiumIndex (all symbols)",
+                "weight",
+                10,
+                False,
+                poll_s,
+                "mark price, funding rate, next funding",
+            ),
             # No batch form: one request per symbol. Once a minute is plenty against 5-minute bars, and
             # polling it every 10 s cost more CPU (HTTP per request) than the rest of the feed together.
-            PlanItem("oi", "GET /fapi/v1/openInterest?symbol=", "weight", 1, True, max(poll_s, 60.0),
-                     "open interest"),
-            PlanItem("ls", "GET /futures/data/globalLongShortAccountRatio", "data", 1, True, 300,
-                     "long/short accounts ratio (5-min series)"),
-            PlanItem("spot", "GET /api/v3/ticker/24hr (all spot pairs)", "spot", 80, False, 60, "spot volume"),
+            PlanItem(
+                "oi",
+                "GET /fapi/v1/openInterest?symbol=",
+                "weight",
+                1,
+                True,
+                max(poll_s, 60.0),
+                "open interest",
+            ),
+            PlanItem(
+                "ls",
+                "GET /futures/data/globalLongShortAccountRatio",
+                "data",
+                1,
+                True,
+                300,
+                "long/short accounts ratio (5-min series)",
+            ),
+            PlanItem(
+                "spot", "GET /api/v3/ticker/24hr (all spot pairs)", "spot", 80, False, 60, "spot volume"
+            ),
             PlanItem("intervals", "GET /fapi/v1/fundingInfo", "funding", 1, False, 3600, "funding intervals"),
         ]
 
     async def discover(self, api: VenueApi, now_ms: int) -> tuple[dict[str, Listing], Poll]:
         await self._load_intervals(api)
         first = await self.poll(api, "tickers", [], now_ms)
-        listings = {t.base: Listing(t.base, t.instrument, t.multiplier, spot=f"{t.base}USDT") for t in first.tickers}
+        listings = {
+            t.base: Listing(t.base, t.instrument, t.multiplier, spot=f"{t.base}USDT") for t in first.tickers
+        }
         return listings, first
 
     async def _load_intervals(self, api: VenueApi) -> list[str]:
@@ -88,10 +120,12 @@ class Binance:
         elif job == "premium":
             parsed = bp.premium_index(await api.get("rest", "/fapi/v1/premiumIndex", weight=10), now_ms)
             # premiumIndex carries no interval: 8 h unless fundingInfo says otherwise.
-            out.tickers = [replace(t, funding_interval_h=self._intervals.get(t.instrument, 8.0))
-                           for t in parsed.records]
+            out.tickers = [
+                replace(t, funding_interval_h=self._intervals.get(t.instrument, 8.0)) for t in parsed.records
+            ]
             out.skipped = parsed.skipped
         elif job == "oi":
+
             async def oi(listing: Listing) -> Parsed[OpenInterestPoint]:
                 payload = await api.get("rest", "/fapi/v1/openInterest", {"symbol": listing.instrument})
                 return bp.open_interest(payload, now_ms)
@@ -99,14 +133,21 @@ class Binance:
             points = await each_symbol(listings, oi, out.skipped)
             out.tickers = [Ticker(self.name, p.instrument, p.base, 1.0, p.time, oi=p.oi) for p in points]
         elif job == "ls":
+
             async def ls(listing: Listing) -> Parsed[LongShortPoint]:
-                payload = await api.get("rest", "/futures/data/globalLongShortAccountRatio",
-                                        {"symbol": listing.instrument, "period": "5m", "limit": 1}, budget="data")
+                payload = await api.get(
+                    "rest",
+                    "/futures/data/globalLongShortAccountRatio",
+                    {"symbol": listing.instrument, "period": "5m", "limit": 1},
+                    budget="data",
+                )
                 return latest_only(bp.long_short_ratio(payload))
 
             out.long_short = await each_symbol(listings, ls, out.skipped)
         elif job == "spot":
-            spot = bp.spot_tickers(await api.get("spot", "/api/v3/ticker/24hr", weight=80, budget="spot"), now_ms)
+            spot = bp.spot_tickers(
+                await api.get("spot", "/api/v3/ticker/24hr", weight=80, budget="spot"), now_ms
+            )
             out.spot, out.skipped = spot.records, spot.skipped
         elif job == "intervals":
             out.skipped = await self._load_intervals(api)
@@ -116,16 +157,25 @@ class Binance:
         parts = BackfillParts()
         sym = listing.instrument
         for s, e in windows(start_ms, end_ms, FIVE_MIN_MS, 1500):
-            payload = await api.get("rest", "/fapi/v1/klines", {"symbol": sym, "interval": "5m", "startTime": s,
-                                    "endTime": e, "limit": 1500}, weight=_kline_weight(1500))
+            payload = await api.get(
+                "rest",
+                "/fapi/v1/klines",
+                {"symbol": sym, "interval": "5m", "startTime": s, "endTime": e, "limit": 1500},
+                weight=_kline_weight(1500),
+            )
             got = bp.klines(payload, sym)
             parts.candles += got.records
             parts.skipped += got.skipped
         spot_start = max(start_ms, end_ms - DAY_MS - 2 * FIVE_MIN_MS)  # spot volume only feeds the 24 h ratio
         for s, e in windows(spot_start, end_ms, FIVE_MIN_MS, 1000):
             try:
-                payload = await api.get("spot", "/api/v3/klines", {"symbol": listing.spot, "interval": "5m",
-                                        "startTime": s, "endTime": e, "limit": 1000}, weight=2, budget="spot")
+                payload = await api.get(
+                    "spot",
+                    "/api/v3/klines",
+                    {"symbol": listing.spot, "interval": "5m", "startTime": s, "endTime": e, "limit": 1000},
+                    weight=2,
+                    budget="spot",
+                )
             except Rejected:  # a coin with no spot pair has no spot volume, nothing more
                 parts.notes.append(f"no spot pair {listing.spot}")
                 break
@@ -135,19 +185,26 @@ class Binance:
         oi_start = max(start_ms, end_ms - 30 * DAY_MS + FIVE_MIN_MS)  # /futures/data keeps 30 days
         for s, e in windows(oi_start, end_ms, FIVE_MIN_MS, 500):
             params = {"symbol": sym, "period": "5m", "startTime": s, "endTime": e, "limit": 500}
-            oi = bp.open_interest_hist(await api.get("rest", "/futures/data/openInterestHist", params, budget="data"))
+            oi = bp.open_interest_hist(
+                await api.get("rest", "/futures/data/openInterestHist", params, budget="data")
+            )
             parts.oi += oi.records
             parts.skipped += oi.skipped
         # The long/short ratio is read as a level, never as a 5-minute change: hourly history carries it
         # in one request instead of five (and a tenth of the rows to parse).
         for s, e in windows(oi_start, end_ms, 12 * FIVE_MIN_MS, 500):
             params = {"symbol": sym, "period": "1h", "startTime": s, "endTime": e, "limit": 500}
-            ls = bp.long_short_ratio(await api.get("rest", "/futures/data/globalLongShortAccountRatio", params,
-                                                   budget="data"))
+            ls = bp.long_short_ratio(
+                await api.get("rest", "/futures/data/globalLongShortAccountRatio", params, budget="data")
+            )
             parts.long_short += ls.records
             parts.skipped += ls.skipped
-        payload = await api.get("rest", "/fapi/v1/fundingRate", {"symbol": sym, "startTime": start_ms - DAY_MS,
-                                "endTime": end_ms, "limit": 1000}, budget="funding")
+        payload = await api.get(
+            "rest",
+            "/fapi/v1/fundingRate",
+            {"symbol": sym, "startTime": start_ms - DAY_MS, "endTime": end_ms, "limit": 1000},
+            budget="funding",
+        )
         funding = bp.funding_history(payload)
         interval = self._intervals.get(sym, 8.0)
         parts.funding = [replace(f, interval_h=interval) for f in funding.records]
@@ -167,4 +224,3 @@ class Binance:
         if not isinstance(raw, dict) or "result" in raw:
             return None
         return bp.force_order(raw)
-

@@ -100,7 +100,8 @@ def premium_index(payload: object, now_ms: int) -> Parsed[Ticker]:
 
 
 def ws_tickers(payload: object) -> Parsed[Ticker]:
-    """WS ``<symbol>@ticker`` / ``!ticker@arr`` events (raw or combined-stream wrapped): price, change, volume."""
+    """WS ``<symbol>@ticker`` / ``!ticker@arr`` events (raw or combined-stream wrapped): price, change,
+    volume."""
 
     def make(item: Item) -> Ticker | None:
         head = _perpetual_head(item, "s", "E")
@@ -128,7 +129,9 @@ def open_interest(payload: object, now_ms: int) -> Parsed[OpenInterestPoint]:
     def make(item: Item) -> OpenInterestPoint:
         symbol = text(item, "symbol")
         base, mult = split_instrument(VENUE, symbol)
-        return OpenInterestPoint(VENUE, symbol, base, time_ms(item, "time", now_ms), number(item, "openInterest") * mult)
+        return OpenInterestPoint(
+            VENUE, symbol, base, time_ms(item, "time", now_ms), number(item, "openInterest") * mult
+        )
 
     return _collect(payload, "/fapi/v1/openInterest", make)
 
@@ -140,7 +143,10 @@ def open_interest_hist(payload: object) -> Parsed[OpenInterestPoint]:
         symbol = text(item, "symbol")
         base, mult = split_instrument(VENUE, symbol)
         return OpenInterestPoint(
-            VENUE, symbol, base, time_ms(item, "timestamp"),
+            VENUE,
+            symbol,
+            base,
+            time_ms(item, "timestamp"),
             oi=number(item, "sumOpenInterest") * mult,
             oi_usd=number(item, "sumOpenInterestValue"),
         )
@@ -204,7 +210,9 @@ def force_order(payload: object) -> Parsed[Liquidation]:
         if qty <= 0.0 or price <= 0.0:
             qty, price = number(order, "q"), number(order, "p")
         base, mult = split_instrument(VENUE, symbol)
-        return Liquidation(VENUE, symbol, base, time_ms(order, "T"), side, price / mult, qty * mult, price * qty)
+        return Liquidation(
+            VENUE, symbol, base, time_ms(order, "T"), side, price / mult, qty * mult, price * qty
+        )
 
     def name(event: Item) -> object:
         order = event.get("o")
@@ -226,7 +234,9 @@ def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
         if not symbol.endswith(_USD_QUOTES):
             return None
         base, _ = split_instrument(VENUE, symbol)
-        return SpotVolume(VENUE, symbol, base, time_ms(item, "closeTime", now_ms), number(item, "quoteVolume"))
+        return SpotVolume(
+            VENUE, symbol, base, time_ms(item, "closeTime", now_ms), number(item, "quoteVolume")
+        )
 
     return _collect(payload, "/api/v3/ticker/24hr", make)
 
@@ -282,7 +292,8 @@ def funding_info(payload: object) -> Parsed[Ticker]:
 
 
 def _perpetual_head(item: Item, name_key: str, time_key: str, default_ms: int | None = None) -> Ticker | None:
-    """A Ticker with just the instrument, base, multiplier and time; None for a symbol that is not a USDT perp."""
+    """A Ticker with just the instrument, base, multiplier and time; None for a symbol that is not a USDT
+    perp."""
     symbol = text(item, name_key)
     if not _usdt_perpetual(symbol):
         return None

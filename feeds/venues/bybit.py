@@ -10,7 +10,7 @@ Liquidations: ``allLiquidation.{symbol}`` topics, all liquidations in 500 ms bat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from feeds.net.faults import Malformed, RateLimited, Rejected, VenueError
 from feeds.net.http_api import EnvelopeCheck, VenueApi
@@ -43,9 +43,9 @@ class Bybit:
     """The Bybit v5 linear adapter (see the module docstring)."""
 
     name = "bybit"
-    urls = {"rest": "https://api.bybit.com"}
+    urls: ClassVar[dict[str, str]] = {"rest": "https://api.bybit.com"}
     ws_url = "wss://stream.bybit.com"
-    budgets = [Budget("ip", 600, 5, "600 requests/5 s/IP")]
+    budgets: ClassVar[list[Budget]] = [Budget("ip", 600, 5, "600 requests/5 s/IP")]
     geo_403 = True
     liquidations = "all"
     retry_after_s = 5.0  # its window is 5 s
@@ -56,32 +56,55 @@ class Bybit:
 
     def plan(self, poll_s: float) -> list[PlanItem]:
         return [
-            PlanItem("tickers", "GET /v5/market/tickers?category=linear", "ip", 1, False, poll_s,
-                     "price, change, volume, OI, funding, interval"),
-            PlanItem("ls", "GET /v5/market/account-ratio?symbol=", "ip", 1, True, 300,
-                     "long/short accounts ratio (5-min series)"),
+            PlanItem(
+                "tickers",
+                "GET /v5/market/tickers?category=linear",
+                "ip",
+                1,
+                False,
+                poll_s,
+                "price, change, volume, OI, funding, interval",
+            ),
+            PlanItem(
+                "ls",
+                "GET /v5/market/account-ratio?symbol=",
+                "ip",
+                1,
+                True,
+                300,
+                "long/short accounts ratio (5-min series)",
+            ),
             PlanItem("spot", "GET /v5/market/tickers?category=spot", "ip", 1, False, 60, "spot volume"),
         ]
 
     async def discover(self, api: VenueApi, now_ms: int) -> tuple[dict[str, Listing], Poll]:
         first = await self.poll(api, "tickers", [], now_ms)
-        listings = {t.base: Listing(t.base, t.instrument, t.multiplier, spot=f"{t.base}USDT") for t in first.tickers}
+        listings = {
+            t.base: Listing(t.base, t.instrument, t.multiplier, spot=f"{t.base}USDT") for t in first.tickers
+        }
         return listings, first
 
     async def poll(self, api: VenueApi, job: str, listings: list[Listing], now_ms: int) -> Poll:
         out = Poll()
         if job == "tickers":
-            parsed = yp.tickers(await api.get("rest", "/v5/market/tickers", {"category": "linear"}, budget="ip"),
-                                now_ms)
+            parsed = yp.tickers(
+                await api.get("rest", "/v5/market/tickers", {"category": "linear"}, budget="ip"), now_ms
+            )
             out.tickers, out.skipped = parsed.records, parsed.skipped
         elif job == "spot":
-            spot = yp.spot_tickers(await api.get("rest", "/v5/market/tickers", {"category": "spot"}, budget="ip"),
-                                   now_ms)
+            spot = yp.spot_tickers(
+                await api.get("rest", "/v5/market/tickers", {"category": "spot"}, budget="ip"), now_ms
+            )
             out.spot, out.skipped = spot.records, spot.skipped
         elif job == "ls":
+
             async def ls(listing: Listing) -> Parsed[LongShortPoint]:
-                payload = await api.get("rest", "/v5/market/account-ratio", {
-                    "category": "linear", "symbol": listing.instrument, "period": "5min", "limit": 1}, budget="ip")
+                payload = await api.get(
+                    "rest",
+                    "/v5/market/account-ratio",
+                    {"category": "linear", "symbol": listing.instrument, "period": "5min", "limit": 1},
+                    budget="ip",
+                )
                 return latest_only(yp.account_ratio(payload))
 
             out.long_short = await each_symbol(listings, ls, out.skipped)
@@ -91,36 +114,95 @@ class Bybit:
         parts = BackfillParts()
         sym = listing.instrument
         for s, e in windows(start_ms, end_ms, FIVE_MIN_MS, 1000):
-            got = yp.klines(await api.get("rest", "/v5/market/kline", {
-                "category": "linear", "symbol": sym, "interval": "5", "start": s, "end": e, "limit": 1000},
-                budget="ip"))
+            got = yp.klines(
+                await api.get(
+                    "rest",
+                    "/v5/market/kline",
+                    {
+                        "category": "linear",
+                        "symbol": sym,
+                        "interval": "5",
+                        "start": s,
+                        "end": e,
+                        "limit": 1000,
+                    },
+                    budget="ip",
+                )
+            )
             parts.candles += got.records
             parts.skipped += got.skipped
         for s, e in windows(max(start_ms, end_ms - DAY_MS - 2 * FIVE_MIN_MS), end_ms, FIVE_MIN_MS, 1000):
             try:
-                got = yp.klines(await api.get("rest", "/v5/market/kline", {
-                    "category": "spot", "symbol": listing.spot, "interval": "5", "start": s, "end": e,
-                    "limit": 1000}, budget="ip"))
+                got = yp.klines(
+                    await api.get(
+                        "rest",
+                        "/v5/market/kline",
+                        {
+                            "category": "spot",
+                            "symbol": listing.spot,
+                            "interval": "5",
+                            "start": s,
+                            "end": e,
+                            "limit": 1000,
+                        },
+                        budget="ip",
+                    )
+                )
             except Rejected:
                 parts.notes.append(f"no spot pair {listing.spot}")
                 break
             parts.spot_candles += got.records
             parts.skipped += got.skipped
         for s, e in windows(start_ms, end_ms, FIVE_MIN_MS, 200):
-            oi = yp.open_interest(await api.get("rest", "/v5/market/open-interest", {
-                "category": "linear", "symbol": sym, "intervalTime": "5min", "startTime": s, "endTime": e,
-                "limit": 200}, budget="ip"))
+            oi = yp.open_interest(
+                await api.get(
+                    "rest",
+                    "/v5/market/open-interest",
+                    {
+                        "category": "linear",
+                        "symbol": sym,
+                        "intervalTime": "5min",
+                        "startTime": s,
+                        "endTime": e,
+                        "limit": 200,
+                    },
+                    budget="ip",
+                )
+            )
             parts.oi += oi.records
             parts.skipped += oi.skipped
         for s, e in windows(start_ms, end_ms, 12 * FIVE_MIN_MS, 500):  # a level: hourly rows carry it
-            ls = yp.account_ratio(await api.get("rest", "/v5/market/account-ratio", {
-                "category": "linear", "symbol": sym, "period": "1h", "startTime": s, "endTime": e, "limit": 500},
-                budget="ip"))
+            ls = yp.account_ratio(
+                await api.get(
+                    "rest",
+                    "/v5/market/account-ratio",
+                    {
+                        "category": "linear",
+                        "symbol": sym,
+                        "period": "1h",
+                        "startTime": s,
+                        "endTime": e,
+                        "limit": 500,
+                    },
+                    budget="ip",
+                )
+            )
             parts.long_short += ls.records
             parts.skipped += ls.skipped
-        funding = yp.funding_history(await api.get("rest", "/v5/market/funding/history", {
-            "category": "linear", "symbol": sym, "startTime": start_ms - DAY_MS, "endTime": end_ms, "limit": 200},
-            budget="ip"))
+        funding = yp.funding_history(
+            await api.get(
+                "rest",
+                "/v5/market/funding/history",
+                {
+                    "category": "linear",
+                    "symbol": sym,
+                    "startTime": start_ms - DAY_MS,
+                    "endTime": end_ms,
+                    "limit": 200,
+                },
+                budget="ip",
+            )
+        )
         parts.funding, parts.skipped = funding.records, parts.skipped + funding.skipped
         return parts
 
@@ -131,8 +213,10 @@ class Bybit:
         import json
 
         topics = [f"allLiquidation.{x.instrument}" for x in listings]
-        return [json.dumps({"op": "subscribe", "args": topics[i:i + _SUBSCRIBE_CHUNK]})
-                for i in range(0, len(topics), _SUBSCRIBE_CHUNK)]
+        return [
+            json.dumps({"op": "subscribe", "args": topics[i : i + _SUBSCRIBE_CHUNK]})
+            for i in range(0, len(topics), _SUBSCRIBE_CHUNK)
+        ]
 
     def ws_ping(self) -> str | None:
         return '{"op":"ping"}'

@@ -149,7 +149,9 @@ def open_interest(payload: object) -> Parsed[OpenInterestPoint]:
     base, mult = split_instrument(VENUE, symbol)
 
     def make(item: Item) -> OpenInterestPoint:
-        return OpenInterestPoint(VENUE, symbol, base, time_ms(item, "timestamp"), number(item, "openInterest") * mult)
+        return OpenInterestPoint(
+            VENUE, symbol, base, time_ms(item, "timestamp"), number(item, "openInterest") * mult
+        )
 
     return _oldest_first(collect(VENUE, endpoint, rows, make, lambda _: symbol, notes))
 
@@ -178,7 +180,9 @@ def funding_history(payload: object) -> Parsed[FundingPoint]:
     def make(item: Item) -> FundingPoint:
         symbol = text(item, "symbol")
         base, _ = split_instrument(VENUE, symbol)
-        return FundingPoint(VENUE, symbol, base, time_ms(item, "fundingRateTimestamp"), number(item, "fundingRate"))
+        return FundingPoint(
+            VENUE, symbol, base, time_ms(item, "fundingRateTimestamp"), number(item, "fundingRate")
+        )
 
     return _oldest_first(collect(VENUE, endpoint, rows, make, notes=notes))
 
@@ -221,7 +225,9 @@ def all_liquidation(payload: object) -> Parsed[Liquidation]:
     EXCHANGES.md §3 and gotcha 7) -- the opposite naming to Binance's order side.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-        raise PayloadError(f"{VENUE} WS allLiquidation: expected {{topic, data: [...]}}, got {_kind(payload)}")
+        raise PayloadError(
+            f"{VENUE} WS allLiquidation: expected {{topic, data: [...]}}, got {_kind(payload)}"
+        )
 
     def make(item: Item) -> Liquidation:
         symbol = text(item, "s")
@@ -234,7 +240,9 @@ def all_liquidation(payload: object) -> Parsed[Liquidation]:
             raise BadItem(f"side 'S' is {item.get('S')!r}, not Buy or Sell")
         price, qty = number(item, "p"), number(item, "v")
         base, mult = split_instrument(VENUE, symbol)
-        return Liquidation(VENUE, symbol, base, time_ms(item, "T"), side, price / mult, qty * mult, price * qty)
+        return Liquidation(
+            VENUE, symbol, base, time_ms(item, "T"), side, price / mult, qty * mult, price * qty
+        )
 
     return collect(VENUE, "WS allLiquidation", payload["data"], make, lambda item: item.get("s"))
 
@@ -243,7 +251,11 @@ def _ticker(item: Item, symbol: str, when: int, num: Callable[[Item, str], float
     base, mult = split_instrument(VENUE, symbol)
     next_funding = num(item, "nextFundingTime")
     return Ticker(
-        VENUE, symbol, base, mult, when,
+        VENUE,
+        symbol,
+        base,
+        mult,
+        when,
         price=num(item, "lastPrice") / mult,
         mark=num(item, "markPrice") / mult,
         change_24h=num(item, "price24hPcnt"),  # already a fraction: "0.0068" is +0.68 %

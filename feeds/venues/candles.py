@@ -58,7 +58,7 @@ def array_rows(
                 shown = repr(row)
                 shown = shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 3] + "..."
                 raise BadItem(f"row {index} is {shown}, not [{', '.join(fields[:need])}, ...]")
-            made = make(dict(zip(fields, row)))
+            made = make(dict(zip(fields, row, strict=False)))
         except BadItem as bad:
             skipped.append(f"{venue} {endpoint} {instrument}: {bad}")
             continue
@@ -68,7 +68,12 @@ def array_rows(
 
 
 def candle(
-    venue: str, instrument: str, base: str, multiplier: float, item: Mapping[str, Any], time_key: str,
+    venue: str,
+    instrument: str,
+    base: str,
+    multiplier: float,
+    item: Mapping[str, Any],
+    time_key: str,
     volume_usd: float,
 ) -> Candle:
     """A Candle from ``item``'s ``o``/``h``/``l``/``c`` prices, divided by ``multiplier`` to be per one coin.

@@ -9,7 +9,7 @@ the long/short ratio stays empty, and liquidations are not shown for this venue.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from feeds.net.http_api import EnvelopeCheck, VenueApi
 from feeds.net.limiter import Budget
@@ -26,9 +26,11 @@ class Hyperliquid:
     """The Hyperliquid adapter (see the module docstring)."""
 
     name = "hyperliquid"
-    urls = {"rest": "https://api.hyperliquid.xyz"}
+    urls: ClassVar[dict[str, str]] = {"rest": "https://api.hyperliquid.xyz"}
     ws_url = ""
-    budgets = [Budget("weight", 1200, 60, "1200 weight/min/IP, info requests weigh 20")]
+    budgets: ClassVar[list[Budget]] = [
+        Budget("weight", 1200, 60, "1200 weight/min/IP, info requests weigh 20")
+    ]
     geo_403 = False
     liquidations = ""
     retry_after_s = 10.0
@@ -39,9 +41,18 @@ class Hyperliquid:
 
     def plan(self, poll_s: float) -> list[PlanItem]:
         return [
-            PlanItem("ctxs", 'POST /info {"type":"metaAndAssetCtxs"}', "weight", 20, False, poll_s,
-                     "mark, change, volume, OI, funding (OI history is built from these polls)"),
-            PlanItem("spot", 'POST /info {"type":"spotMetaAndAssetCtxs"}', "weight", 20, False, 60, "spot volume"),
+            PlanItem(
+                "ctxs",
+                'POST /info {"type":"metaAndAssetCtxs"}',
+                "weight",
+                20,
+                False,
+                poll_s,
+                "mark, change, volume, OI, funding (OI history is built from these polls)",
+            ),
+            PlanItem(
+                "spot", 'POST /info {"type":"spotMetaAndAssetCtxs"}', "weight", 20, False, 60, "spot volume"
+            ),
         ]
 
     async def discover(self, api: VenueApi, now_ms: int) -> tuple[dict[str, Listing], Poll]:
@@ -52,12 +63,14 @@ class Hyperliquid:
     async def poll(self, api: VenueApi, job: str, listings: list[Listing], now_ms: int) -> Poll:
         out = Poll()
         if job == "ctxs":
-            got = hp.meta_and_asset_ctxs(await api.post("rest", "/info", {"type": "metaAndAssetCtxs"}, weight=20),
-                                         now_ms)
+            got = hp.meta_and_asset_ctxs(
+                await api.post("rest", "/info", {"type": "metaAndAssetCtxs"}, weight=20), now_ms
+            )
             out.tickers, out.skipped = got.records, got.skipped
         elif job == "spot":
             spot = hp.spot_meta_and_asset_ctxs(
-                await api.post("rest", "/info", {"type": "spotMetaAndAssetCtxs"}, weight=20), now_ms)
+                await api.post("rest", "/info", {"type": "spotMetaAndAssetCtxs"}, weight=20), now_ms
+            )
             out.spot, out.skipped = spot.records, spot.skipped
         return out
 
@@ -65,17 +78,28 @@ class Hyperliquid:
         parts = BackfillParts()
         coin = listing.instrument
         rows = (end_ms - start_ms) // 300_000 + 1
-        payload = await api.post("rest", "/info", {"type": "candleSnapshot", "req": {
-            "coin": coin, "interval": "5m", "startTime": start_ms, "endTime": end_ms}},
-            weight=20 + rows // _CANDLES_PER_WEIGHT)
+        payload = await api.post(
+            "rest",
+            "/info",
+            {
+                "type": "candleSnapshot",
+                "req": {"coin": coin, "interval": "5m", "startTime": start_ms, "endTime": end_ms},
+            },
+            weight=20 + rows // _CANDLES_PER_WEIGHT,
+        )
         got = hp.candle_snapshot(payload, coin)
         parts.candles, parts.skipped = got.records, got.skipped
         t = start_ms - DAY_MS
         while t < end_ms:  # at most 500 hourly rows per answer
             rows = min(500, (end_ms - t) // HOUR_MS + 1)  # hourly; 20 plus 1 per 20 rows returned
-            page = hp.funding_history(await api.post("rest", "/info", {
-                "type": "fundingHistory", "coin": coin, "startTime": t, "endTime": end_ms},
-                weight=20 + -(-rows // 20)))
+            page = hp.funding_history(
+                await api.post(
+                    "rest",
+                    "/info",
+                    {"type": "fundingHistory", "coin": coin, "startTime": t, "endTime": end_ms},
+                    weight=20 + -(-rows // 20),
+                )
+            )
             parts.funding += page.records
             parts.skipped += page.skipped
             if len(page.records) < 500:

@@ -31,8 +31,16 @@ _FUNDING_INTERVAL_H = 1.0
 # Unit Bitcoin, Ethereum, Solana, Pump Fun, Fartcoin, SPX6900, Bonk, Zcash, Avalanche, Virtual. Unit's
 # Plasma token is already named XPL. SPX6900 is listed as SPX by every venue here, Hyperliquid's perp too.
 _WRAPPED: dict[str, str] = {
-    "UBTC": "BTC", "UETH": "ETH", "USOL": "SOL", "UPUMP": "PUMP", "UFART": "FARTCOIN", "UUUSPX": "SPX",
-    "UBONK": "BONK", "UZEC": "ZEC", "UAVAX": "AVAX", "UVIRT": "VIRTUAL",
+    "UBTC": "BTC",
+    "UETH": "ETH",
+    "USOL": "SOL",
+    "UPUMP": "PUMP",
+    "UFART": "FARTCOIN",
+    "UUUSPX": "SPX",
+    "UBONK": "BONK",
+    "UZEC": "ZEC",
+    "UAVAX": "AVAX",
+    "UVIRT": "VIRTUAL",
 }
 
 
@@ -43,7 +51,11 @@ def _ctx_ticker(name: str, ctx: Any, now_ms: int) -> Ticker:
     mark, mid, prev = number(ctx, "markPx"), optional_number(ctx, "midPx"), optional_number(ctx, "prevDayPx")
     units = number(ctx, "openInterest")
     return Ticker(
-        VENUE, name, base, mult, now_ms,
+        VENUE,
+        name,
+        base,
+        mult,
+        now_ms,
         price=mid / mult,  # no last trade in a ctx: the book mid is the closest, nan when the book is empty
         mark=mark / mult,
         change_24h=mark / prev - 1.0 if prev > 0 else NAN,  # EXCHANGES.md §5: markPx / prevDayPx - 1
@@ -69,7 +81,12 @@ def universe_names(payload: Any, *, include_hip3: bool = False) -> list[str | No
     names: list[str | None] = []
     for asset in universe:
         name = asset.get("name") if isinstance(asset, Mapping) else None
-        if not isinstance(name, str) or not name or asset.get("isDelisted") or (":" in name and not include_hip3):
+        if (
+            not isinstance(name, str)
+            or not name
+            or asset.get("isDelisted")
+            or (":" in name and not include_hip3)
+        ):
             names.append(None)
         else:
             names.append(name)
@@ -79,7 +96,7 @@ def universe_names(payload: Any, *, include_hip3: bool = False) -> list[str | No
 def _tickers(endpoint: str, names: Sequence[str | None], ctxs: list[Any], now_ms: int) -> Parsed[Ticker]:
     records: list[Ticker] = []
     skipped: list[str] = []
-    for name, ctx in zip(names, ctxs):
+    for name, ctx in zip(names, ctxs, strict=False):
         if name is None:
             continue
         try:
@@ -90,7 +107,8 @@ def _tickers(endpoint: str, names: Sequence[str | None], ctxs: list[Any], now_ms
 
 
 def meta_and_asset_ctxs(payload: Any, now_ms: int, *, include_hip3: bool = False) -> Parsed[Ticker]:
-    """``{"type": "metaAndAssetCtxs"}``: price, mark, 24 h change, volume, OI and hourly funding of every perp.
+    """``{"type": "metaAndAssetCtxs"}``: price, mark, 24 h change, volume, OI and hourly funding of every
+    perp.
 
     ``time`` is ``now_ms`` (the answer carries no time); ``next_funding_ms`` is the next full hour.
     Delisted assets and (unless ``include_hip3``) HIP-3 names are left out without a line.
@@ -122,8 +140,10 @@ def ws_all_dexs_asset_ctxs(payload: Any, now_ms: int, names: Sequence[str | None
     parsed = _tickers(endpoint, names, main[0], now_ms)
     extra = len(main[0]) - len(names)
     if extra > 0:
-        parsed.skipped.append(f"hyperliquid {endpoint}: {extra} ctxs beyond the {len(names)} known names "
-                              "(refresh metaAndAssetCtxs)")
+        parsed.skipped.append(
+            f"hyperliquid {endpoint}: {extra} ctxs beyond the {len(names)} known names "
+            "(refresh metaAndAssetCtxs)"
+        )
     return parsed
 
 
@@ -151,8 +171,11 @@ def funding_history(payload: Any) -> Parsed[FundingPoint]:
             time = row.get("time")
             if type(time) is not int:
                 raise BadItem(f"time {time!r} is not an int ms")
-            records.append(FundingPoint(VENUE, coin, split_instrument(VENUE, coin)[0], time,
-                                        number(row, "fundingRate"), interval))
+            records.append(
+                FundingPoint(
+                    VENUE, coin, split_instrument(VENUE, coin)[0], time, number(row, "fundingRate"), interval
+                )
+            )
         except BadItem as bad:
             skipped.append(f"hyperliquid {endpoint} {coin or '?'}: {bad}")
     return Parsed(records, skipped)

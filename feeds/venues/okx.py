@@ -14,7 +14,7 @@ is not the total of its liquidations, so totals are "observed".
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from feeds.net.faults import Malformed, RateLimited, Rejected, VenueError
 from feeds.net.http_api import EnvelopeCheck, VenueApi
@@ -47,9 +47,9 @@ class Okx:
     """The OKX v5 SWAP adapter (see the module docstring)."""
 
     name = "okx"
-    urls = {"rest": "https://www.okx.com"}
+    urls: ClassVar[dict[str, str]] = {"rest": "https://www.okx.com"}
     ws_url = "wss://ws.okx.com:8443"
-    budgets = [
+    budgets: ClassVar[list[Budget]] = [
         Budget("tickers", 20, 2, "market/tickers 20 requests/2 s/IP"),
         Budget("oi", 20, 2, "public/open-interest 20 requests/2 s"),
         Budget("funding", 10, 2, "public/funding-rate(-history) 10 requests/2 s"),
@@ -71,17 +71,54 @@ class Okx:
 
     def plan(self, poll_s: float) -> list[PlanItem]:
         return [
-            PlanItem("tickers", "GET /api/v5/market/tickers?instType=SWAP", "tickers", 1, False, poll_s,
-                     "price, 24h open, volume"),
-            PlanItem("oi", "GET /api/v5/public/open-interest?instType=SWAP", "oi", 1, False, poll_s,
-                     "open interest"),
-            PlanItem("funding", "GET /api/v5/public/funding-rate?instId=ANY", "funding", 1, False, poll_s,
-                     "funding rate, next funding, interval"),
-            PlanItem("ls", "GET /api/v5/rubik/stat/contracts/long-short-account-ratio-contract", "rubik-ls", 1,
-                     True, 300, "long/short accounts ratio (5-min series)"),
-            PlanItem("spot", "GET /api/v5/market/tickers?instType=SPOT", "tickers", 1, False, 60, "spot volume"),
-            PlanItem("instruments", "GET /api/v5/public/instruments?instType=SWAP", "instruments", 1, False, 3600,
-                     "contract sizes (ctVal)"),
+            PlanItem(
+                "tickers",
+                "GET /api/v5/market/tickers?instType=SWAP",
+                "tickers",
+                1,
+                False,
+                poll_s,
+                "price, 24h open, volume",
+            ),
+            PlanItem(
+                "oi",
+                "GET /api/v5/public/open-interest?instType=SWAP",
+                "oi",
+                1,
+                False,
+                poll_s,
+                "open interest",
+            ),
+            PlanItem(
+                "funding",
+                "GET /api/v5/public/funding-rate?instId=ANY",
+                "funding",
+                1,
+                False,
+                poll_s,
+                "funding rate, next funding, interval",
+            ),
+            PlanItem(
+                "ls",
+                "GET /api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
+                "rubik-ls",
+                1,
+                True,
+                300,
+                "long/short accounts ratio (5-min series)",
+            ),
+            PlanItem(
+                "spot", "GET /api/v5/market/tickers?instType=SPOT", "tickers", 1, False, 60, "spot volume"
+            ),
+            PlanItem(
+                "instruments",
+                "GET /api/v5/public/instruments?instType=SWAP",
+                "instruments",
+                1,
+                False,
+                3600,
+                "contract sizes (ctVal)",
+            ),
         ]
 
     async def discover(self, api: VenueApi, now_ms: int) -> tuple[dict[str, Listing], Poll]:
@@ -95,31 +132,47 @@ class Okx:
     async def poll(self, api: VenueApi, job: str, listings: list[Listing], now_ms: int) -> Poll:
         out = Poll()
         if job == "instruments":
-            parsed = op.instruments(await api.get("rest", "/api/v5/public/instruments", {"instType": "SWAP"},
-                                                  budget="instruments"))
+            parsed = op.instruments(
+                await api.get(
+                    "rest", "/api/v5/public/instruments", {"instType": "SWAP"}, budget="instruments"
+                )
+            )
             self._ct_val = {c.instrument: c.ct_val for c in parsed.records if c.instrument.endswith(_SUFFIX)}
             out.skipped = parsed.skipped
         elif job == "tickers":
-            got = op.tickers(await api.get("rest", "/api/v5/market/tickers", {"instType": "SWAP"}, budget="tickers"),
-                             now_ms)
+            got = op.tickers(
+                await api.get("rest", "/api/v5/market/tickers", {"instType": "SWAP"}, budget="tickers"),
+                now_ms,
+            )
             out.tickers, out.skipped = _usdt(got.records), got.skipped
         elif job == "oi":
-            got = op.open_interest(await api.get("rest", "/api/v5/public/open-interest", {"instType": "SWAP"},
-                                                 budget="oi"), now_ms, self._ct_val)
+            got = op.open_interest(
+                await api.get("rest", "/api/v5/public/open-interest", {"instType": "SWAP"}, budget="oi"),
+                now_ms,
+                self._ct_val,
+            )
             out.tickers, out.skipped = _usdt(got.records), got.skipped
         elif job == "funding":
-            got = op.funding_rate(await api.get("rest", "/api/v5/public/funding-rate", {"instId": "ANY"},
-                                                budget="funding"), now_ms)
+            got = op.funding_rate(
+                await api.get("rest", "/api/v5/public/funding-rate", {"instId": "ANY"}, budget="funding"),
+                now_ms,
+            )
             out.tickers, out.skipped = _usdt(got.records), got.skipped
         elif job == "spot":
-            spot = op.spot_tickers(await api.get("rest", "/api/v5/market/tickers", {"instType": "SPOT"},
-                                                 budget="tickers"), now_ms)
+            spot = op.spot_tickers(
+                await api.get("rest", "/api/v5/market/tickers", {"instType": "SPOT"}, budget="tickers"),
+                now_ms,
+            )
             out.spot, out.skipped = spot.records, spot.skipped
         elif job == "ls":
+
             async def ls(listing: Listing) -> Parsed[LongShortPoint]:
-                payload = await api.get("rest", "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
-                                        {"instId": listing.instrument, "period": "5m", "limit": 1},
-                                        budget="rubik-ls")
+                payload = await api.get(
+                    "rest",
+                    "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
+                    {"instId": listing.instrument, "period": "5m", "limit": 1},
+                    budget="rubik-ls",
+                )
                 return latest_only(op.long_short_account_ratio(payload, listing.instrument))
 
             out.long_short = await each_symbol(listings, ls, out.skipped)
@@ -129,15 +182,28 @@ class Okx:
         parts = BackfillParts()
         inst = listing.instrument
         for s, e in windows(start_ms, end_ms, FIVE_MIN_MS, 100):
-            got = op.candles(await api.get("rest", "/api/v5/market/history-candles", {
-                "instId": inst, "bar": "5m", "after": e + 1, "before": s - 1, "limit": 100}, budget="candles"), inst)
+            got = op.candles(
+                await api.get(
+                    "rest",
+                    "/api/v5/market/history-candles",
+                    {"instId": inst, "bar": "5m", "after": e + 1, "before": s - 1, "limit": 100},
+                    budget="candles",
+                ),
+                inst,
+            )
             parts.candles += got.records
             parts.skipped += got.skipped
         for s, e in windows(max(start_ms, end_ms - DAY_MS - 2 * FIVE_MIN_MS), end_ms, FIVE_MIN_MS, 100):
             try:
-                got = op.candles(await api.get("rest", "/api/v5/market/history-candles", {
-                    "instId": listing.spot, "bar": "5m", "after": e + 1, "before": s - 1, "limit": 100},
-                    budget="candles"), listing.spot)
+                got = op.candles(
+                    await api.get(
+                        "rest",
+                        "/api/v5/market/history-candles",
+                        {"instId": listing.spot, "bar": "5m", "after": e + 1, "before": s - 1, "limit": 100},
+                        budget="candles",
+                    ),
+                    listing.spot,
+                )
             except Rejected:
                 parts.notes.append(f"no spot pair {listing.spot}")
                 break
@@ -145,21 +211,39 @@ class Okx:
             parts.skipped += got.skipped
         # rubik keeps the latest 1440 rows: 5 days of 5-minute open interest.
         for s, e in windows(max(start_ms, end_ms - 1440 * FIVE_MIN_MS), end_ms, FIVE_MIN_MS, 100):
-            oi = op.open_interest_history(await api.get(
-                "rest", "/api/v5/rubik/stat/contracts/open-interest-history",
-                {"instId": inst, "period": "5m", "begin": s, "end": e, "limit": 100}, budget="rubik-oi"), inst)
+            oi = op.open_interest_history(
+                await api.get(
+                    "rest",
+                    "/api/v5/rubik/stat/contracts/open-interest-history",
+                    {"instId": inst, "period": "5m", "begin": s, "end": e, "limit": 100},
+                    budget="rubik-oi",
+                ),
+                inst,
+            )
             parts.oi += oi.records
             parts.skipped += oi.skipped
         # The long/short ratio is read as a level, never as a 5-minute change, so hourly rows carry it:
         # 2 requests per symbol instead of 15 on the venue's tightest budget (5 requests / 2 s).
         for s, e in windows(max(start_ms, end_ms - 1440 * FIVE_MIN_MS), end_ms, 12 * FIVE_MIN_MS, 100):
-            ls = op.long_short_account_ratio(await api.get(
-                "rest", "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
-                {"instId": inst, "period": "1H", "begin": s, "end": e, "limit": 100}, budget="rubik-ls"), inst)
+            ls = op.long_short_account_ratio(
+                await api.get(
+                    "rest",
+                    "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
+                    {"instId": inst, "period": "1H", "begin": s, "end": e, "limit": 100},
+                    budget="rubik-ls",
+                ),
+                inst,
+            )
             parts.long_short += ls.records
             parts.skipped += ls.skipped
-        funding = op.funding_rate_history(await api.get("rest", "/api/v5/public/funding-rate-history", {
-            "instId": inst, "limit": 400}, budget="funding"))
+        funding = op.funding_rate_history(
+            await api.get(
+                "rest",
+                "/api/v5/public/funding-rate-history",
+                {"instId": inst, "limit": 400},
+                budget="funding",
+            )
+        )
         parts.funding = [f for f in funding.records if f.time >= start_ms - DAY_MS]
         parts.skipped += funding.skipped
         parts.notes.append("open interest history: latest 5 days (rubik keeps 1440 rows); long/short hourly")
@@ -169,7 +253,9 @@ class Okx:
         return "/ws/v5/public"
 
     def ws_subscribe(self, listings: list[Listing]) -> list[str]:
-        return [json.dumps({"op": "subscribe", "args": [{"channel": "liquidation-orders", "instType": "SWAP"}]})]
+        return [
+            json.dumps({"op": "subscribe", "args": [{"channel": "liquidation-orders", "instType": "SWAP"}]})
+        ]
 
     def ws_ping(self) -> str | None:
         return "ping"

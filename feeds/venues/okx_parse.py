@@ -87,8 +87,18 @@ def tickers(payload: Any, now_ms: int) -> Parsed[Ticker]:
         name = _inst(item, "SWAP")
         last, open24h, vol_base = number(item, "last"), number(item, "open24h"), number(item, "volCcy24h")
         base, mult = split_instrument(VENUE, name)
-        return [Ticker(VENUE, name, base, mult, time_ms(item, "ts", now_ms), price=last,
-                       change_24h=last / open24h - 1.0 if open24h > 0 else NAN, volume_24h_usd=vol_base * last)]
+        return [
+            Ticker(
+                VENUE,
+                name,
+                base,
+                mult,
+                time_ms(item, "ts", now_ms),
+                price=last,
+                change_24h=last / open24h - 1.0 if open24h > 0 else NAN,
+                volume_24h_usd=vol_base * last,
+            )
+        ]
 
     return collect(VENUE, "tickers", _data(payload, "tickers"), one, _inst_id)
 
@@ -100,7 +110,9 @@ def _spot(endpoint: str, items: list[Any], now_ms: int) -> Parsed[SpotVolume]:
             return []
         # SPOT volCcy24h is already in the QUOTE currency (EXCHANGES.md §8).
         volume = number(item, "volCcy24h")
-        return [SpotVolume(VENUE, name, split_instrument(VENUE, name)[0], time_ms(item, "ts", now_ms), volume)]
+        return [
+            SpotVolume(VENUE, name, split_instrument(VENUE, name)[0], time_ms(item, "ts", now_ms), volume)
+        ]
 
     return collect(VENUE, endpoint, items, one, _inst_id)
 
@@ -118,12 +130,18 @@ def ws_tickers_spot(payload: Any, now_ms: int) -> Parsed[SpotVolume]:
 def _oi(endpoint: str, items: list[Any], now_ms: int, ct_val: Mapping[str, float]) -> Parsed[Ticker]:
     def one(item: Mapping[str, Any]) -> list[Ticker]:
         name = _inst(item, "SWAP")
-        contracts, coins, usd = number(item, "oi"), optional_number(item, "oiCcy"), optional_number(item, "oiUsd")
+        contracts, coins, usd = (
+            number(item, "oi"),
+            optional_number(item, "oiCcy"),
+            optional_number(item, "oiUsd"),
+        )
         per = ct_val.get(name)
         if per is not None and not math.isnan(coins):
             expected = contracts * per
             if abs(coins - expected) > _OI_TOLERANCE * max(abs(coins), abs(expected)):
-                raise BadItem(f"oiCcy {coins:g} disagrees with oi {contracts:g} x ctVal {per:g} = {expected:g}")
+                raise BadItem(
+                    f"oiCcy {coins:g} disagrees with oi {contracts:g} x ctVal {per:g} = {expected:g}"
+                )
         elif math.isnan(coins):
             if per is None:
                 raise BadItem("no oiCcy and no ctVal to convert oi contracts")
@@ -158,8 +176,18 @@ def _funding(endpoint: str, items: list[Any], now_ms: int) -> Parsed[Ticker]:
         # after it (EXCHANGES.md §4.1, §9.6): 8/6/4/2/1 h depending on the instrument.
         interval = (after_ms - settle_ms) / HOUR_MS if after_ms > settle_ms else NAN
         base, mult = split_instrument(VENUE, name)
-        return [Ticker(VENUE, name, base, mult, time_ms(item, "ts", now_ms), funding=rate,
-                       funding_interval_h=interval, next_funding_ms=settle_ms)]
+        return [
+            Ticker(
+                VENUE,
+                name,
+                base,
+                mult,
+                time_ms(item, "ts", now_ms),
+                funding=rate,
+                funding_interval_h=interval,
+                next_funding_ms=settle_ms,
+            )
+        ]
 
     return collect(VENUE, endpoint, items, one, _inst_id)
 
@@ -213,7 +241,9 @@ def long_short_account_ratio(payload: Any, instrument: str) -> Parsed[LongShortP
             if not isinstance(row, list) or len(row) < 2:
                 raise BadItem(f"row {row!r} is not [ts, ratio]")
             fields = {"ts": row[0], "ratio": row[1]}
-            records.append(LongShortPoint(VENUE, instrument, base, time_ms(fields, "ts"), number(fields, "ratio")))
+            records.append(
+                LongShortPoint(VENUE, instrument, base, time_ms(fields, "ts"), number(fields, "ratio"))
+            )
         except BadItem as bad:
             skipped.append(f"okx {endpoint} {instrument}: {bad}")
     return Parsed(records, skipped)
@@ -249,7 +279,9 @@ def ws_liquidation_orders(payload: Any, ct_val: Mapping[str, float]) -> Parsed[L
     for item in _data(payload, endpoint, "liquidation-orders"):
         details = item.get("details") if isinstance(item, Mapping) else None
         if not isinstance(details, list) or not details:
-            rows.append({"instId": item.get("instId"), "details": None} if isinstance(item, Mapping) else item)
+            rows.append(
+                {"instId": item.get("instId"), "details": None} if isinstance(item, Mapping) else item
+            )
             continue
         head = {"instId": item.get("instId"), "instType": item.get("instType", "SWAP")}
         rows.extend({**d, **head} if isinstance(d, Mapping) else d for d in details)
@@ -339,8 +371,9 @@ def open_interest_history(payload: Any, instrument: str) -> Parsed[OpenInterestP
     base = split_instrument(VENUE, instrument)[0]
 
     def one(row: Mapping[str, Any]) -> OpenInterestPoint:
-        return OpenInterestPoint(VENUE, instrument, base, time_ms(row, "ts"), number(row, "oiCcy"),
-                                 number(row, "oiUsd"))
+        return OpenInterestPoint(
+            VENUE, instrument, base, time_ms(row, "ts"), number(row, "oiCcy"), number(row, "oiUsd")
+        )
 
     fields = ("ts", "oi", "oiCcy", "oiUsd")
     return oldest_first(array_rows(VENUE, endpoint, instrument, _data(payload, endpoint), fields, one))

@@ -41,7 +41,8 @@ def number(item: Item, key: str) -> float:
 
 
 def optional_number(item: Item, key: str) -> float:
-    """``item[key]`` as a float, ``nan`` where the venue leaves it out, ``null`` or ``""``; malformed still raises."""
+    """``item[key]`` as a float, ``nan`` where the venue leaves it out, ``null`` or ``""``; malformed still
+    raises."""
     return NAN if item.get(key) in (None, "") else number(item, key)
 
 
@@ -55,7 +56,9 @@ def time_ms(item: Item, key: str, default: int | None = None) -> int:
     elif isinstance(value, str) and value.isdigit():
         ms = int(value)
     else:
-        raise BadItem(f"{key!r} missing" if value in (None, "") else f"{key!r} is {value!r}, not a time in ms")
+        raise BadItem(
+            f"{key!r} missing" if value in (None, "") else f"{key!r} is {value!r}, not a time in ms"
+        )
     if not 0 <= ms < MAX_MS:
         raise BadItem(f"{key!r} is {value!r}, not a time in ms (outside 1970-2100)")
     return ms

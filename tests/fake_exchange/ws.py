@@ -11,6 +11,7 @@ handshake.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -289,7 +290,5 @@ def _bad_json(client: Client) -> str:
 
 
 async def _send_quietly(conn: ServerConnection, text: str) -> None:
-    try:
+    with contextlib.suppress(ConnectionClosed):
         await conn.send(text)
-    except ConnectionClosed:
-        pass

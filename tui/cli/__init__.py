@@ -26,7 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # replay has a --speed of its own: replayed time, not the simulated market's
     speed = None if args.command == "replay" else getattr(args, "speed", None)
     if not args.demo and (args.seed is not None or speed is not None):
-        print("perptop: error: --seed and --speed only apply with --demo (see perptop --help)", file=sys.stderr)
+        print(
+            "perptop: error: --seed and --speed only apply with --demo (see perptop --help)", file=sys.stderr
+        )
         return EXIT_USAGE
     try:
         config = build_config(args)

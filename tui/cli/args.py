@@ -46,7 +46,8 @@ def venues(text: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in VENUE_NAMES]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
-            f"unknown venue {unknown[0]!r}" if unknown else "no venue named") from None
+            f"unknown venue {unknown[0]!r}" if unknown else "no venue named"
+        ) from None
     return names
 
 
@@ -55,7 +56,9 @@ def base_url(text: str) -> tuple[str, str, str]:
     venue, sep, url = text.partition("=")
     venue = venue.strip().lower()
     if not sep or venue not in VENUE_NAMES:
-        raise argparse.ArgumentTypeError(f"expected VENUE=URL with VENUE one of {', '.join(VENUE_NAMES)}, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected VENUE=URL with VENUE one of {', '.join(VENUE_NAMES)}, got {text!r}"
+        )
     url = url.strip()
     if url.startswith(("http://", "https://")):
         return venue, "base_url", url
@@ -143,7 +146,10 @@ def expand_path(text: str) -> Path:
 def add_store_option(parser: argparse.ArgumentParser) -> None:
     """``--store PATH``, shared by record, store, export and replay."""
     parser.add_argument(
-        "--store", type=expand_path, metavar="PATH", default=None,
+        "--store",
+        type=expand_path,
+        metavar="PATH",
+        default=None,
         help="the history store file (default: the config's [store] path, else the user data folder; "
         "--demo uses a file of its own)",
     )

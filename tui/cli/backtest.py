@@ -1,4 +1,5 @@
-"""``perptop backtest FILE.csv``: score every flag on a history CSV, as SIGNALS.md "Events and scoring" defines.
+"""``perptop backtest FILE.csv``: score every flag on a history CSV, as SIGNALS.md "Events and scoring"
+defines.
 
 The arguments live here; the scoring and the report (``tui.cli.backtest_report``) are imported when the
 command runs, so ``perptop --help`` does not pay for numpy.
@@ -24,14 +25,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "symbol and pooled.",
     )
     parser.add_argument("file", type=Path, metavar="FILE.csv", help="history CSV (columns of SIGNALS.md)")
-    parser.add_argument("--horizons", default="4h,24h", metavar="LIST",
-                        help="comma-separated forward horizons (default 4h,24h)")
-    parser.add_argument("--symbols", default=None, metavar="SYMBOLS",
-                        help="comma-separated symbols to score (default: every symbol in the file)")
+    parser.add_argument(
+        "--horizons",
+        default="4h,24h",
+        metavar="LIST",
+        help="comma-separated forward horizons (default 4h,24h)",
+    )
+    parser.add_argument(
+        "--symbols",
+        default=None,
+        metavar="SYMBOLS",
+        help="comma-separated symbols to score (default: every symbol in the file)",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON (the shape of SIGNALS.md) instead")
-    output.add_argument("--plot", action="store_true",
-                        help="also draw each flag's hit rate against its baseline in the terminal")
+    output.add_argument(
+        "--plot",
+        action="store_true",
+        help="also draw each flag's hit rate against its baseline in the terminal",
+    )
     parser.set_defaults(handler=run)
     return parser
 

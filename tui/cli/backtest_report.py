@@ -114,8 +114,10 @@ def run_backtest(
     rows = sum(len(b) for b in history.series.values())
     progress.note(f"read {args.file}: {rows:,} rows in {time.perf_counter() - started:.1f} s")
     result = score_file(history, config, horizons, progress)
-    progress.done(f"scored {result.rows:,} bars of {len(history.series)} series in "
-                  f"{time.perf_counter() - started:.1f} s")
+    progress.done(
+        f"scored {result.rows:,} bars of {len(history.series)} series in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     if quiet:
         json.dump(result.as_json(), out, indent=1)
         out.write("\n")
@@ -230,8 +232,13 @@ def _r(x: float | None, digits: int = 6) -> float | None:
 
 def _counts_json(c: Counts) -> dict[str, Any]:
     ci = c.ci95
-    return {"n": c.n, "hits": c.hits, "hit_rate": _r(c.hit_rate), "ci95": None if ci is None else [_r(ci[0]), _r(ci[1])],
-            "mean_return": _r(c.mean_return, 8)}
+    return {
+        "n": c.n,
+        "hits": c.hits,
+        "hit_rate": _r(c.hit_rate),
+        "ci95": None if ci is None else [_r(ci[0]), _r(ci[1])],
+        "mean_return": _r(c.mean_return, 8),
+    }
 
 
 def _horizon_json(h: HorizonScore, split: bool) -> dict[str, Any]:
@@ -250,11 +257,19 @@ def _flags_json(score: SeriesScore) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for name, f in score.flags.items():
         if not f.scorable:
-            doc[name] = {"direction": f.direction, "events": None, "horizons": {}, "scorable": False,
-                         "missing": list(f.missing)}
+            doc[name] = {
+                "direction": f.direction,
+                "events": None,
+                "horizons": {},
+                "scorable": False,
+                "missing": list(f.missing),
+            }
             continue
-        doc[name] = {"direction": f.direction, "events": f.events,
-                     "horizons": {h: _horizon_json(hs, split) for h, hs in f.horizons.items()}}
+        doc[name] = {
+            "direction": f.direction,
+            "events": f.events,
+            "horizons": {h: _horizon_json(hs, split) for h, hs in f.horizons.items()},
+        }
         if f.direction is None:
             doc[name]["direction_rule"] = "-sign(funding8h) at each event"
     return doc
@@ -290,8 +305,9 @@ _ROW = "{:<22}{:>7}{:>7}{:>6}{:>9}{:>14}{:>9}{:>10}  {}"
 
 
 def _row(label: str, events: str, c: Counts, base: str, verdict: str) -> str:
-    return _ROW.format(label, events, c.n, c.hits, _pct(c.hit_rate), _ci(c), base, _pct(c.mean_return, True),
-                       verdict).rstrip()
+    return _ROW.format(
+        label, events, c.n, c.hits, _pct(c.hit_rate), _ci(c), base, _pct(c.mean_return, True), verdict
+    ).rstrip()
 
 
 def _iso(ms: float) -> str:
@@ -305,16 +321,25 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
     t0 = min(b[0, 0] for b in series.values())
     t1 = max(b[-1, 0] for b in series.values())
     step = format_duration(result.step_ms / HOUR_MS)
-    out.write(f"{result.history.path}: {result.rows:,} bars of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
-              f"{len(series)} series" + (f", {result.missing_bars:,} missing bars left empty" if
-                                         result.missing_bars else "") + "\n")
-    out.write("A hit is a forward move in the flag's direction; the baseline is that same bet on every bar.\n")
+    out.write(
+        f"{result.history.path}: {result.rows:,} bars of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
+        f"{len(series)} series"
+        + (f", {result.missing_bars:,} missing bars left empty" if result.missing_bars else "")
+        + "\n"
+    )
+    out.write(
+        "A hit is a forward move in the flag's direction; the baseline is that same bet on every bar.\n"
+    )
     pooled = result.pooled
     split = pooled.flags["leverage_driven"].scorable
     for h, hours in result.horizons.items():
         out.write(f"\nhorizon {h} ({n_bars(hours, result.step_ms)} bars)\n")
-        out.write(_ROW.format("flag", "events", "n", "hits", "hit rate", "95% interval", "baseline", "mean fwd",
-                              "verdict") + "\n")
+        out.write(
+            _ROW.format(
+                "flag", "events", "n", "hits", "hit rate", "95% interval", "baseline", "mean fwd", "verdict"
+            )
+            + "\n"
+        )
         for name in DIRECTIONAL:
             f = pooled.flags[name]
             if not f.scorable:
@@ -327,8 +352,11 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
                 out.write(_row("  leverage_driven off", "", hs.leverage_off, "", "") + "\n")
     context = [f for n, f in pooled.flags.items() if n not in DIRECTIONAL and f.scorable]
     if context:
-        out.write("\ncontext flags (events only, no direction to score): "
-                  + ", ".join(f"{f.name} {f.events:,}" for f in context) + "\n")
+        out.write(
+            "\ncontext flags (events only, no direction to score): "
+            + ", ".join(f"{f.name} {f.events:,}" for f in context)
+            + "\n"
+        )
     if not split:
         out.write("split by leverage_driven: not available (leverage_driven cannot be scored)\n")
     cannot = [f for f in pooled.flags.values() if not f.scorable]
@@ -362,7 +390,9 @@ def plot(result: BacktestResult, color: bool = False, width: int = 100, height: 
 
     charts = []
     for h in result.horizons:
-        shown = [f for f in (result.pooled.flags[n] for n in DIRECTIONAL) if f.scorable and f.horizons[h].events.n]
+        shown = [
+            f for f in (result.pooled.flags[n] for n in DIRECTIONAL) if f.scorable and f.horizons[h].events.n
+        ]
         if not shown:
             charts.append(f"horizon {h}: no flag has an event with a full horizon, nothing to plot\n")
             continue
@@ -370,13 +400,23 @@ def plot(result: BacktestResult, color: bool = False, width: int = 100, height: 
         plt.plotsize(width, height)
         plt.title(f"hit rate (o) vs baseline (x), 95% interval, horizon {h}")
         xs = list(range(1, len(shown) + 1))
-        for x, f in zip(xs, shown):
+        for x, f in zip(xs, shown, strict=True):
             lo, hi = f.horizons[h].events.ci95 or (0.0, 0.0)
             plt.plot([x, x], [lo * 100, hi * 100], marker="│", color="blue")
-        plt.scatter(xs, [(f.horizons[h].baseline or 0) * 100 for f in shown], marker="x", color="red",
-                    label="baseline")
-        plt.scatter(xs, [(f.horizons[h].events.hit_rate or 0) * 100 for f in shown], marker="o", color="green",
-                    label="hit rate")
+        plt.scatter(
+            xs,
+            [(f.horizons[h].baseline or 0) * 100 for f in shown],
+            marker="x",
+            color="red",
+            label="baseline",
+        )
+        plt.scatter(
+            xs,
+            [(f.horizons[h].events.hit_rate or 0) * 100 for f in shown],
+            marker="o",
+            color="green",
+            label="hit rate",
+        )
         plt.xticks(xs, [f"{CODE[f.name]} n={f.horizons[h].events.n}" for f in shown])
         plt.xlim(0.5, len(shown) + 0.5)
         plt.ylim(0, 100)

@@ -25,13 +25,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "series per symbol, the cross-venue aggregate unless --venue names one venue.",
     )
     add_store_option(parser)
-    parser.add_argument("--csv", type=expand_path, metavar="FILE", required=True, help="the CSV file to write")
-    parser.add_argument("--symbols", type=symbols_arg, metavar="LIST", default=None,
-                        help="comma-separated symbols (default: every stored symbol)")
-    parser.add_argument("--since", type=since_ms, metavar="WHEN", default=None,
-                        help="only bars from then on: a duration back (7d) or a date (2025-01-31)")
-    parser.add_argument("--venue", default="all", metavar="NAME",
-                        help="'all' (the cross-venue series, default) or one venue's own bars")
+    parser.add_argument(
+        "--csv", type=expand_path, metavar="FILE", required=True, help="the CSV file to write"
+    )
+    parser.add_argument(
+        "--symbols",
+        type=symbols_arg,
+        metavar="LIST",
+        default=None,
+        help="comma-separated symbols (default: every stored symbol)",
+    )
+    parser.add_argument(
+        "--since",
+        type=since_ms,
+        metavar="WHEN",
+        default=None,
+        help="only bars from then on: a duration back (7d) or a date (2025-01-31)",
+    )
+    parser.add_argument(
+        "--venue",
+        default="all",
+        metavar="NAME",
+        help="'all' (the cross-venue series, default) or one venue's own bars",
+    )
     parser.set_defaults(handler=run)
     return parser
 

@@ -17,18 +17,33 @@ SHOWN_PROBLEMS = 20
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``import`` (with its source ``binance-vision``) to the CLI's ``subparsers``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "import", help="turn public data dumps into a history CSV",
-        description="Turn public data dumps into the history CSV that backtest and replay read.")
+        "import",
+        help="turn public data dumps into a history CSV",
+        description="Turn public data dumps into the history CSV that backtest and replay read.",
+    )
     sources = parser.add_subparsers(dest="import_source", metavar="{binance-vision}", required=True)
     vision = sources.add_parser(
-        "binance-vision", help="Binance's data.binance.vision files (futures klines, metrics, fundingRate)",
+        "binance-vision",
+        help="Binance's data.binance.vision files (futures klines, metrics, fundingRate)",
         description="Read Binance public data dump files (.csv or .zip) under DIR: USD-M futures klines, "
-        "metrics (open interest, long/short accounts), fundingRate, and spot klines under a 'spot' folder.")
-    vision.add_argument("dir", type=Path, metavar="DIR", help="folder holding the dump files (searched recursively)")
-    vision.add_argument("--out", type=Path, metavar="FILE.csv", default=Path("binance-vision.csv"),
-                        help="the history CSV to write (default: binance-vision.csv here)")
-    vision.add_argument("--interval", metavar="I", default=None,
-                        help="klines interval of the bars, e.g. 5m or 1h (default: the shortest found)")
+        "metrics (open interest, long/short accounts), fundingRate, and spot klines under a 'spot' folder.",
+    )
+    vision.add_argument(
+        "dir", type=Path, metavar="DIR", help="folder holding the dump files (searched recursively)"
+    )
+    vision.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.csv",
+        default=Path("binance-vision.csv"),
+        help="the history CSV to write (default: binance-vision.csv here)",
+    )
+    vision.add_argument(
+        "--interval",
+        metavar="I",
+        default=None,
+        help="klines interval of the bars, e.g. 5m or 1h (default: the shortest found)",
+    )
     vision.set_defaults(handler=run)
     return parser
 

@@ -56,8 +56,6 @@ def run_app(config: AppConfig, *, mode: str, seed: int | None, speed: float) -> 
     return app.return_code or 0
 
 
-
-
 def open_history(config: AppConfig, step_ms: int) -> HistoryWriter | None:
     """The live monitor's history writer (``[store]`` in the config), or None without one.
 

@@ -178,5 +178,3 @@ def build_config(args: argparse.Namespace, environ: dict[str, str] | None = None
             options.setdefault(venue, {})[key] = url
         config = dataclasses.replace(config, venue_options=options)
     return config
-
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import Iterable
@@ -40,18 +41,38 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "to the local history store; one status line a minute; Ctrl-C or SIGTERM stops cleanly.",
     )
     add_store_option(parser)
-    parser.add_argument("--speed", type=float, metavar="N", default=argparse.SUPPRESS,
-                        help="with --demo: simulated time runs N times faster")
-    parser.add_argument("--retention", type=retention_days, default=None, metavar="DURATION",
-                        help="keep this much history, pruned hourly (default: the config's, else 30d)")
-    parser.add_argument("--status-every", type=number_arg("seconds", 0, 86_400, open_lo=True), default=60.0, metavar="S",
-                        help="seconds between status lines (default 60)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        metavar="N",
+        default=argparse.SUPPRESS,
+        help="with --demo: simulated time runs N times faster",
+    )
+    parser.add_argument(
+        "--retention",
+        type=retention_days,
+        default=None,
+        metavar="DURATION",
+        help="keep this much history, pruned hourly (default: the config's, else 30d)",
+    )
+    parser.add_argument(
+        "--status-every",
+        type=number_arg("seconds", 0, 86_400, open_lo=True),
+        default=60.0,
+        metavar="S",
+        help="seconds between status lines (default 60)",
+    )
     parser.set_defaults(handler=run_record)
     return parser
 
 
 def status_line(
-    now_ms: int, symbols: int, writer: HistoryWriter, health: Iterable[VenueStatus], path: Path, since_last: int
+    now_ms: int,
+    symbols: int,
+    writer: HistoryWriter,
+    health: Iterable[VenueStatus],
+    path: Path,
+    since_last: int,
 ) -> str:
     """The one-line status the recorder prints every minute."""
     from feeds.history.store import file_size
@@ -94,13 +115,9 @@ async def record_loop(
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Not the main thread, or Windows: Ctrl-C still interrupts.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (
-            NotImplementedError,
-            RuntimeError,
-        ):  # not the main thread, or Windows: Ctrl-C still interrupts
-            pass
     writer = recorder.writer
     source.attach(store)
     task = asyncio.ensure_future(source.run())
@@ -130,10 +147,8 @@ async def record_loop(
         await asyncio.gather(task, return_exceptions=True)
         recorder.write_current(store)
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-            except (NotImplementedError, RuntimeError):
-                pass
 
 
 def make_source(config: AppConfig, args: argparse.Namespace) -> Source:
@@ -166,7 +181,9 @@ def run_record(
     except START_ERRORS as exc:
         err.write(f"perptop record: {exc}\n")
         return 1
-    store = BarStore(config.watchlist, source.venues, capacity_for(config.signals, source.step_ms), source.step_ms)
+    store = BarStore(
+        config.watchlist, source.venues, capacity_for(config.signals, source.step_ms), source.step_ms
+    )
     recorder = HistoryRecorder(writer, lambda: store.symbols)
     recorder.attach(store)
     source.listen_liquidations(recorder.liquidations)
@@ -187,5 +204,3 @@ def run_record(
     )
     out.flush()
     return 0 if done else 1
-
-

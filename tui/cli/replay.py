@@ -27,17 +27,38 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Replay history through the full UI, bar by bar. The flags on screen are the ones "
         "'perptop backtest' scores at that bar. Keys: space pause/resume, . step one bar, + / - speed.",
     )
-    parser.add_argument("file", nargs="?", type=Path, metavar="FILE.csv",
-                        help="a history CSV (the SIGNALS.md columns; 'perptop export' or 'perptop import' write one)")
-    parser.add_argument("--from-store", action="store_true", help="replay the local history store instead of a file")
-    parser.add_argument("--store", type=expand_path, metavar="PATH", default=None,
-                        help="with --from-store: the store file (default: the config's [store] path, else "
-                        "the user data folder)")
-    parser.add_argument("--speed", type=number_arg("a speed", 1.0, 1000.0), metavar="N", default=None,
-                        help="replayed time runs N times faster than real time, 1 to 1000 "
-                        "(default: one bar a second, at most 1000)")
-    parser.add_argument("--symbols", metavar="LIST", default=None,
-                        help="comma-separated symbols to replay (default: every symbol of the history)")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE.csv",
+        help="a history CSV (the SIGNALS.md columns; 'perptop export' or 'perptop import' write one)",
+    )
+    parser.add_argument(
+        "--from-store", action="store_true", help="replay the local history store instead of a file"
+    )
+    parser.add_argument(
+        "--store",
+        type=expand_path,
+        metavar="PATH",
+        default=None,
+        help="with --from-store: the store file (default: the config's [store] path, else "
+        "the user data folder)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=number_arg("a speed", 1.0, 1000.0),
+        metavar="N",
+        default=None,
+        help="replayed time runs N times faster than real time, 1 to 1000 "
+        "(default: one bar a second, at most 1000)",
+    )
+    parser.add_argument(
+        "--symbols",
+        metavar="LIST",
+        default=None,
+        help="comma-separated symbols to replay (default: every symbol of the history)",
+    )
     parser.set_defaults(handler=run)
     return parser
 

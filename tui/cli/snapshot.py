@@ -28,8 +28,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Print the watchlist's current table once and exit.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--timeout", type=types.timeout, default=15.0, metavar="S",
-                        help="live: wait at most S seconds for data, then report what came (default 15)")
+    parser.add_argument(
+        "--timeout",
+        type=types.timeout,
+        default=15.0,
+        metavar="S",
+        help="live: wait at most S seconds for data, then report what came (default 15)",
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -63,7 +68,9 @@ def print_snapshot(config: AppConfig, args: argparse.Namespace, out: TextIO | No
     except BrokenPipeError:  # `perptop snapshot | head`: the reader had enough, which is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if mode != "demo" and not any(r.venue != ALL and r.price == r.price for r in rows):
-        print("perptop: no venue produced data; check the network or proxy, or try 'perptop snapshot --demo'",
-              file=sys.stderr)
+        print(
+            "perptop: no venue produced data; check the network or proxy, or try 'perptop snapshot --demo'",
+            file=sys.stderr,
+        )
         return EXIT_NO_DATA
     return EXIT_OK if rows else EXIT_NO_DATA

@@ -48,23 +48,29 @@ def _write(config: AppConfig, out: TextIO) -> None:
     from feeds.venues import make_adapter
 
     n = len(config.watchlist)
-    out.write(f"perptop request plans: {n} symbols, poll every {config.poll_interval:g} s, "
-              "each budget kept under half of the venue's published limit.\n"
-              "The start-up backfill (7 days per symbol) goes through the same limiters; budgets shown at 0 "
-              "are used by it alone.\n\n")
+    out.write(
+        f"perptop request plans: {n} symbols, poll every {config.poll_interval:g} s, "
+        "each budget kept under half of the venue's published limit.\n"
+        "The start-up backfill (7 days per symbol) goes through the same limiters; budgets shown at 0 "
+        "are used by it alone.\n\n"
+    )
     for name in config.venues:
         adapter = make_adapter(name)
         urls, ws = venue_urls(adapter, config.venue_options.get(name, {}))
         items = fit_plan(adapter.plan(config.poll_interval), adapter.budgets, n)
         out.writelines(line + "\n" for line in plan_lines(name, items, adapter.budgets, n))
-        out.write(f"  rest {', '.join(f'{r}={u}' for r, u in urls.items())}"
-                  f"{'; stream ' + ws if ws and adapter.liquidations else ''}\n")
-        liq = {"observed": "liquidations over WebSocket, observed (a lower bound)",
-               "all": "liquidations over WebSocket, all of them",
-               "": "no public liquidation feed"}[adapter.liquidations]
+        out.write(
+            f"  rest {', '.join(f'{r}={u}' for r, u in urls.items())}"
+            f"{'; stream ' + ws if ws and adapter.liquidations else ''}\n"
+        )
+        liq = {
+            "observed": "liquidations over WebSocket, observed (a lower bound)",
+            "all": "liquidations over WebSocket, all of them",
+            "": "no public liquidation feed",
+        }[adapter.liquidations]
         out.write(f"  {liq}; funding interval: {adapter.funding_interval_note}\n")
         big = fit_plan(adapter.plan(config.poll_interval), adapter.budgets, AT_SCALE)
-        slowed = [(a, b) for a, b in zip(items, big) if b.interval_s != a.interval_s]
+        slowed = [(a, b) for a, b in zip(items, big, strict=True) if b.interval_s != a.interval_s]
         if slowed:
             what = ", ".join(f"{b.endpoint.split('?')[0]} every {b.interval_s:g} s" for _, b in slowed)
             out.write(f"  at {AT_SCALE} symbols: slowed to stay under half the limits: {what}\n\n")

@@ -216,4 +216,3 @@ def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
         if found is not None:
             return found
     return None
-

@@ -35,7 +35,18 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 # The same list as feeds.sim.DEFAULT_DEMO_WATCHLIST (a test keeps them equal): the demo's regimes
 # are scheduled so every flag is on for one of these; importing feeds here would slow --help.
 DEFAULT_WATCHLIST: tuple[str, ...] = (
-    "BTC", "ETH", "SOL", "XRP", "BNB", "DOGE", "ADA", "AVAX", "LINK", "SUI", "HYPE", "PEPE",
+    "BTC",
+    "ETH",
+    "SOL",
+    "XRP",
+    "BNB",
+    "DOGE",
+    "ADA",
+    "AVAX",
+    "LINK",
+    "SUI",
+    "HYPE",
+    "PEPE",
 )
 
 MAX_WATCHLIST = 200
@@ -148,7 +159,7 @@ class _Reader:
         name = ".".join(key)
         # Compare the last part only: a shared "venue.binance." prefix would make any two keys look alike.
         close = difflib.get_close_matches(key[-1], known, n=1)
-        hint = f"; did you mean '{'.'.join(key[:-1] + (close[0],))}'?" if close else ""
+        hint = f"; did you mean '{'.'.join((*key[:-1], close[0]))}'?" if close else ""
         self.warnings.append(f"config warning: {self.where(key)}: unknown key '{name}' (ignored){hint}")
 
     def table(self, data: Any, key: KeyPath) -> dict[str, Any]:

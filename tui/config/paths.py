@@ -39,4 +39,6 @@ def default_store_path(demo: bool = False) -> Path:
     The simulated market records into a file of its own: made-up bars must never mix with real ones
     that a restart resumes from or a backtest scores.
     """
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / (DEMO_STORE_NAME if demo else STORE_NAME)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / (
+        DEMO_STORE_NAME if demo else STORE_NAME
+    )

@@ -114,12 +114,12 @@ def add_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str
     removed = tuple(s for s in state.removed if s != symbol)
     if symbol in config_watchlist or symbol in state.added:
         return WatchState(state.added, removed)
-    return WatchState(state.added + (symbol,), removed)
+    return WatchState((*state.added, symbol), removed)
 
 
 def remove_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str) -> WatchState:
     """The state after the user removes ``symbol`` (already normalised) in the app."""
     added = tuple(s for s in state.added if s != symbol)
     if symbol in config_watchlist and symbol not in state.removed:
-        return WatchState(added, state.removed + (symbol,))
+        return WatchState(added, (*state.removed, symbol))
     return WatchState(added, state.removed)

@@ -276,8 +276,11 @@ class BarStore:
         """
         before = self._t_last
         s_pos = [(i, self._sym_index[s]) for i, s in enumerate(block.symbols) if s in self._sym_index]
-        v_pos = [(j, self._venue_index[v]) for j, v in enumerate(block.venues)
-                 if v in self._venue_index and v != ALL]
+        v_pos = [
+            (j, self._venue_index[v])
+            for j, v in enumerate(block.venues)
+            if v in self._venue_index and v != ALL
+        ]
         if not s_pos or not v_pos:
             return set()
         t = block.time - block.time % self.step_ms
@@ -286,8 +289,8 @@ class BarStore:
         r = self._row(t)
         if r is None:
             return set()
-        src_s, dst_s = (np.array(x, dtype=np.int64) for x in zip(*s_pos))
-        src_v, dst_v = (np.array(x, dtype=np.int64) for x in zip(*v_pos))
+        src_s, dst_s = (np.array(x, dtype=np.int64) for x in zip(*s_pos, strict=True))
+        src_v, dst_v = (np.array(x, dtype=np.int64) for x in zip(*v_pos, strict=True))
         values = block.values[src_s][:, src_v, 1:]
         self.data[r, dst_s[:, None], dst_v[None, :], 1:] = values
         self.change_24h[dst_s[:, None], dst_v[None, :]] = np.nan
@@ -405,7 +408,10 @@ class BarStore:
         block = self.data[r, :, : len(self.venues), 1:]
         priced = ~np.isnan(block[..., 0])
         values = block[priced].tolist()
-        return [(self.symbols[s], self.venues[v], t, *vals) for (s, v), vals in zip(np.argwhere(priced).tolist(), values)]
+        return [
+            (self.symbols[s], self.venues[v], t, *vals)
+            for (s, v), vals in zip(np.argwhere(priced).tolist(), values, strict=True)
+        ]
 
     def tail(self, n: int) -> np.ndarray:
         """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns)."""

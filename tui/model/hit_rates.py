@@ -73,7 +73,7 @@ def measure(symbol: str, bars: np.ndarray, step_ms: int, params: SignalParams, o
     bars = bars[~np.isnan(bars[:, 1])] if len(bars) else bars
     result = HitRates(symbol, origin, label)
     if len(bars) < 2:
-        result.lines.update({name: "not enough history: no bars" for name in DIRECTIONAL})
+        result.lines.update(dict.fromkeys(DIRECTIONAL, "not enough history: no bars"))
         return result
     filled, _ = fill_gaps(bars, step_ms)
     score = score_series(filled, params, step_ms, {label: hours})

@@ -56,5 +56,9 @@ class HistoryRecorder:
         """Queue a venue stream's liquidation events of the followed symbols."""
         keep = set(self.wanted())
         self.writer.put_liquidations(
-            [(e.venue, e.base, int(e.time), e.side, float(e.usd)) for e in events if e.base in keep and e.usd == e.usd]
+            [
+                (e.venue, e.base, int(e.time), e.side, float(e.usd))
+                for e in events
+                if e.base in keep and e.usd == e.usd
+            ]
         )

@@ -65,8 +65,13 @@ class RowData:
                 out[name] = v if math.isfinite(v) else None
             elif name == "flags":
                 out[name] = [
-                    {"name": f.name, "code": f.code, "direction": f.direction, "reason": f.reason,
-                     "confidence": f.confidence}
+                    {
+                        "name": f.name,
+                        "code": f.code,
+                        "direction": f.direction,
+                        "reason": f.reason,
+                        "confidence": f.confidence,
+                    }
                     for f in v
                 ]
             else:
@@ -100,7 +105,7 @@ def evaluate_store(
         v_idx = [store.venue_index(v) for v in names]
         window = tail[:, s_idx][:, :, v_idx].reshape(depth, -1, len(COLUMNS))
     results = evaluate_latest(window, params, store.step_ms, cache, reasons=reasons)
-    return dict(zip([(s, v) for s in syms for v in names], results))
+    return dict(zip([(s, v) for s in syms for v in names], results, strict=True))
 
 
 def _flow_sum(x: np.ndarray) -> np.ndarray:
@@ -156,9 +161,13 @@ def compute_rows(
     with np.errstate(invalid="ignore", divide="ignore"):
         funding_8h = funding8h(funding, interval)
         oi_usd = oi * price
-        oi_change = oi / col(Col.OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
+        oi_change = (
+            oi / col(Col.OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
+        )
         derived_24h = (
-            price / col(Col.PRICE, -1 - n_24) - 1.0 if depth > n_24 and count > n_24 else np.full(price.shape, NAN)
+            price / col(Col.PRICE, -1 - n_24) - 1.0
+            if depth > n_24 and count > n_24
+            else np.full(price.shape, NAN)
         )
     reported = store.change_24h[idx][:, v_idx]
     change_24h = np.where(np.isnan(reported), derived_24h, reported)
@@ -172,8 +181,7 @@ def compute_rows(
         sfr = np.full(price.shape, NAN)
     last_ls = col(Col.LS_RATIO, -1)
     cols = np.stack(
-        [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls,
-         liq_l, liq_s, sfr],
+        [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls, liq_l, liq_s, sfr],
         axis=-1,
     ).tolist()  # one conversion to Python floats, not one per cell
     out: dict[SeriesKey, RowData] = {}
@@ -182,7 +190,9 @@ def compute_rows(
         for v, venue in enumerate(names):
             r = results.get((sym, venue)) if results is not None else None
             out[(sym, venue)] = RowData(
-                sym, venue, *cols[k][v],
+                sym,
+                venue,
+                *cols[k][v],
                 flags=tuple(r.flags) if r is not None else (),
                 unavailable=tuple(r.unavailable) if r is not None else (),
             )
@@ -270,8 +280,10 @@ def sort_value(row: RowData, column: str) -> float:
     """The number a row sorts by in ``column`` (NaN sorts last either way)."""
     if column == "liq":
         a, b = row.liq_long_usd_1h, row.liq_short_usd_1h
-        return NAN if math.isnan(a) and math.isnan(b) else (0.0 if math.isnan(a) else a) + (
-            0.0 if math.isnan(b) else b
+        return (
+            NAN
+            if math.isnan(a) and math.isnan(b)
+            else (0.0 if math.isnan(a) else a) + (0.0 if math.isnan(b) else b)
         )
     if column == "flags":
         return float(len(row.flags))
@@ -307,7 +319,8 @@ def display_order(
     keep = [s for s in symbols if needle in s.upper()] if needle else list(symbols)
     if flagged_only:
         keep = [
-            s for s in keep
+            s
+            for s in keep
             if any(r.flags for v in ((ALL, *venues) if s in expanded else (ALL,)) if (r := rows.get((s, v))))
         ]
     if sort_column == "symbol":

@@ -29,7 +29,9 @@ def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[s
     from feeds.sim import SimulatedMarket
 
     market = SimulatedMarket(config.watchlist, seed=seed)
-    store = BarStore(config.watchlist, market.venues, capacity_for(config.signals, market.step_ms), market.step_ms)
+    store = BarStore(
+        config.watchlist, market.venues, capacity_for(config.signals, market.step_ms), market.step_ms
+    )
     store.load_history(market.history())
     venues = {
         v: {"state": "ok", "detail": f"simulated venue, funding every {market.funding_interval_h[v]:g}h"}
@@ -48,8 +50,9 @@ def live_store(config: AppConfig, timeout_s: float) -> tuple[BarStore, dict[str,
     from feeds.live.source import LiveSource
 
     source = LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
-    store = BarStore(config.watchlist, source.venues, capacity_for(config.signals, source.step_ms, 24.0),
-                     source.step_ms)
+    store = BarStore(
+        config.watchlist, source.venues, capacity_for(config.signals, source.step_ms, 24.0), source.step_ms
+    )
     source.attach(store)
 
     async def main() -> None:
@@ -79,7 +82,9 @@ def ordered_rows(store: BarStore, config: AppConfig) -> list[RowData]:
     return [rows[(s, v)] for s in store.symbols for v in venues if (s, v) in rows]
 
 
-def to_json(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int) -> dict[str, Any]:
+def to_json(
+    rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int
+) -> dict[str, Any]:
     """The snapshot document (see the module docstring)."""
     return {
         "generated_at": iso_utc(now_ms),
@@ -89,20 +94,44 @@ def to_json(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: st
     }
 
 
-_HEADERS = ("SYMBOL", "VENUE", "PRICE", "24H", "OI USD", "OI CHG", "FUND/8H", "INT", "L/S", "LIQ L/S 1H", "S/F",
-            "FLAGS")
+_HEADERS = (
+    "SYMBOL",
+    "VENUE",
+    "PRICE",
+    "24H",
+    "OI USD",
+    "OI CHG",
+    "FUND/8H",
+    "INT",
+    "L/S",
+    "LIQ L/S 1H",
+    "S/F",
+    "FLAGS",
+)
 
 
 def _cells(r: RowData) -> tuple[str, ...]:
     interval = f"{r.funding_interval_h:g}h" if r.funding_interval_h == r.funding_interval_h else "—"
     flags = " ".join(f.code + ("?" if f.confidence < 1 else "") for f in r.flags)
-    return (r.symbol, r.venue, fmt_price(r.price), fmt_pct(r.change_24h), fmt_usd(r.oi_usd), fmt_pct(r.oi_change),
-            fmt_funding(r.funding_8h), interval, fmt_ratio(r.ls_ratio),
-            f"{fmt_usd(r.liq_long_usd_1h)}/{fmt_usd(r.liq_short_usd_1h)}", fmt_ratio(r.spot_futures_ratio), flags)
+    return (
+        r.symbol,
+        r.venue,
+        fmt_price(r.price),
+        fmt_pct(r.change_24h),
+        fmt_usd(r.oi_usd),
+        fmt_pct(r.oi_change),
+        fmt_funding(r.funding_8h),
+        interval,
+        fmt_ratio(r.ls_ratio),
+        f"{fmt_usd(r.liq_long_usd_1h)}/{fmt_usd(r.liq_short_usd_1h)}",
+        fmt_ratio(r.spot_futures_ratio),
+        flags,
+    )
 
 
-def write_table(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int,
-                out: TextIO) -> None:
+def write_table(
+    rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int, out: TextIO
+) -> None:
     """A plain aligned table (no colour, so it pipes cleanly), then each flag's reason."""
     body = [_cells(r) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(_HEADERS)]
@@ -110,8 +139,14 @@ def write_table(rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode
     banner = "SIMULATED MARKET, not live data" if mode == "demo" else mode.upper()
     out.write(f"perptop snapshot {iso_utc(now_ms)}  {banner}\n")
     out.write("venues: " + ", ".join(f"{v} {s['state']}" for v, s in venues.items()) + "\n\n")
-    out.writelines("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
-                  .rstrip() + "\n" for line in (_HEADERS, *body))
+    out.writelines(
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        + "\n"
+        for line in (_HEADERS, *body)
+    )
     reasons = [(r, f) for r in rows if r.venue == ALL for f in r.flags]
     if reasons:
         out.write("\nflags (cross-venue rows; '?' = low confidence while leverage_driven is on):\n")

@@ -41,7 +41,9 @@ class WatchView:
         spark_widths: widths of the price and OI sparkline columns.
     """
 
-    def __init__(self, store: BarStore, params: SignalParams, clock: Clock, spark_widths: tuple[int, int]) -> None:
+    def __init__(
+        self, store: BarStore, params: SignalParams, clock: Clock, spark_widths: tuple[int, int]
+    ) -> None:
         self.store = store
         self.params = params
         self.clock = clock
@@ -55,8 +57,12 @@ class WatchView:
         self.heatmap_mode = "venues"
         self.sparks: dict[SeriesKey, tuple[str, str]] = {}
         self.stale_cells: set[SeriesKey] = set()  # rows whose data moved since their cells were built
-        self.old_series: frozenset[SeriesKey] = frozenset()  # live rows with no update for three poll intervals
-        self.unlisted: frozenset[SeriesKey] = frozenset()  # live venue rows of symbols the venue does not list
+        self.old_series: frozenset[SeriesKey] = (
+            frozenset()
+        )  # live rows with no update for three poll intervals
+        self.unlisted: frozenset[SeriesKey] = (
+            frozenset()
+        )  # live venue rows of symbols the venue does not list
         self.notice = ""
         self._seen: np.ndarray | None = None
         self._cache = LatestCache()
@@ -89,7 +95,9 @@ class WatchView:
         fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL])
         if self.expanded:
             shown = [s for s in store.symbols if s in self.expanded]
-            by_venue = evaluate_store(store, self.params, self._venue_cache, store.venues, shown, reasons=False)
+            by_venue = evaluate_store(
+                store, self.params, self._venue_cache, store.venues, shown, reasons=False
+            )
             moved = [i for i in changed.tolist() if store.symbols[i] in self.expanded]
             fresh.update(compute_rows(store, self.params, by_venue, moved, venues=store.venues))
         self.rows.update(fresh)
@@ -123,7 +131,7 @@ class WatchView:
         price_w, oi_w = self.spark_widths
         prices = sparklines(store.window(Col.PRICE, n, s_idx, v_idx), price_w)
         ois = sparklines(store.window(Col.OI, n, s_idx, v_idx), oi_w)
-        for (s, v), price, oi in zip(slots, prices, ois):
+        for (s, v), price, oi in zip(slots, prices, ois, strict=True):
             key = (store.symbols[s], store.venue_name(v))
             if self.sparks.get(key) != (price, oi):
                 self.sparks[key] = (price, oi)
@@ -168,8 +176,14 @@ class WatchView:
         """The rows to show, in order (filter, flagged-only, sort and expanded symbols applied)."""
         _, column = SORTS[self.sort_index]
         return display_order(
-            self.store.symbols, self.store.venues, self.rows, column, self.sort_reverse,
-            self.filter_text, self.flagged_only, self.expanded,
+            self.store.symbols,
+            self.store.venues,
+            self.rows,
+            column,
+            self.sort_reverse,
+            self.filter_text,
+            self.flagged_only,
+            self.expanded,
         )
 
     def sort_marks(self) -> dict[str, str]:
@@ -187,10 +201,7 @@ class WatchView:
         """The formatted cells of one row, with its expand marker and its stale or not-listed state."""
         row = self.rows[key]
         spark, oi_spark = self.sparks.get(key, ("", ""))
-        if key[1] == ALL:
-            label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0]
-        else:
-            label = "  └"
+        label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0] if key[1] == ALL else "  └"
         cells = row_cells(row, spark, oi_spark, label)
         if key in self.old_series:  # no update for three poll intervals: the whole row says so
             cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
@@ -213,6 +224,9 @@ class WatchView:
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = funding8h(funding, hours)
             return "venues", symbols, list(store.venues), values
-        values = store.hourly(Col.FUNDING, HEATMAP_HOURS, idx, store.all_slot) if idx else np.empty((0, HEATMAP_HOURS))
+        values = (
+            store.hourly(Col.FUNDING, HEATMAP_HOURS, idx, store.all_slot)
+            if idx
+            else np.empty((0, HEATMAP_HOURS))
+        )
         return "time", symbols, [f"-{h}h" for h in range(HEATMAP_HOURS - 1, -1, -1)], values
-

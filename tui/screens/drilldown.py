@@ -310,15 +310,20 @@ class DrilldownScreen(Screen[None]):
         if at is None or time.monotonic() - at >= REMEASURE_S:
             self.measured[symbol] = (time.monotonic(), result)  # one measurement at a time per symbol
             job = self.measure(symbol)
-            self.run_worker(lambda: self._measure(symbol, job), thread=True, group="hit-rates",
-                            exit_on_error=False, name=f"hit rates {symbol}")
+            self.run_worker(
+                lambda: self._measure(symbol, job),
+                thread=True,
+                group="hit-rates",
+                exit_on_error=False,
+                name=f"hit rates {symbol}",
+            )
         return result
 
     def _measure(self, symbol: str, job: Callable[[], HitRates]) -> None:
         """Worker thread: score the symbol's history, then show it."""
         try:
             result = job()
-        except Exception as exc:  # noqa: BLE001 - a store that cannot be read must not take the screen down
+        except Exception as exc:
             result = HitRates(symbol, f"history not readable ({exc})", HORIZON[0])
         self.app.call_from_thread(self._measured, symbol, result)
 
@@ -341,8 +346,15 @@ class DrilldownScreen(Screen[None]):
         ]
         overall = results[store.venue_index(ALL)] if has_bars[-1] else None
         latest = store.latest()[s]
-        rows = [(v, float(latest[k, Col.FUNDING]), float(latest[k, Col.FUNDING_INTERVAL_H]), int(store.next_funding_ms[s, k]))
-                for k, v in enumerate(store.venues)]
+        rows = [
+            (
+                v,
+                float(latest[k, Col.FUNDING]),
+                float(latest[k, Col.FUNDING_INTERVAL_H]),
+                int(store.next_funding_ms[s, k]),
+            )
+            for k, v in enumerate(store.venues)
+        ]
         funding = funding_lines(rows, self.clock())
         measured = self._measured_for(self.symbol)
         rates = dict(self.hit_rates or {})
@@ -350,7 +362,8 @@ class DrilldownScreen(Screen[None]):
             rates.update(measured.rates)
         pending = self.measure is not None and measured is None
         self.query_one("#dd-flag-list", Static).update(
-            flags_content(overall, per_venue, rates, funding, measured, pending=pending, absent=absent))
+            flags_content(overall, per_venue, rates, funding, measured, pending=pending, absent=absent)
+        )
 
     def _render_timeline(self, axis: TimeAxis, series: np.ndarray, n: int) -> None:
         # Evaluate the window plus the warm-up its windows need, not the whole store.

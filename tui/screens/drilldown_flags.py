@@ -91,7 +91,9 @@ def funding_lines(rows: Sequence[tuple[str, float, float, int]], now_ms: int) ->
         if next_ms > now_ms:
             minutes = (next_ms - now_ms) // 60_000
             left = f"  next in {minutes // 60}h{minutes % 60:02d}m"
-        lines.append(Content.assemble(venue.ljust(width), f"{rate * 100:+.4f}%{interval}", (left, "$text-muted")))
+        lines.append(
+            Content.assemble(venue.ljust(width), f"{rate * 100:+.4f}%{interval}", (left, "$text-muted"))
+        )
     return lines
 
 
@@ -138,9 +140,16 @@ def flags_content(
 
 def _measured_lines(measured: HitRates | None, pending: bool) -> list[Content]:
     if measured is None:
-        return [Content(""), Content.styled("measuring hit rates on this symbol's history…", "$text-muted")] if pending else []
-    lines = [Content(""), Content.styled(f"Measured hit rate, {measured.horizon} ahead", "bold"),
-             Content.styled(f"on {measured.origin}", "$text-muted")]
+        return (
+            [Content(""), Content.styled("measuring hit rates on this symbol's history…", "$text-muted")]
+            if pending
+            else []
+        )
+    lines = [
+        Content(""),
+        Content.styled(f"Measured hit rate, {measured.horizon} ahead", "bold"),
+        Content.styled(f"on {measured.origin}", "$text-muted"),
+    ]
     for name, text in measured.lines.items():
         style = "$text-muted" if name not in measured.rates else ""
         lines.append(Content.assemble(f"  {CODE[name]} ", (text, style)))

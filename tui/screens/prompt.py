@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
@@ -31,11 +32,9 @@ class PromptScreen(ModalScreen[str | None]):
        leaves a one-line input no room for its text. */
     PromptScreen Input, PromptScreen Input:focus { border: none; }
     """
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(
-        self, label: str, value: str = "", on_change: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, label: str, value: str = "", on_change: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.label = label
         self.value = value

@@ -9,6 +9,7 @@ not. Plotext renders in milliseconds per chart, so the screen calls these only w
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ _FALLBACK: dict[str, str] = {
     "flag-context": "warning",
 }
 _SERIES_VARIABLES = ("primary", "accent", "secondary", "warning", "foreground")
+
+
+def _fixed(v: float, decimals: int) -> str:
+    """``v`` with thousands separators and ``decimals`` decimals: an axis label."""
+    return f"{v:,.{decimals}f}"
 
 
 def _rgb(variables: Mapping[str, str], name: str) -> RGB:
@@ -204,7 +210,7 @@ def _yticks(
         return
     if fmt is None:
         decimals = tick_decimals(ticks[1] - ticks[0] if len(ticks) > 1 else 1.0)
-        fmt = lambda v: f"{v:,.{decimals}f}"
+        fmt = functools.partial(_fixed, decimals=decimals)
     # plotext's type stub declares yside a number; the library takes "left" / "right".
     plt.ylim(ticks[0], ticks[-1], yside=yside)  # type: ignore[arg-type]
     plt.yticks(ticks, [fmt(t) for t in ticks], yside=yside)  # type: ignore[arg-type]
@@ -311,7 +317,8 @@ def plot_funding(plt: Plot, axis: TimeAxis, series: Mapping[str, np.ndarray], pa
         pal: the colours.
     """
     lines = {
-        v: (b[:, Col.TIME], funding8h(b[:, Col.FUNDING], b[:, Col.FUNDING_INTERVAL_H]) * 100.0) for v, b in series.items()
+        v: (b[:, Col.TIME], funding8h(b[:, Col.FUNDING], b[:, Col.FUNDING_INTERVAL_H]) * 100.0)
+        for v, b in series.items()
     }
     return plot_per_venue(plt, axis, lines, pal, _fmt_pct8h, guides=(0.0,))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from rich.segment import Segment
@@ -48,8 +49,8 @@ def short_labels(names: Sequence[str], width: int) -> list[str]:
     """
     if not names:
         return []
-    common = os.path.commonprefix(list(names)) if len(names) > 1 else ""
-    cut = [n[len(common):][:width] or n[:width] for n in names]
+    common = os.path.commonprefix(list(names)) if len(names) > 1 else ""  # noqa: RUF071 - names, not paths
+    cut = [n[len(common) :][:width] or n[:width] for n in names]
     if len(set(cut)) == len(cut):
         return cut
     return [str(i + 1)[:width] for i in range(len(names))]
@@ -63,7 +64,7 @@ class FundingHeatmap(Widget):
     FundingHeatmap > .heatmap--title { color: $foreground; text-style: bold; }
     FundingHeatmap > .heatmap--muted { color: $muted; }
     """
-    COMPONENT_CLASSES = {"heatmap--title", "heatmap--muted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"heatmap--title", "heatmap--muted"}
 
     def __init__(self, scale: float, *, id: str | None = None) -> None:
         """Args: scale: the funding 8h (fraction) at which the colour saturates."""
@@ -218,9 +219,13 @@ class FundingHeatmap(Widget):
         segments = [Segment(f" {fmt_funding(-self.scale)} ", muted)]
         segments += [Segment(" ", st) for st in self._cell_styles]
         segments.append(Segment(f" {fmt_funding(self.scale)}", muted))
-        segments.append(Segment("   0 at centre · saturates beyond · +/− sign, doubled past 60% · · no data", muted))
+        segments.append(
+            Segment("   0 at centre · saturates beyond · +/− sign, doubled past 60% · · no data", muted)
+        )
         if self.mode == "venues":
-            legend = " ".join(f"{a}={c}" for a, c in zip(short_labels(self._columns, 2), self._columns))
+            legend = " ".join(
+                f"{a}={c}" for a, c in zip(short_labels(self._columns, 2), self._columns, strict=False)
+            )
             segments.append(Segment(f"   {legend}", muted))
         else:
             segments.append(Segment("   | every 6 h, now on the right", muted))

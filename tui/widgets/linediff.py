@@ -19,7 +19,9 @@ def flatten(spans: Sequence[Span]) -> list[tuple[str, str]]:
     return [(ch, style) for text, style in spans for ch in text]
 
 
-def changed_runs(old: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]], gap: int = 4) -> list[tuple[int, int]]:
+def changed_runs(
+    old: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]], gap: int = 4
+) -> list[tuple[int, int]]:
     """Half-open [start, end) cell ranges where ``old`` and ``new`` differ.
 
     Args:

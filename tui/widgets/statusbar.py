@@ -7,6 +7,7 @@ on screen and refreshes only the cells that differ, so the clock costs a few byt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -44,7 +45,7 @@ def status_spans(
         if v.detail and state != "ok":
             spans.append((f" {v.detail[:40]}", "error"))
         elif state == "ok" and "backfill " in v.detail:  # history still loading: say how far
-            progress = v.detail[v.detail.index("backfill "):].split(";")[0]
+            progress = v.detail[v.detail.index("backfill ") :].split(";")[0]
             spans.append((f" {progress}", "muted"))
     spans.append(("  ", ""))
     spans.append((f" {mode.upper()} ", "mode"))
@@ -68,7 +69,7 @@ class StatusBar(Widget):
     StatusBar > .statusbar--paused { background: $accent; color: $background; text-style: bold; }
     StatusBar > .statusbar--clock { color: $foreground; }
     """
-    COMPONENT_CLASSES = {f"statusbar--{name}" for name in STYLE_NAMES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"statusbar--{name}" for name in STYLE_NAMES}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

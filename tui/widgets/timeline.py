@@ -130,7 +130,7 @@ class FlagTimeline(Widget):
         row = [" "] * cells
         width = axis.width_min or 1.0
         free_from = 0
-        for tick, label in zip(axis.ticks, axis.labels):
+        for tick, label in zip(axis.ticks, axis.labels, strict=True):
             pos = round(tick / width * (cells - 1))
             start = min(max(0, pos - len(label) // 2), cells - len(label))
             if start < free_from or start < 0:

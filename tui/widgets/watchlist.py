@@ -12,12 +12,12 @@ Line 0 is the column header (it stays on top while rows scroll under it).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -55,8 +55,17 @@ def default_columns(window_h: float) -> tuple[Column, ...]:
 
 
 STYLE_NAMES = (
-    "header", "cursor", "symbol", "muted", "up", "down", "neutral",
-    "flag-bull", "flag-bear", "flag-context", "stale",
+    "header",
+    "cursor",
+    "symbol",
+    "muted",
+    "up",
+    "down",
+    "neutral",
+    "flag-bull",
+    "flag-bear",
+    "flag-context",
+    "stale",
 )
 
 
@@ -94,8 +103,8 @@ class Watchlist(ScrollView, can_focus=True):
     Watchlist > .watchlist--flag-context { color: $flag-context; text-style: bold; }
     Watchlist > .watchlist--stale { color: $stale; }
     """
-    COMPONENT_CLASSES = {f"watchlist--{name}" for name in STYLE_NAMES}
-    BINDINGS = [
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"watchlist--{name}" for name in STYLE_NAMES}
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "up", show=False),
         Binding("down,j", "cursor(1)", "down", show=False),
         Binding("pageup", "page(-1)", "page up", show=False),
@@ -168,7 +177,8 @@ class Watchlist(ScrollView, can_focus=True):
         if cells is None:
             return ""
         return " ".join(
-            _fit("".join(t for t, _ in cell), c.width, c.align) for c, cell in zip(self.columns, cells)
+            _fit("".join(t for t, _ in cell), c.width, c.align)
+            for c, cell in zip(self.columns, cells, strict=False)
         )
 
     def set_marks(self, marks: Mapping[str, str]) -> None:
@@ -200,7 +210,7 @@ class Watchlist(ScrollView, can_focus=True):
             # cells are written, whereas their union would resend every cell between them.
             regions = [
                 self._diff_region(col, x, y, a, b)
-                for col, x, a, b in zip(self.columns, self._xs, old, new)
+                for col, x, a, b in zip(self.columns, self._xs, old, new, strict=False)
                 if a != b
             ]
             if regions:
@@ -384,9 +394,7 @@ class Watchlist(ScrollView, can_focus=True):
 
     def _render_header(self) -> Strip:
         style = self._style("header")
-        text = " ".join(
-            _fit(c.title + self._marks.get(c.key, ""), c.width, c.align) for c in self.columns
-        )
+        text = " ".join(_fit(c.title + self._marks.get(c.key, ""), c.width, c.align) for c in self.columns)
         width = max(self.size.width, self._total_width)
         return Strip([Segment(text.ljust(width), style)], width)
 
@@ -396,7 +404,7 @@ class Watchlist(ScrollView, can_focus=True):
         # Reuse the segments of cells that did not change (usually all but price and 24h).
         kept_cells, kept = self._row_segs.get(key, ((), []))
         per_cell: list[list[Segment]] = []
-        for n, (col, cell) in enumerate(zip(self.columns, cells)):
+        for n, (col, cell) in enumerate(zip(self.columns, cells, strict=False)):
             if not selected and n < len(kept_cells) and kept_cells[n] == cell:
                 per_cell.append(kept[n])
             else:

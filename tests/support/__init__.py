@@ -1,0 +1,1 @@
+"""What the tests share: paths to ../shared, the demo app, the live and signal helpers, a 3.10-safe timeout."""

@@ -1,0 +1,28 @@
+"""The app over a deterministic simulated market, for Pilot and snapshot tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from feeds.sim.source import DemoSource
+from tui.app import PerptopApp
+from tui.config.loader import AppConfig
+
+START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+SIZE = (160, 50)
+
+
+def make_app(tmp_path: Path, theme: str = "dark") -> PerptopApp:
+    """The app over the default demo watchlist (seed 7, frozen clock), saving state under ``tmp_path``."""
+    watch = tuple(DEFAULT_DEMO_WATCHLIST)
+    market = SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
+
+    def clock() -> int:
+        return START_MS + 3_000
+
+    source = DemoSource(market, clock=clock, live=False)
+    config = AppConfig(
+        watchlist=watch, config_watchlist=watch, theme=theme, state_path=tmp_path / "state.json"
+    )
+    return PerptopApp(config, source=source, clock=clock)

@@ -1,0 +1,193 @@
+"""``perptop backtest``: the table's words, the --json shape, --plot, unscorable flags and bad input."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import DATA
+from tui.cli.backtest import add_parser
+from tui.cli.backtest_report import run_backtest as run
+from tui.config.loader import AppConfig
+
+T0 = 1_735_689_600_000
+H = 3_600_000
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    return parser.parse_args(["backtest", *argv])
+
+
+def backtest(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(AppConfig(), parse(*argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def squeeze_file(tmp_path: Path, symbols: tuple[str, ...] = ()) -> Path:
+    """200 hourly bars per symbol: price falls 1 % a bar, except the bar after each short_squeeze_risk event
+    (ls < 1 with negative funding, every 10th bar from bar 5), where it rises 3 %.
+
+    At 1h: 20 events, all hits; the baseline (rises among the 199 bars with a next bar) is 20 / 199.
+    """
+    lines = ["time,price,funding,ls_ratio" + (",symbol" if symbols else "")]
+    for sym in symbols or ("",):
+        price = 100.0
+        for i in range(200):
+            ls = 0.5 if i % 10 == 5 else 1.5
+            lines.append(f"{T0 + i * H},{price!r},-0.0001,{ls}" + (f",{sym}" if sym else ""))
+            price *= 1.03 if i % 10 == 5 else 0.99
+    path = tmp_path / "squeeze.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_the_table_says_in_words_whether_a_flag_beats_its_baseline(tmp_path: Path) -> None:
+    code, out, err = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h")
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("short_squeeze_risk"))
+    # 20 of 20: Wilson lower bound 20/(20+3.84) = 83.9 %, far above a 10.1 % baseline
+    assert "100.0%" in row and "10.1%" in row and "beats its baseline beyond its interval" in row
+    lq = next(line for line in out.splitlines() if line.startswith("long_squeeze_risk"))
+    assert lq.endswith("no events")
+    assert "200 rows" in err and "scored 200 bars" in err  # progress on stderr
+
+
+def test_unscorable_flags_are_named_with_the_missing_columns(tmp_path: Path) -> None:
+    code, out, _ = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h")
+    assert code == 0
+    assert "cannot be scored on this file:" in out
+    assert "  weak_rally: needs oi, not in the file" in out
+    assert "  cascade_risk: needs liq_long_usd, liq_short_usd, oi, not in the file" in out
+    # an unscorable flag never shows up as a row of zero events
+    assert not any(line.startswith("weak_rally ") for line in out.splitlines())
+
+
+def test_json_has_the_shape_of_signals_md_and_nothing_on_stderr(tmp_path: Path) -> None:
+    code, out, err = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h,24h", "--json")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["bars"] == 200 and doc["step_s"] == 3600.0
+    sq = doc["flags"]["short_squeeze_risk"]
+    assert sq["direction"] == 1 and sq["events"] == 20
+    assert set(sq["horizons"]) == {"1h", "24h"}
+    one = sq["horizons"]["1h"]
+    assert {"n", "hits", "hit_rate", "ci95", "baseline", "mean_return"} <= set(one)
+    assert (one["n"], one["hits"], one["hit_rate"]) == (20, 20, 1.0)
+    assert one["baseline"] == pytest.approx(20 / 199, abs=1e-6)
+    assert one["ci95"][0] == pytest.approx(20 / (20 + 1.959964**2), abs=1e-5) and one["ci95"][1] == 1.0
+    assert one["mean_return"] == pytest.approx(0.03, abs=1e-9)
+    # 24h: events at 5, 15, ..., 175 have a full 24-bar horizon (185, 195 do not)
+    assert sq["horizons"]["24h"]["n"] == 18
+    assert doc["flags"]["funding_flip"] == {"direction": 0, "events": 0, "horizons": {}}
+    assert doc["flags"]["weak_rally"]["events"] is None
+    assert doc["unscorable"]["weak_rally"] == "needs oi, not in the file"
+    assert doc["problems"] == []
+
+
+def test_a_symbol_column_is_scored_per_symbol_and_pooled(tmp_path: Path) -> None:
+    path = squeeze_file(tmp_path, symbols=("BTCUSDT", "ETHUSDT"))
+    doc = json.loads(backtest(str(path), "--horizons", "1h", "--json")[1])
+    assert doc["bars"] == 400 and set(doc["symbols"]) == {"BTCUSDT", "ETHUSDT"}
+    assert doc["symbols"]["ETHUSDT"]["flags"]["short_squeeze_risk"]["events"] == 20
+    assert doc["flags"]["short_squeeze_risk"]["events"] == 40
+    assert doc["flags"]["short_squeeze_risk"]["horizons"]["1h"]["n"] == 40
+    one = json.loads(backtest(str(path), "--horizons", "1h", "--json", "--symbols", "ETH")[1])
+    assert one["bars"] == 200 and set(one["symbols"]) == {"ETHUSDT"}
+
+
+def test_plot_draws_hit_rate_against_baseline(tmp_path: Path) -> None:
+    code, out, _ = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h", "--plot")
+    assert code == 0
+    assert "hit rate (o) vs baseline (x), 95% interval, horizon 1h" in out
+    assert "SQ n=20" in out  # the flag's code and its event count under its mark
+    assert "\x1b[" not in out  # not a terminal: no colour codes
+
+
+def test_bad_rows_are_reported_on_stderr_with_line_numbers(tmp_path: Path) -> None:
+    path = squeeze_file(tmp_path)
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[1], "-5", 1)
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = backtest(str(path), "--horizons", "1h")
+    assert code == 0 and f"{path} line 4: price -5 is negative" in err
+    doc = json.loads(backtest(str(path), "--horizons", "1h", "--json")[1])
+    assert doc["problems"] == [f"{path} line 4: price -5 is negative"] and doc["bars"] == 199
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--horizons", "4x"], "--horizons: expected a duration"),
+        (["--horizons", ","], "--horizons: no horizon given"),
+        (["--symbols", "DOGE"], "has no symbol column"),
+        (["--symbols", "DOGE", "--named"], "no usable rows"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, argv: list[str], words: str) -> None:
+    named = "--named" in argv
+    path = squeeze_file(tmp_path, symbols=("BTCUSDT",) if named else ())
+    code, out, err = backtest(str(path), *[a for a in argv if a != "--named"])
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("perptop backtest: error:") and words in err
+
+
+def test_a_file_without_a_price_column_exits_2_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("time,oi\n1,2\n")
+    code, _, err = backtest(str(path))
+    assert code == 2 and err == f"perptop backtest: error: {path}: no price column in the header (line 1)\n"
+
+
+def test_json_and_plot_together_are_refused() -> None:
+    with pytest.raises(SystemExit):
+        parse("x.csv", "--json", "--plot")
+    args = argparse.Namespace(file=Path("x.csv"), horizons="4h", symbols=None, json=True, plot=True)
+    err = io.StringIO()
+    assert run(AppConfig(), args, out=io.StringIO(), err=err) == 2 and "cannot be combined" in err.getvalue()
+
+
+REAL = DATA / "binance-btc-1h-funding-ggcmk"
+
+
+def test_real_binance_btc_hourly_candles_and_funding(tmp_path: Path) -> None:
+    klines, funding = REAL / "BTCUSDT-1h-futures.csv", REAL / "BTCUSDT-funding.csv"
+    if not klines.exists():
+        pytest.skip(f"real data not found at {REAL}")
+    # funding as known at each bar's close: the latest settlement at or before it
+    settled = [tuple(r.split(",")) for r in funding.read_text().splitlines()[1:]]
+    lines, k = ["time,price,funding,funding_interval_h,futures_volume_usd"], -1
+    for row in klines.read_text().splitlines()[1:]:
+        f = row.split(",")
+        close = int(f[0]) + H
+        while k + 1 < len(settled) and int(settled[k + 1][0]) <= close:
+            k += 1
+        lines.append(f"{f[0]},{f[4]},{settled[k][2]},{settled[k][1]},{f[7]}")
+    path = tmp_path / "btc.csv"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = backtest(str(path), "--json")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["bars"] == 13_848 and doc["step_s"] == 3600.0 and doc["missing_bars"] == 0
+    # candles and funding only: the OI, long/short, liquidation and spot flags cannot be scored
+    assert set(doc["unscorable"]) == {
+        "weak_rally",
+        "bull_momentum",
+        "bear_momentum",
+        "weak_selloff",
+        "short_squeeze_risk",
+        "long_squeeze_risk",
+        "cascade_risk",
+        "leverage_driven",
+    }
+    assert doc["unscorable"]["leverage_driven"] == "needs spot_volume_usd, not in the file"
+    fx = doc["flags"]["funding_extreme"]["horizons"]["24h"]
+    # 24 bars of 1h: every bar but the last 24 has a full horizon for the baseline
+    assert fx["baseline_bars"] == 13_848 - 24
+    assert doc["flags"]["funding_flip"]["events"] > 0

@@ -1,0 +1,82 @@
+"""`perptop snapshot`: the scripting interface's JSON shape, its units, and the plain table."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from signals.flags import FLAG_NAMES
+from tui.cli import main
+
+ROW_KEYS = {
+    "symbol",
+    "venue",
+    "price",
+    "change_24h",
+    "oi",
+    "oi_usd",
+    "oi_change",
+    "funding",
+    "funding_8h",
+    "funding_interval_h",
+    "ls_ratio",
+    "liq_long_usd_1h",
+    "liq_short_usd_1h",
+    "spot_futures_ratio",
+    "flags",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_json(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+    config = tmp_path_factory.mktemp("cfg") / "config.toml"
+    config.write_text("")
+    capture = tmp_path_factory.mktemp("out") / "snapshot.json"
+    import contextlib
+
+    with capture.open("w") as out, contextlib.redirect_stdout(out):
+        assert main(["snapshot", "--demo", "--json", "--config", str(config)]) == 0
+    return json.loads(capture.read_text())
+
+
+def test_json_has_the_documented_shape(demo_json: dict) -> None:  # type: ignore[type-arg]
+    assert set(demo_json) == {"generated_at", "mode", "venues", "symbols"}
+    assert demo_json["mode"] == "demo"
+    assert demo_json["generated_at"].endswith("Z")
+    assert demo_json["venues"] and all(set(v) == {"state", "detail"} for v in demo_json["venues"].values())
+    for row in demo_json["symbols"]:
+        assert set(row) >= ROW_KEYS
+        for flag in row["flags"]:
+            assert {"name", "direction", "reason", "confidence"} <= set(flag)
+            assert flag["name"] in FLAG_NAMES and flag["reason"]
+
+
+def test_every_flag_is_on_somewhere_on_the_default_demo_watchlist(demo_json: dict) -> None:  # type: ignore[type-arg]
+    on = {f["name"] for row in demo_json["symbols"] for f in row["flags"]}
+    assert on == set(FLAG_NAMES)
+
+
+def test_units_are_consistent(demo_json: dict) -> None:  # type: ignore[type-arg]
+    rows = demo_json["symbols"]
+    assert {r["venue"] for r in rows} >= {"all"}
+    for r in rows:
+        assert r["oi_usd"] == pytest.approx(r["oi"] * r["price"], rel=1e-9)
+        assert r["funding_8h"] == pytest.approx(r["funding"] * 8 / r["funding_interval_h"], rel=1e-9)
+        assert abs(r["change_24h"]) < 1  # a fraction, not a percent
+    hourly = [r for r in rows if r["funding_interval_h"] == 1.0]
+    assert hourly, "the demo has a 1h-funding venue"
+
+
+def test_table_says_simulated_and_lists_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    assert main(["snapshot", "--demo", "--config", str(config), "--watchlist", "BTC,SOL"]) == 0
+    out = capsys.readouterr().out
+    assert "SIMULATED MARKET" in out
+    assert "\x1b[" not in out  # no colour codes: it pipes into files and scripts
+    lines = out.splitlines()
+    assert any(line.startswith("BTC ") and " all " in line for line in lines)
+    assert not re.search(r"\bnan\b", out)  # unknowns show as a dash
