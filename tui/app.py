@@ -36,7 +36,8 @@ from tui.widgets.statusbar import StatusBar, status_spans
 from tui.widgets.watchlist import Watchlist, default_columns
 
 # Sparklines fill their columns exactly: one width, set where the columns are.
-SPARK_WIDTHS = tuple(next(c.width for c in default_columns(1.0) if c.key == k) for k in ("spark", "oi_spark"))
+_WIDTHS = {c.key: c.width for c in default_columns(1.0)}
+SPARK_WIDTHS = (_WIDTHS["spark"], _WIDTHS["oi_spark"])
 
 
 class PerptopApp(App[None]):

@@ -103,7 +103,7 @@ def install() -> bool:
     if getattr(textual, "__version__", None) != PATCHED_VERSION:
         return False
     ChopsUpdate.render_segments = _render_segments  # type: ignore[method-assign]
-    linux_driver.selectors = _SelectorsForInput(  # type: ignore[attr-defined]
+    linux_driver.selectors = _SelectorsForInput(  # type: ignore[attr-defined,assignment]
         SelectSelector=_IdleAwareSelector, EVENT_READ=selectors.EVENT_READ, SelectorKey=selectors.SelectorKey
     )
     return True

@@ -9,6 +9,11 @@ import pytest
 FORBIDDEN = {
     "signals": ("textual", "httpx", "tui", "feeds"),
     "feeds": ("textual", "tui"),
+    # The screen's model, the config and the command line run without Textual until the app starts.
+    "tui.model": ("textual",),
+    "tui.config": ("textual",),
+    "tui.cli": ("textual",),
+    "themes": ("tui", "feeds", "signals"),
 }
 
 

@@ -383,20 +383,24 @@ class BarStore:
         """A copy of one series' stored bars, oldest first: (count, n_columns)."""
         s = self._sym_index[symbol]
         v = self._venue_index[venue]
-        return self.data[self.capacity - self.count :, s, v].copy()
+        bars: np.ndarray = self.data[self.capacity - self.count :, s, v].copy()
+        return bars
 
     def latest(self, column: Col | None = None) -> np.ndarray:
         """The current bar of every series: a view (n_symbols, n_venues + 1, n_columns), or of one column."""
-        return self.data[-1] if column is None else self.data[-1, ..., column]
+        bars: np.ndarray = self.data[-1] if column is None else self.data[-1, ..., column]
+        return bars
 
     def window(self, column: Col, n: int, symbols: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """The last ``n`` bars of ``column`` for the series (``symbols[i]``, ``slots[i]``): (n, len(symbols))."""
-        return self.data[-n:, symbols, slots, column]
+        values: np.ndarray = self.data[-n:, symbols, slots, column]
+        return values
 
     def hourly(self, column: Col, hours: int, symbols: Sequence[int], slot: int) -> np.ndarray:
         """``column`` at the current bar and every hour before it, oldest first: (len(symbols), hours)."""
         back = np.arange(hours - 1, -1, -1) * n_bars(1.0, self.step_ms)
-        return self.data[self.capacity - 1 - back, :, slot, column][:, list(symbols)].T
+        values: np.ndarray = self.data[self.capacity - 1 - back, :, slot, column][:, list(symbols)].T
+        return values
 
     def venue_bars_at(self, t: int) -> list[VenueBar]:
         """Every venue series' bar at bar time ``t`` that has a price (none if ``t`` is not held)."""

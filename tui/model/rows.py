@@ -59,7 +59,7 @@ class RowData:
     def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON: NaN becomes None, flags become dicts."""
         out: dict[str, Any] = {}
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             v = getattr(self, name)
             if isinstance(v, float):
                 out[name] = v if math.isfinite(v) else None
@@ -192,7 +192,7 @@ def compute_rows(
             out[(sym, venue)] = RowData(
                 sym,
                 venue,
-                *cols[k][v],
+                *cols[k][v],  # type: ignore[misc]  # twelve figures: mypy cannot count a list
                 flags=tuple(r.flags) if r is not None else (),
                 unavailable=tuple(r.unavailable) if r is not None else (),
             )

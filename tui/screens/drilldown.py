@@ -29,13 +29,11 @@ from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.formats import fmt_funding, fmt_price
 from signals.params import SignalParams, n_bars
-from signals.times import Clock, utc_text, wall_ms
+from signals.times import HOUR_MS, MINUTE_MS, Clock, utc_text, wall_ms
 from tui.model.bars import BarStore
 from tui.model.hit_rates import HORIZON, HitRates
 from tui.screens.drilldown_flags import flags_content, funding_lines
 from tui.widgets.charts import (
-    HOUR_MS,
-    MINUTE_MS,
     ChartPanel,
     Palette,
     TimeAxis,

@@ -235,7 +235,7 @@ class Watchlist(ScrollView, can_focus=True):
         self._order = order
         self._pos = {k: i for i, k in enumerate(order)}
         if keep in self._pos:
-            self.cursor = self._pos[keep]  # type: ignore[index]
+            self.cursor = self._pos[keep]
         self.cursor = max(0, min(self.cursor, len(order) - 1))
         self._resize_virtual()
         top, height = self._visible()
@@ -340,9 +340,10 @@ class Watchlist(ScrollView, can_focus=True):
                     cached = self._cursor_strip = (key, self._render_row(key, selected=True))
                 strip = cached[1]
             else:
-                strip = self._strips.get(key)
-                if strip is None:
-                    strip = self._strips[key] = self._render_row(key, selected=False)
+                kept = self._strips.get(key)
+                if kept is None:
+                    kept = self._strips[key] = self._render_row(key, selected=False)
+                strip = kept
         x = round(self.scroll_x)
         return strip.crop(x, x + width) if x or strip.cell_length > width else strip
 
