@@ -31,6 +31,11 @@ _VENUE_QUOTES = ("USDT", "USDC", "USD")
 
 EXAMPLES = "like BTC, ETHUSDT, SOL-USDT-SWAP or 1000PEPEUSDT"
 
+DEFAULT_WATCHLIST: tuple[str, ...] = (
+    "BTC", "ETH", "SOL", "XRP", "BNB", "DOGE", "ADA", "AVAX", "LINK", "SUI", "HYPE", "PEPE",
+)  # fmt: skip
+"""The watchlist of a config that names none (and of ``--demo``, whose regimes cover every flag on it)."""
+
 
 class SymbolError(ValueError):
     """A string that is not a usable symbol; the message says why, in one line."""

@@ -10,21 +10,10 @@ from __future__ import annotations
 
 from feeds.sim.market import SimulatedMarket, history_bars_for, run_simulation
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES
+from feeds.symbols import DEFAULT_WATCHLIST
 
-DEFAULT_DEMO_WATCHLIST: tuple[str, ...] = (
-    "BTC",
-    "ETH",
-    "SOL",
-    "XRP",
-    "BNB",
-    "DOGE",
-    "ADA",
-    "AVAX",
-    "LINK",
-    "SUI",
-    "HYPE",
-    "PEPE",
-)
+# The config's default watchlist: the demo's regimes are scheduled so every flag is on for one of these.
+DEFAULT_DEMO_WATCHLIST: tuple[str, ...] = DEFAULT_WATCHLIST
 
 __all__ = [
     "DEFAULT_DEMO_WATCHLIST",

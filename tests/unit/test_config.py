@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from feeds.symbols import DEFAULT_WATCHLIST
 from signals.params import SignalParams
 from tui.config.dump import dump_config
 from tui.config.loader import (
-    DEFAULT_WATCHLIST,
     AppConfig,
     ConfigError,
     choose_theme,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from feeds.symbols import SymbolError, normalize_symbol
+from feeds.symbols import DEFAULT_WATCHLIST, SymbolError, normalize_symbol
 from feeds.venues import VENUE_NAMES
 from signals.params import SignalParams
 from themes import DEFAULT_THEME, MONOCHROME_THEME, theme_names
@@ -31,23 +31,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-# The same list as feeds.sim.DEFAULT_DEMO_WATCHLIST (a test keeps them equal): the demo's regimes
-# are scheduled so every flag is on for one of these; importing feeds here would slow --help.
-DEFAULT_WATCHLIST: tuple[str, ...] = (
-    "BTC",
-    "ETH",
-    "SOL",
-    "XRP",
-    "BNB",
-    "DOGE",
-    "ADA",
-    "AVAX",
-    "LINK",
-    "SUI",
-    "HYPE",
-    "PEPE",
-)
 
 MAX_WATCHLIST = 200
 POLL_BOUNDS = Bounds(2.0, 3600.0)  # below 2 s the venues' weight budgets run out (EXCHANGES.md)
