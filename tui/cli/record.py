@@ -9,7 +9,6 @@ for the writer to commit.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -17,12 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from feeds.aio import wait_event
 from signals.times import utc_text
 from tui.cli.args import add_store_option, number_arg, retention_days
 from tui.config.loader import AppConfig
 
-if TYPE_CHECKING:  # numpy and sqlite come with these: only a running recorder pays for them
+if TYPE_CHECKING:  # numpy, sqlite and asyncio come with these: only a running recorder pays for them
+    import asyncio
+
     from feeds.history.writer import HistoryWriter
     from feeds.messages import VenueStatus
     from feeds.source import Source
@@ -112,6 +112,10 @@ async def record_loop(
 
     The caller closes the recorder's writer afterwards (its thread commits what is queued).
     """
+    import asyncio
+
+    from feeds.aio import wait_event
+
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -167,6 +171,8 @@ def run_record(
     config: AppConfig, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
     """``perptop record``: returns 0 after a clean stop, 1 when the store cannot be opened."""
+    import asyncio
+
     from feeds.history.writer import START_ERRORS, HistoryWriter
     from tui.cli.store import store_path
     from tui.model.bars import BarStore, capacity_for
