@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from tui.cli.args import add_store_option, expand_path, since_ms, symbols_arg
 from tui.cli.store import store_path
+from tui.config.loader import AppConfig
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -52,12 +53,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run(config: Any, args: argparse.Namespace) -> int:
+def run(config: AppConfig, args: argparse.Namespace) -> int:
     """The handler: write the CSV; 0, or 1 when there was nothing to write or no store."""
     return run_export(config, args, sys.stdout, sys.stderr)
 
 
-def run_export(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_export(config: AppConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``perptop export``: 0 when the CSV was written, 1 when there was nothing to write or no store."""
     from feeds.history.csvfile import write_history_csv
     from feeds.history.store import HistoryStore

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from tui.config.loader import AppConfig
+
 EXIT_USAGE = 2
 SHOWN_PROBLEMS = 20
 
@@ -48,7 +50,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run(config: Any, args: argparse.Namespace, err: TextIO = sys.stderr) -> int:
+def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -> int:
     """Run ``perptop import binance-vision``; returns 0, or 2 when nothing could be imported."""
     from feeds.history.binance_vision import import_dir, interval_ms
     from feeds.history.csvfile import write_history_csv

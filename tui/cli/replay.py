@@ -11,9 +11,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.cli.args import expand_path, number_arg
+from tui.config.loader import AppConfig
+
+if TYPE_CHECKING:  # numpy comes with it: only a replay that runs pays for it
+    from feeds.history.replay import ReplaySource
 
 EXIT_USAGE = 2
 SHOWN_PROBLEMS = 10
@@ -81,7 +85,7 @@ def _wanted(args: argparse.Namespace) -> set[str] | None:
     return {s.strip() for s in args.symbols.split(",") if s.strip()} or None
 
 
-def load_source(config: Any, args: argparse.Namespace, err: TextIO = sys.stderr) -> Any:
+def load_source(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -> ReplaySource:
     """The ``ReplaySource`` that ``args`` asks for.
 
     Raises:
@@ -108,7 +112,7 @@ def load_source(config: Any, args: argparse.Namespace, err: TextIO = sys.stderr)
     return ReplaySource(series, step, config.signals, speed, name=Path(args.file).name)
 
 
-def _store_source(config: Any, args: argparse.Namespace, wanted: set[str] | None) -> Any:
+def _store_source(config: AppConfig, args: argparse.Namespace, wanted: set[str] | None) -> ReplaySource:
     from feeds.history.replay import ReplaySource
     from feeds.history.store import HistoryStore
     from feeds.messages import BAR_STEP_MS
@@ -133,7 +137,7 @@ def _store_source(config: Any, args: argparse.Namespace, wanted: set[str] | None
     return ReplaySource.from_histories(histories, step, config.signals, speed, name=Path(path).name)
 
 
-def run(config: Any, args: argparse.Namespace) -> int:
+def run(config: AppConfig, args: argparse.Namespace) -> int:
     """Run ``perptop replay``; returns the exit status (2 when the history cannot be replayed)."""
     try:
         source = load_source(config, args)

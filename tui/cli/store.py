@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from signals.formats import fmt_bytes
 from signals.times import MINUTE_MS, utc_text
 from tui.cli.args import add_store_option
+from tui.config.loader import AppConfig
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -28,12 +29,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run(config: Any, args: argparse.Namespace) -> int:
+def run(config: AppConfig, args: argparse.Namespace) -> int:
     """The handler: the summary on standard output."""
     return print_store(config, args, sys.stdout, sys.stderr)
 
 
-def store_path(config: Any, args: argparse.Namespace) -> Path:
+def store_path(config: AppConfig, args: argparse.Namespace) -> Path:
     """``--store``, else the config's ``[store] path``, else the default store of the mode.
 
     The simulated market always records into a file of its own unless ``--store`` names one: made-up
@@ -45,7 +46,7 @@ def store_path(config: Any, args: argparse.Namespace) -> Path:
     if given is not None:
         return Path(given)
     demo = bool(getattr(args, "demo", False))
-    configured = getattr(config, "store_path", None)
+    configured = config.store_path
     return Path(configured) if configured is not None and not demo else default_store_path(demo=demo)
 
 
@@ -53,7 +54,7 @@ def _iso(ms: int | None) -> str:
     return "-" if ms is None else utc_text(ms)
 
 
-def print_store(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def print_store(config: AppConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``perptop store``: 0, or 1 when the file is not a readable store."""
     import sqlite3
 
