@@ -6,6 +6,7 @@ user can start a config file from it (``perptop --print-config > ~/.config/perpt
 
 from __future__ import annotations
 
+from tui.config.alerts import THRESHOLD_KEYS, AlertRule, EventSettings
 from tui.config.loader import SIGNAL_KEYS, AppConfig
 from tui.config.values import format_duration
 
@@ -33,6 +34,47 @@ def _array(items: tuple[str, ...]) -> str:
 def _float(value: float) -> str:
     # round() drops binary noise such as 0.030000000000000002 from fraction -> percent conversions.
     return repr(float(round(value, 12)))
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _events(events: EventSettings) -> list[str]:
+    return [
+        "[events]",
+        f"per_venue = {_bool(events.per_venue)}",
+        f"max_alerts_per_hour = {events.max_alerts_per_hour}",
+        f"in_memory = {events.in_memory}",
+    ]
+
+
+def _alert(rule: AlertRule) -> list[str]:
+    """One ``[[alerts]]`` table; keys left at their default are written too, except absent sinks."""
+    lines = ["[[alerts]]", f"name = {toml_string(rule.name)}"]
+    if rule.flags:
+        lines.append(f"flags = {_array(rule.flags)}")
+    if rule.symbols is not None:
+        lines.append(f"symbols = {_array(rule.symbols)}")
+    lines.append(f"min_confidence = {_float(rule.min_confidence)}")
+    lines.append(f"only_with_edge = {_bool(rule.only_with_edge)}")
+    for threshold in rule.thresholds:
+        percent = THRESHOLD_KEYS[threshold.key][2]
+        lines.append(f"{threshold.key} = {_float(threshold.value * 100 if percent else threshold.value)}")
+    # "0s" spelt out: format_duration gives "0.0s" for a float zero, which reads back but looks odd.
+    cooldown = format_duration(rule.cooldown_s / 3600) if rule.cooldown_s else "0s"
+    lines.append(f"cooldown = {toml_string(cooldown)}")
+    sinks = rule.sinks
+    lines += [f"bell = {_bool(sinks.bell)}", f"osc = {_bool(sinks.osc)}", f"desktop = {_bool(sinks.desktop)}"]
+    if sinks.command:
+        lines.append(f"command = {_array(sinks.command)}")
+    if sinks.webhook:
+        lines.append(f"webhook = {toml_string(sinks.webhook)}")
+    if sinks.apprise:
+        lines.append(f"apprise = {_array(sinks.apprise)}")
+    if sinks.log is not None:
+        lines.append(f"log = {toml_string(str(sinks.log))}")
+    return lines
 
 
 def dump_config(config: AppConfig) -> str:
@@ -75,8 +117,11 @@ def dump_config(config: AppConfig) -> str:
     if config.store_path is not None:
         lines.append(f"path = {toml_string(str(config.store_path))}")
     lines.append(f"retention = {toml_string(format_duration(config.store_retention_days * 24))}")
-    lines.append(f"record = {'true' if config.store_record else 'false'}")
+    lines.append(f"record = {_bool(config.store_record)}")
     for venue, options in config.venue_options.items():
         lines += ["", f"[venue.{venue}]"]
         lines += [f"{key} = {toml_string(value)}" for key, value in options.items()]
+    lines += ["", *_events(config.events)]
+    for rule in config.alerts:
+        lines += ["", *_alert(rule)]
     return "\n".join(lines) + "\n"

@@ -5,6 +5,11 @@
 inline tables (``signals = { window = "4h" }``). Strings, multi-line strings, arrays and comments are
 skipped so their content is never taken for a key. The text must already have parsed with ``tomllib``;
 on text that does not, the result is best effort and never raises.
+
+``key_lines`` gives the first line of each key path, which is all a plain table needs. An array of tables
+(``[[alerts]]``, or ``alerts = [{...}, {...}]``) repeats its keys, so ``item_lines`` also numbers the
+elements: ``("alerts", 2, "flags")`` is ``flags`` in the third ``[[alerts]]`` table. The index is an ``int``,
+never a ``str``, so it cannot be mistaken for a table named ``"2"``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import bisect
 import re
 
 KeyPath = tuple[str, ...]
+ItemPath = tuple[str | int, ...]
+"""A key path in which each array element is named by its 0-based index (an ``int``)."""
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR_END = re.compile(r"[,\]}\n#]")
@@ -20,13 +27,15 @@ _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\
 
 
 class _Scanner:
-    """A cursor over the text that records where each key path first appears."""
+    """A cursor over the text that records where each key path (and each indexed item path) first appears."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
         self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
         self.lines: dict[KeyPath, int] = {}
+        self.items: dict[ItemPath, int] = {}
+        self.arrays: dict[ItemPath, int] = {}  # elements seen so far of each array of tables
 
     def line(self, pos: int) -> int:
         return bisect.bisect_left(self.newlines, pos) + 1
@@ -47,9 +56,33 @@ class _Scanner:
             else:
                 return
 
-    def record(self, path: KeyPath, pos: int) -> None:
+    def record(self, path: ItemPath, pos: int) -> None:
+        line = self.line(pos)
         for depth in range(1, len(path) + 1):
-            self.lines.setdefault(path[:depth], self.line(pos))
+            self.items.setdefault(path[:depth], line)
+        keys = tuple(part for part in path if isinstance(part, str))
+        for depth in range(1, len(keys) + 1):
+            self.lines.setdefault(keys[:depth], line)
+
+    def indexed(self, path: KeyPath) -> ItemPath:
+        """``path`` with the index of the current element after each part that is an array of tables.
+
+        ``[alerts.sinks]`` after the third ``[[alerts]]`` is ``("alerts", 2, "sinks")``, as TOML has it.
+        """
+        out: list[str | int] = []
+        for part in path:
+            out.append(part)
+            count = self.arrays.get(tuple(out))
+            if count is not None:
+                out.append(count - 1)
+        return tuple(out)
+
+    def new_element(self, path: KeyPath) -> ItemPath:
+        """The item path of a ``[[path]]`` header: the next element of that array."""
+        array = (*self.indexed(path[:-1]), *path[-1:])
+        count = self.arrays.get(array, 0) + 1
+        self.arrays[array] = count
+        return (*array, count - 1)
 
     def key(self) -> KeyPath:
         """Read a dotted key (bare or quoted parts), stopping before ``=`` or ``]``."""
@@ -122,7 +155,7 @@ class _Scanner:
                 return
             self.pos += 1
 
-    def value(self, path: KeyPath | None) -> None:
+    def value(self, path: ItemPath | None) -> None:
         """Skip one value; record the keys of inline tables under ``path`` (None: do not record)."""
         ch = self.peek()
         if self.peek(3) in ('"""', "'''"):
@@ -133,16 +166,21 @@ class _Scanner:
             self.literal_string()
         elif ch == "[":
             self.pos += 1
-            self.items("]", None)
+            self.elements("]", path)
         elif ch == "{":
             self.pos += 1
-            self.items("}", path)
+            self.elements("}", path)
         else:
             match = _SCALAR_END.search(self.text, self.pos)
             self.pos = match.start() if match else len(self.text)
 
-    def items(self, close: str, path: KeyPath | None) -> None:
-        """Skip array elements (``close`` is ``]``) or inline-table pairs (``}``) up to ``close``."""
+    def elements(self, close: str, path: ItemPath | None) -> None:
+        """Skip array elements (``close`` is ``]``) or inline-table pairs (``}``) up to ``close``.
+
+        An array's elements are recorded under ``path`` plus their index, so that the keys of inline tables
+        in an array (``alerts = [{ name = "a" }, { name = "b" }]``) get their own lines.
+        """
+        index = 0
         while self.pos < len(self.text):
             self.skip_blank(newlines=True)
             ch = self.peek()
@@ -163,12 +201,13 @@ class _Scanner:
                 self.skip_blank(newlines=False)
                 self.value(None if path is None else path + key)
             else:
-                self.value(None)
+                self.value(None if path is None else (*path, index))
+                index += 1
             if self.pos == start:  # malformed input: move on rather than loop
                 self.pos += 1
 
     def document(self) -> None:
-        table: KeyPath = ()
+        table: ItemPath = ()
         while True:
             self.skip_blank(newlines=True)
             if self.pos >= len(self.text):
@@ -177,7 +216,8 @@ class _Scanner:
             if self.peek() == "[":
                 double = self.peek(2) == "[["
                 self.pos += 2 if double else 1
-                table = self.key()
+                name = self.key()
+                table = self.new_element(name) if double else self.indexed(name)
                 self.record(table, start)
                 self.pos += 2 if double else 1
             else:
@@ -211,6 +251,26 @@ def key_lines(text: str) -> dict[KeyPath, int]:
 
 def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
     """The line of ``path``, else of its nearest recorded parent, else None."""
+    for depth in range(len(path), 0, -1):
+        found = lines.get(path[:depth])
+        if found is not None:
+            return found
+    return None
+
+
+def item_lines(text: str) -> dict[ItemPath, int]:
+    """Map each item path of a TOML document to the 1-based line it first appears on.
+
+    Like ``key_lines``, with each element of an array named by its 0-based index after the array's key:
+    the second ``[[alerts]]`` table is ``("alerts", 1)`` and its ``cooldown`` key ``("alerts", 1, "cooldown")``.
+    """
+    scanner = _Scanner(text)
+    scanner.document()
+    return scanner.items
+
+
+def item_line_of(lines: dict[ItemPath, int], path: ItemPath) -> int | None:
+    """The line of ``path`` in ``item_lines``'s map, else of its nearest recorded parent, else None."""
     for depth in range(len(path), 0, -1):
         found = lines.get(path[:depth])
         if found is not None:

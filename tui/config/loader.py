@@ -2,10 +2,10 @@
 
 The file is TOML at ``--config PATH`` or ``tui.config.paths.default_config_path()`` (absent: defaults). Keys:
 ``watchlist``, ``venues``, ``theme``, ``poll_interval``, ``paint_interval``, ``[signals]`` (mapped onto
-``signals.params.SignalParams``; durations as ``"4h"``, percentages in percent) and ``[venue.<name>]``
-(``base_url``, ``ws_url``). A bad file raises ``ConfigError`` whose message is one line naming the file,
-the line and the key; unknown keys become warnings in the same format. No Textual import here, so
-``perptop --help`` stays fast.
+``signals.params.SignalParams``; durations as ``"4h"``, percentages in percent), ``[venue.<name>]``
+(``base_url``, ``ws_url``), ``[store]``, ``[events]`` and ``[[alerts]]`` (read by ``tui.config.alerts_reader``).
+A bad file raises ``ConfigError`` whose message is one line naming the file, the line and the key; unknown
+keys become warnings in the same format. No Textual import here, so ``perptop --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from feeds.symbols import DEFAULT_WATCHLIST, SymbolError, normalize_symbol
 from feeds.venues import VENUE_NAMES
 from signals.params import SignalParams
 from themes import DEFAULT_THEME, MONOCHROME_THEME, theme_names
+from tui.config.alerts import AlertRule, EventSettings
+from tui.config.alerts_reader import AlertsConfigError, read_alerts
 from tui.config.lines import KeyPath, key_lines, line_of
 from tui.config.paths import default_config_path, state_path_for
 from tui.config.state import WatchState, effective_watchlist, load_state
@@ -73,7 +75,8 @@ SIGNAL_KEYS: tuple[SignalKey, ...] = (
     SignalKey("low_confidence", "low_confidence", "number", Bounds(0, 1)),
 )
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]")
-_TOP_KEYS = ("watchlist", "venues", "theme", "poll_interval", "paint_interval", "signals", "venue", "store")
+_TABLES = ("signals", "venue", "store", "events", "alerts")
+_TOP_KEYS = ("watchlist", "venues", "theme", "poll_interval", "paint_interval", *_TABLES)
 
 
 class ConfigError(Exception):
@@ -101,6 +104,8 @@ class AppConfig:
         store_path: the history store file from ``[store] path`` (None: the user data folder's).
         store_retention_days: how long the history store keeps bars (``[store] retention``).
         store_record: whether the live monitor writes its bars to the store and resumes from it.
+        alerts: the ``[[alerts]]`` rules, in file order.
+        events: the ``[events]`` settings.
     """
 
     watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
@@ -119,6 +124,8 @@ class AppConfig:
     store_path: Path | None = None
     store_retention_days: float = 30.0
     store_record: bool = True
+    alerts: tuple[AlertRule, ...] = ()
+    events: EventSettings = field(default_factory=EventSettings)
 
 
 class _Reader:
@@ -126,6 +133,7 @@ class _Reader:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
+        self.text = text
         self.lines = key_lines(text)
         self.warnings: list[str] = []
 
@@ -174,6 +182,13 @@ class _Reader:
             values["venue_options"] = self.venue_options(self.table(data["venue"], ("venue",)))
         if "store" in data:
             values.update(self.store(self.table(data["store"], ("store",))))
+        if "alerts" in data or "events" in data:
+            try:
+                found = read_alerts(data.get("alerts"), data.get("events"), self.path, self.text)
+            except AlertsConfigError as exc:
+                raise ConfigError(str(exc)) from None
+            values.update(alerts=found.rules, events=found.events)
+            self.warnings += found.warnings
         return AppConfig(
             source_path=self.path, config_path=self.path, warnings=tuple(self.warnings), **values
         )
