@@ -16,19 +16,19 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from feeds.history.store import READ_ERRORS
 from feeds.history.writer import HistoryWriter
-from feeds.messages import ALL, History
+from feeds.messages import ALL
 from feeds.sim.source import demo_source
 from feeds.source import SeriesKey, Source
 from signals.times import wall_ms
+from tui.alerts.events import Event
+from tui.app_alerts import AppAlerts
+from tui.app_history import AppHistory
 from tui.config import state as watch_state
 from tui.config.loader import MAX_WATCHLIST, AppConfig
 from tui.lifeline import TerminalWatch, install_hangup_handler, leave
 from tui.model.bars import BarStore, capacity_for
-from tui.model.recording import HistoryRecorder
 from tui.model.rows import SORTS, RowData
-from tui.model.stored import read_for, restore
 from tui.model.view import WatchView
 from tui.palette import SymbolCommands
 from tui.widgets.heatmap import FundingHeatmap
@@ -65,6 +65,7 @@ class PerptopApp(App[None]):
         Binding("a", "add_symbol", "add"),
         Binding("d", "remove_symbol", "remove"),
         Binding("h", "heatmap", "heatmap"),
+        Binding("l", "event_log", "events"),
         Binding("t", "next_theme", "theme"),
         Binding("p", "pause", "pause"),
         Binding("question_mark", "help", "help"),
@@ -83,6 +84,7 @@ class PerptopApp(App[None]):
             "remove_symbol",
             "heatmap",
             "pause",
+            "event_log",
         }
     )
 
@@ -125,13 +127,9 @@ class PerptopApp(App[None]):
             list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step
         )
         self.history = history
-        self.recorder: HistoryRecorder | None = None
-        if history is not None:
-            self.recorder = HistoryRecorder(history, lambda: self.store.symbols)
-            self.recorder.attach(self.store)
-            source.listen_liquidations(self.recorder.liquidations)
-        self.resumed_bars = 0
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
+        self.alerts = AppAlerts(self, config, self.store, history, self.clock, self.hit_rate_job)
+        self.stored = AppHistory(self, self.store, source, history, self.clock, self.alerts, self._resumed)
         self.paused = False
         self.paints = 0
         self._register_themes()
@@ -183,13 +181,11 @@ class PerptopApp(App[None]):
         self.watchlist.focus()
         self.source.attach(self.store)
         if self.history is not None:
-            # The stored bars go in before the feed starts, so its first poll lands on resumed windows;
-            # the read runs on a thread and the first frame does not wait for it.
-            self.run_worker(
-                self._read_history, thread=True, group="history", exit_on_error=False, name="resume"
-            )
-        elif self.source.live:
-            self._start_feed()
+            self.stored.start()  # the feed starts once the stored bars are in
+        else:
+            self.alerts.service.warm(self.store)  # the flag records of the history the source brought
+            if self.source.live:
+                self.start_feed()
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
         self._terminal = TerminalWatch()
         if self._terminal.armed:
@@ -200,50 +196,32 @@ class PerptopApp(App[None]):
             self.notify(warning, severity="warning", timeout=15)
         self.call_after_refresh(self.paint)
 
-    def _start_feed(self) -> None:
+    def start_feed(self) -> None:
+        """Run the source's feed loop in a worker of its own group."""
         if self.source.live:
             self.run_worker(self.source.run(), group=self.source.group, exit_on_error=False, name="feed")
 
-    def _read_history(self, symbols: list[str] | None = None) -> None:
-        """Worker thread: read the stored bars the store can hold, then resume on the event loop.
-
-        Args:
-            symbols: a symbol just added (its bars merge under what the feed already wrote); None: every
-                symbol, at start, after which the feed starts.
-        """
-        assert self.history is not None
-        now, step = self.clock(), self.store.step_ms
-        since = now - now % step - (self.store.capacity - 1) * step
-        try:
-            histories, problem = read_for(self.store, self.history.path, since, symbols), ""
-        except READ_ERRORS as exc:
-            histories, problem = (
-                [],
-                f"history store {self.history.path}: not read ({exc}); going on without it",
-            )
-        self.call_from_thread(self._resume, histories, problem, symbols is None)
-
-    def _resume(self, histories: list[History], problem: str, at_start: bool) -> None:
-        if problem:
-            self.notify(problem, severity="warning", timeout=15)
-        wanted = set(self.store.symbols)  # a symbol removed while its bars were read stays removed
-        loaded = restore(self.store, [h for h in histories if h.symbol in wanted])
-        self.resumed_bars += loaded
+    def _resumed(self, loaded: int, at_start: bool) -> None:
+        """Stored bars are in (``loaded`` of them): at start the feed starts now, fetching what they lack."""
         if at_start:
             if loaded:
-                self.source.resumed()  # the live backfill fetches only what the store lacks
-            self._start_feed()
+                self.source.resumed()
+            self.start_feed()
         if loaded:
             self.view.invalidate()
+            self.alerts.service.warm(self.store)
         self.paint(force=True)
 
+    @property
+    def resumed_bars(self) -> int:
+        """Bars read back from the history store since the start."""
+        return self.stored.resumed_bars
+
     def close_history(self) -> bool:
-        """Write the current bar and wait for the history writer to commit; False if it did not finish."""
-        if self.history is None:
-            return True
-        if self.recorder is not None:
-            self.recorder.write_current(self.store)
-        return self.history.close()
+        """Let the alert sinks finish, write the current bar and wait for the history writer to commit;
+        False if that did not finish in time."""
+        delivered = self.alerts.close()
+        return self.stored.close() and delivered
 
     def _check_terminal(self) -> None:
         if self._terminal.lost():
@@ -261,7 +239,8 @@ class PerptopApp(App[None]):
         now = self.clock()
         health = self.source.health(now)
         stale_after = max(30.0, 3 * self.config.poll_interval)
-        self.status.show(status_spans(health.venues, now, self.mode, self.paused, stale_after), now)
+        spans = status_spans(health.venues, now, self.mode, self.paused, stale_after, self.alerts.spans())
+        self.status.show(spans, now)
         notice_moved, rows_moved = self.view.take_health(health)
         if notice_moved:  # the banner says when no venue is reachable
             banner = self.query_one("#banner", Static)
@@ -355,6 +334,27 @@ class PerptopApp(App[None]):
         self.paused = not self.paused
         self.paint()
 
+    def action_event_log(self) -> None:
+        """``l``: the event log, newest first."""
+        self.alerts.open_log(self.drill_into_event)
+
+    def drill_into_event(self, event: Event) -> None:
+        """The drill-down of ``event``'s symbol with its bar marked (from the event log)."""
+        if self.store.symbol_index(event.symbol) is None:
+            self.notify(
+                f"{event.symbol} is not on the watchlist any more: add it (a) to drill into it", timeout=6
+            )
+            return
+        self.open_drilldown(event.symbol, mark=(event.time_ms, event.label))
+
+    def on_app_blur(self) -> None:
+        """The terminal lost focus: events from now count as seen while away."""
+        self.alerts.blurred()
+
+    def on_app_focus(self) -> None:
+        """The terminal has focus again."""
+        self.alerts.focused()
+
     def action_help(self) -> None:
         """``?``: keys and the flag legend."""
         from tui.screens.help import HelpScreen
@@ -388,14 +388,8 @@ class PerptopApp(App[None]):
             return
         self.store.add_symbol(symbol)
         self.source.add_symbol(symbol)
-        if self.history is not None:
-            self.run_worker(
-                lambda: self._read_history([symbol]),
-                thread=True,
-                group="history",
-                exit_on_error=False,
-                name=f"resume {symbol}",
-            )
+        self.alerts.service.forget_symbols()
+        self.stored.resume_symbol(symbol)
         self.view.invalidate()
         self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
         self.paint(force=True)
@@ -409,6 +403,7 @@ class PerptopApp(App[None]):
         symbol = key[0]
         self.store.remove_symbol(symbol)
         self.source.remove_symbol(symbol)
+        self.alerts.service.forget_symbols()
         self.view.invalidate()
         self.watchlist.forget(self.view.forget(symbol))
         self.view.expanded.discard(symbol)
@@ -443,20 +438,24 @@ class PerptopApp(App[None]):
 
     def on_watchlist_row_chosen(self, event: Watchlist.RowChosen) -> None:
         """Enter or double-click: open the drill-down of the symbol."""
+        self.open_drilldown(event.key[0])
+
+    def open_drilldown(self, symbol: str, mark: tuple[int, str] | None = None) -> None:
+        """The drill-down of ``symbol`` (``mark``: the bar time and words of an event the charts mark)."""
         from tui.screens.drilldown import DrilldownScreen
 
         # n / p there follow the rows as shown here (filter and sort included).
-        self.push_screen(
-            DrilldownScreen(
-                self.store,
-                event.key[0],
-                self._visible_symbols(),
-                self.params,
-                measure=self.hit_rate_job,
-                clock=self.clock,
-                observed_liquidations=self.mode == "live",
-            )
+        screen = DrilldownScreen(
+            self.store,
+            symbol,
+            self._visible_symbols(),
+            self.params,
+            measure=self.hit_rate_job,
+            clock=self.clock,
+            observed_liquidations=self.mode == "live",
+            mark=mark,
         )
+        self.push_screen(screen)
 
     def hit_rate_job(self, symbol: str) -> Callable[[], Any]:
         """How the drill-down measures ``symbol``'s flags: on the history store when the monitor records

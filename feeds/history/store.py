@@ -35,8 +35,18 @@ BarRow = tuple[Any, ...]
 """(symbol, venue, time ms, *VALUE_COLUMNS) with NaN for unknown values."""
 LiquidationRow = tuple[str, str, int, str, float]
 """(venue, symbol, time ms, side of the liquidated position, usd)."""
+EventRow = tuple[int, str, str, str, str, int, str]
+"""(bar time ms, symbol, venue, kind, flag or rule name, wall time ms, the event's JSON)."""
 
 _VALUES_SQL = ", ".join(VALUE_COLUMNS)
+_EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    time INTEGER NOT NULL, symbol TEXT NOT NULL, venue TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    wall_time INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (time, symbol, venue, kind, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_wall_time ON events (wall_time);
+"""
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS bars (
     symbol TEXT NOT NULL, venue TEXT NOT NULL, time INTEGER NOT NULL,
@@ -50,8 +60,15 @@ CREATE TABLE IF NOT EXISTS liquidations (
 CREATE INDEX IF NOT EXISTS liquidations_by_time ON liquidations (time);
 CREATE UNIQUE INDEX IF NOT EXISTS liquidations_once ON liquidations (time, venue, symbol, side, usd);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{_EVENTS_SCHEMA}
 """
 _PLACEHOLDERS = ", ".join("?" * (3 + len(VALUE_COLUMNS)))
+# An event is kept once per (bar, row, kind, flag or rule): the app and 'perptop record' may both see it,
+# and the later judgment (which rules alerted) replaces the earlier.
+_EVENTS_SQL = (
+    "INSERT OR REPLACE INTO events (time, symbol, venue, kind, name, wall_time, doc) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _REPLACE_SQL = f"INSERT OR REPLACE INTO bars (symbol, venue, time, {_VALUES_SQL}) VALUES ({_PLACEHOLDERS})"
 # History (a backfill) fills what it knows and keeps what the store has where it knows nothing: a
 # restart's backfill carries no liquidations, and must not erase the ones recorded live before.
@@ -129,6 +146,8 @@ class HistoryStore:
             self.conn.execute("PRAGMA synchronous = NORMAL")
             if not _has_schema(self.conn):  # a read: opening a store that another process writes never waits
                 self._write(_create_schema)
+            elif not _has_table(self.conn, "events"):  # a store made before events were kept
+                self._write(lambda c: [c.execute(s) for s in _EVENTS_SCHEMA.split(";") if s.strip()])
             if retention_days is not None:
                 self.set_meta("retention_days", f"{retention_days:g}")
                 self.prune()
@@ -192,9 +211,16 @@ class HistoryStore:
 
         Args:
             items: ``("bars", rows)`` replaced bars, ``("merge", rows)`` merged bars (as history),
-                ``("liq", rows)`` liquidation events.
+                ``("liq", rows)`` liquidation events, ``("events", rows)`` events (``EventRow``),
+                ``("meta", [(key, value)])`` settings.
         """
-        sql = {"bars": _REPLACE_SQL, "merge": _MERGE_SQL, "liq": _LIQ_SQL}
+        sql = {
+            "bars": _REPLACE_SQL,
+            "merge": _MERGE_SQL,
+            "liq": _LIQ_SQL,
+            "events": _EVENTS_SQL,
+            "meta": "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        }
 
         def fn(c: sqlite3.Connection) -> None:
             for kind, rows in items:
@@ -204,13 +230,14 @@ class HistoryStore:
             self._write(fn)
 
     def prune(self, now_ms: int | None = None) -> int:
-        """Delete bars and liquidations older than the retention; returns how many rows went."""
+        """Delete bars, liquidations and events older than the retention; returns how many rows went."""
         if self.retention_days is None or self.readonly:
             return 0
         cutoff = (self.clock() if now_ms is None else now_ms) - int(self.retention_days * DAY_MS)
 
         def fn(c: sqlite3.Connection) -> int:
             n = c.execute("DELETE FROM bars WHERE time < ?", (cutoff,)).rowcount
+            n += c.execute("DELETE FROM events WHERE time < ?", (cutoff,)).rowcount
             return n + c.execute("DELETE FROM liquidations WHERE time < ?", (cutoff,)).rowcount
 
         gone = int(self._write(fn))
@@ -279,6 +306,45 @@ class HistoryStore:
             )
         ]
 
+    def events(
+        self,
+        since_ms: int = 0,
+        symbols: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        *,
+        by_wall_time: bool = False,
+        limit: int | None = None,
+    ) -> list[EventRow]:
+        """Stored events from ``since_ms`` on (bar time, or the time they were seen), oldest first.
+
+        Args:
+            since_ms: the earliest time kept.
+            symbols: only these symbols (None: all).
+            kinds: only these kinds (None: all).
+            by_wall_time: ``since_ms`` is the time an event was seen, not its bar time.
+            limit: at most the latest this many.
+        """
+        if not _has_table(self.conn, "events"):
+            return []
+        column = "wall_time" if by_wall_time else "time"
+        where: list[str] = [f"{column} >= ?"]
+        args: list[object] = [since_ms]
+        for name, values in (("symbol", symbols), ("kind", kinds)):
+            if values is not None:
+                where.append(f"{name} IN ({', '.join('?' * len(values))})")
+                args.extend(values)
+        sql = (
+            f"SELECT time, symbol, venue, kind, name, wall_time, doc FROM events WHERE {' AND '.join(where)}"
+        )
+        sql += " ORDER BY time DESC, symbol, venue, kind, name"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = [
+            (int(t), str(s), str(v), str(k), str(n), int(w), str(d))
+            for t, s, v, k, n, w, d in self.conn.execute(sql, args)
+        ]
+        return rows[::-1]
+
     def size(self) -> int:
         """Bytes on disk: the database plus its WAL and shared-memory files."""
         return file_size(self.path)
@@ -315,7 +381,11 @@ class HistoryStore:
 
 
 def _has_schema(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+    return _has_table(conn, "meta")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:

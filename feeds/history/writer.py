@@ -18,6 +18,7 @@ from feeds.history.store import (
     DEFAULT_BUSY_TIMEOUT_S,
     DEFAULT_RETENTION_DAYS,
     BarRow,
+    EventRow,
     HistoryStore,
     LiquidationRow,
     StoreBusy,
@@ -67,6 +68,7 @@ class HistoryWriter:
         self.clock = clock
         self.bars_written = 0
         self.liquidations_written = 0
+        self.events_written = 0
         self.pruned = 0
         self.dropped = 0
         self.busy = False
@@ -98,6 +100,14 @@ class HistoryWriter:
     def put_liquidations(self, rows: list[LiquidationRow]) -> bool:
         """Queue liquidation events; False if dropped."""
         return self._put("liq", rows)
+
+    def put_events(self, rows: list[EventRow]) -> bool:
+        """Queue flag and threshold events; False if dropped."""
+        return self._put("events", rows)
+
+    def put_meta(self, key: str, value: str) -> bool:
+        """Queue a setting of the store (``perptop``'s own notes, such as when the monitor last ran)."""
+        return self._put("meta", [(key, value)])
 
     def _put(self, kind: str, rows: list[Any]) -> bool:
         if not rows:
@@ -152,7 +162,7 @@ class HistoryWriter:
                 except queue.Empty:
                     first = None
                 items = [] if first is None else [first, *self._drain()]
-                writes = [(k, rows) for k, rows in items if k in ("bars", "merge", "liq")]
+                writes = [(k, rows) for k, rows in items if k in ("bars", "merge", "liq", "events", "meta")]
                 stopping = any(k == "stop" for k, _ in items)
                 self._commit(store, writes, attempts=3 if stopping else None)
                 for k, done in items:
@@ -199,7 +209,9 @@ class HistoryWriter:
             for kind, rows in writes:
                 if kind == "liq":
                     self.liquidations_written += len(rows)
-                else:
+                elif kind == "events":
+                    self.events_written += len(rows)
+                elif kind != "meta":
                     self.bars_written += len(rows)
             return
 

@@ -8,19 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pytest
 from textual.widgets import Static
 
 from feeds.history.replay import REPLAY_VENUE, ReplaySource
 from feeds.messages import ALL
-from feeds.sim import SimulatedMarket
 from signals.columns import Col
 from signals.evaluate import LatestCache, evaluate
 from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
-from tests.support.paths import SHARED
+from tests.support.history import real_binance_btc, replay_store, sim_series
 from tui.config.loader import AppConfig
-from tui.model.bars import BarStore, capacity_for
 from tui.model.rows import evaluate_store
 from tui.replay_app import replay_app
 
@@ -31,26 +28,12 @@ SIZE = (160, 40)
 SHORT = SignalParams(lookback_h=12.0, liq_quantile=0.9)
 
 
-def sim_series(symbols: list[str], seed: int = 3) -> dict[str, np.ndarray]:
-    """One simulated venue's bars per symbol (every column present, liquidations included)."""
-    market = SimulatedMarket(symbols, seed=seed, start_ms=START_MS)
-    return {h.symbol: h.bars for h in market.history() if h.venue == "simA"}
-
-
 def hourly_series(n: int) -> dict[str, np.ndarray]:
     """``n`` hourly bars of one symbol from 2026-01-01 00:00 UTC (price only)."""
     bars = np.full((n, 10), np.nan)
     bars[:, Col.TIME] = START_MS + 3_600_000 * np.arange(n)
     bars[:, Col.PRICE] = 100.0 + np.arange(n) * 0.1
     return {"BTC": bars}
-
-
-def replay_store(source: ReplaySource, params: SignalParams) -> BarStore:
-    store = BarStore(
-        source.symbols, source.venues, capacity_for(params, source.step_ms, 24.0), source.step_ms
-    )
-    source.attach(store)
-    return store
 
 
 def batch_on(table: object, k: int) -> set[str]:
@@ -94,21 +77,6 @@ def test_replay_flags_equal_the_backtest_flags_at_every_bar() -> None:
     seen = assert_replay_equals_batch(sim_series(["BTC", "ETH"]), STEP, SHORT)
     # Each flag fired somewhere in the replayed range, so the comparison covered every rule.
     assert all(seen[name] > 0 for name in FLAG_NAMES), seen
-
-
-def real_binance_btc(tmp_path: Path) -> np.ndarray:
-    """Binance BTCUSDT hourly candles and funding (../shared/data), imported, first 1,600 bars."""
-    data = SHARED / "data" / "binance-btc-1h-funding-ggcmk"
-    if not data.is_dir():
-        pytest.skip(f"shared data not found at {data}")
-    from feeds.history.binance_vision import import_dir
-
-    # The files use Binance's archive layouts; links under archive names let the importer read them in place.
-    (tmp_path / "BTCUSDT-1h-2025-01.csv").symlink_to(data / "BTCUSDT-1h-futures.csv")
-    (tmp_path / "BTCUSDT-fundingRate-2025-01.csv").symlink_to(data / "BTCUSDT-funding.csv")
-    series, step, problems = import_dir(tmp_path, err=None)
-    assert step == 3_600_000 and not problems
-    return series["BTC"][:1600]  # default params need 169 bars before the first replayed one
 
 
 def test_replay_of_real_binance_candles_and_funding_equals_the_backtest(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ FORBIDDEN = {
     "tui.model": ("textual",),
     "tui.config": ("textual",),
     "tui.cli": ("textual",),
+    "tui.alerts": ("textual",),
     "themes": ("tui", "feeds", "signals"),
 }
 

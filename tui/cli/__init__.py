@@ -23,8 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 0
-    # replay has a --speed of its own: replayed time, not the simulated market's
-    speed = None if args.command == "replay" else getattr(args, "speed", None)
+    # replay and watch have a --speed of their own (replayed time); watch checks its own
+    speed = None if args.command in ("replay", "watch") else getattr(args, "speed", None)
     if not args.demo and (args.seed is not None or speed is not None):
         print(
             "perptop: error: --seed and --speed only apply with --demo (see perptop --help)", file=sys.stderr

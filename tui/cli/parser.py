@@ -16,13 +16,25 @@ from feeds.venues import VENUE_NAMES
 from themes import theme_names
 from tui import __version__
 from tui.cli import args as types
-from tui.cli import backtest, export, importer, monitor, record, replay, snapshot, store, venues
+from tui.cli import (
+    backtest,
+    events,
+    export,
+    importer,
+    monitor,
+    record,
+    replay,
+    snapshot,
+    store,
+    venues,
+    watch,
+)
 from tui.config.loader import AppConfig, load_config, resolve_config
 from tui.config.paths import default_config_path, state_path_for
 
 EXIT_USAGE = 2
 
-SUBCOMMANDS = (snapshot, venues, record, store, export, backtest, replay, importer)
+SUBCOMMANDS = (snapshot, venues, watch, record, events, store, export, backtest, replay, importer)
 """Every subcommand, in ``--help`` order; each has ``add_parser`` (setting its ``handler``)."""
 
 
@@ -45,7 +57,10 @@ modes:
   perptop                   live data from {", ".join(VENUE_NAMES)} (public APIs, no key)
   perptop snapshot          print the watchlist once and exit (--json: machine-readable)
   perptop venues            print each venue's request plan and rate-limit budget
-  perptop record            run the feeds headless, writing every bar to the history store
+  perptop watch             run the feeds and the [[alerts]] rules headless, one line per event
+                            (--replay FILE --speed max: test the rules on the past)
+  perptop record            run the feeds headless, writing every bar and event to the history store
+  perptop events            list the events (flags on/off, thresholds crossed) the store kept
   perptop store             print where the history store is, its size and what it holds
   perptop export --csv F    write the stored bars as a history CSV
   perptop backtest FILE     score every flag on a history CSV (hit rate, interval, baseline)
@@ -54,7 +69,7 @@ modes:
 
 keys in the app (? shows them all):
   up/down move   enter drill into a symbol   a add a symbol   d remove it   / filter
-  s sort   f flagged only   h heatmap   t next theme   p pause   q quit
+  s sort   f flagged only   h heatmap   l event log   t next theme   p pause   q quit
 
 config:
   file   {config_path}  (absent: defaults; --config PATH to use another)

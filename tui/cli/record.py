@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # numpy, sqlite and asyncio come with these: only a running r
     from feeds.history.writer import HistoryWriter
     from feeds.messages import VenueStatus
     from feeds.source import Source
+    from tui.alerts.service import EventService
     from tui.model.bars import BarStore
     from tui.model.recording import HistoryRecorder
 
@@ -73,6 +74,7 @@ def status_line(
     health: Iterable[VenueStatus],
     path: Path,
     since_last: int,
+    events: EventService | None = None,
 ) -> str:
     """The one-line status the recorder prints every minute."""
     from feeds.history.store import file_size
@@ -91,6 +93,10 @@ def status_line(
         venues,
         f"store {file_size(path) / 1e6:.1f} MB",
     ]
+    if events is not None:
+        parts.append(f"events {events.seen}, alerts {events.counts.sent} ({events.counts.suppressed} held)")
+        if events.delivery is not None:
+            parts.extend(events.delivery.errors()[-1:])
     if writer.dropped:
         parts.append(f"dropped {writer.dropped} rows")
     if writer.busy or writer.error:
@@ -107,6 +113,7 @@ async def record_loop(
     *,
     status_every_s: float = STATUS_EVERY_S,
     stop: asyncio.Event | None = None,
+    events: EventService | None = None,
 ) -> None:
     """Run ``source`` into ``store`` until ``stop`` is set (or SIGINT/SIGTERM); a status line each interval.
 
@@ -141,6 +148,7 @@ async def record_loop(
                     source.health(source.clock()).venues,
                     path,
                     writer.bars_written - written,
+                    events,
                 )
                 + "\n"
             )
@@ -174,7 +182,11 @@ def run_record(
     import asyncio
 
     from feeds.history.writer import START_ERRORS, HistoryWriter
+    from tui.alerts.measuring import ThreadMeasure
+    from tui.alerts.service import EventService
+    from tui.alerts.sinks import Deliverer
     from tui.cli.store import store_path
+    from tui.model import hit_rates
     from tui.model.bars import BarStore, capacity_for
     from tui.model.recording import HistoryRecorder
 
@@ -193,6 +205,21 @@ def run_record(
     recorder = HistoryRecorder(writer, lambda: store.symbols)
     recorder.attach(store)
     source.listen_liquidations(recorder.liquidations)
+    # Events go into the store and alerts are delivered too, so a server under systemd both records and
+    # alerts; a recorder has no terminal, so its bell and OSC sinks are skipped.
+    deliverer = Deliverer(None)
+    events = EventService(
+        config.signals,
+        config.events,
+        config.alerts,
+        lambda: store.symbols,
+        source.clock,
+        delivery=deliverer,
+        writer=writer,
+    )
+    measure = ThreadMeasure(events.records, lambda s: hit_rates.prepare_stored(path, s, config.signals))
+    events.measure = measure
+    events.attach(store)
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
     out.write(
         f"perptop record: {len(config.watchlist)} symbols from {origin} "
@@ -201,12 +228,17 @@ def run_record(
     )
     out.flush()
     try:
-        asyncio.run(record_loop(source, store, recorder, path, out, status_every_s=args.status_every))
+        asyncio.run(
+            record_loop(source, store, recorder, path, out, status_every_s=args.status_every, events=events)
+        )
     finally:
+        measure.close()
+        deliverer.close(10.0)
         done = writer.close()
     out.write(
-        f"perptop record: stopped; {writer.bars_written} bars and {writer.liquidations_written} liquidations "
-        f"written{'' if done else ' (the writer did not finish in time)'}\n"
+        f"perptop record: stopped; {writer.bars_written} bars, {writer.liquidations_written} liquidations and "
+        f"{writer.events_written} events written, {events.counts.sent} alerts delivered"
+        f"{'' if done else ' (the writer did not finish in time)'}\n"
     )
     out.flush()
     return 0 if done else 1

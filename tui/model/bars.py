@@ -128,6 +128,10 @@ class BarStore:
         """Slot of ``symbol``, or None if it is not in the store."""
         return self._sym_index.get(symbol)
 
+    def slots(self, symbols: Iterable[str]) -> list[int]:
+        """Slots of ``symbols``, which must all be in the store (KeyError otherwise)."""
+        return [self._sym_index[s] for s in symbols]
+
     def add_symbol(self, symbol: str) -> int:
         """Add an empty series block for ``symbol`` (no-op if present); returns its slot."""
         if symbol in self._sym_index:
@@ -417,6 +421,24 @@ class BarStore:
             for (s, v), vals in zip(np.argwhere(priced).tolist(), values, strict=True)
         ]
 
-    def tail(self, n: int) -> np.ndarray:
-        """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns)."""
-        return self.data[-n:]
+    def tail(self, n: int, end: int | None = None) -> np.ndarray:
+        """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns).
+
+        Args:
+            n: how many bars.
+            end: the bar time of the last one (a closed bar, for its events); None: the current bar.
+                A bar the store no longer holds gives no rows.
+        """
+        if end is None:
+            return self.data[-n:]
+        r = self._row(end) if self._t_last is not None else None
+        if r is None:
+            return self.data[:0]
+        return self.data[max(0, r - n + 1) : r + 1]
+
+    def held_until(self, end: int | None = None) -> int:
+        """How many bars the store holds up to and including bar time ``end`` (None: the current bar)."""
+        if end is None or self._t_last is None:
+            return self.count
+        r = self._row(end)
+        return 0 if r is None else max(0, self.count - (self.capacity - 1 - r))

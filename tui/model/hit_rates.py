@@ -12,9 +12,11 @@ does the reading and scoring, and is meant for a worker thread.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +32,47 @@ HORIZON = ("24h", 24.0)
 
 
 @dataclass(frozen=True)
+class FlagRecord:
+    """A flag's measured record on one symbol (the drill-down's scoring, ``perptop backtest``'s code).
+
+    Attributes:
+        hit_rate: share of its scored events that moved the flag's way over ``horizon``.
+        baseline: the same bet's hit rate on every bar of the history.
+        ci95: the hit rate's 95 % interval (None when undefined).
+        n: scored events.
+        horizon: the forward horizon (``"24h"``).
+        verdict: ``beats`` (the interval lies above the baseline), ``worse`` or ``within``.
+    """
+
+    hit_rate: float
+    baseline: float
+    ci95: tuple[float, float] | None
+    n: int
+    horizon: str
+    verdict: str
+
+    @property
+    def has_edge(self) -> bool:
+        """Whether the measured interval lies above the baseline."""
+        return self.verdict == "beats"
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``record`` object of an event."""
+        return {
+            "hit_rate": _round(self.hit_rate),
+            "baseline": _round(self.baseline),
+            "ci95": [_round(self.ci95[0]), _round(self.ci95[1])] if self.ci95 else None,
+            "n": self.n,
+            "horizon": self.horizon,
+            "verdict": self.verdict,
+        }
+
+
+def _round(x: float) -> float | None:
+    return round(x, 4) if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
 class HitRates:
     """One symbol's measured flags.
 
@@ -39,6 +82,7 @@ class HitRates:
         horizon: the forward horizon scored (``"24h"``).
         lines: flag name -> its figure in words, for every directional flag.
         rates: flag name -> the short figure shown beside a flag that is on (flags with a rate only).
+        records: flag name -> its figures as numbers (flags with a rate only), for events and alerts.
     """
 
     symbol: str
@@ -46,6 +90,7 @@ class HitRates:
     horizon: str
     lines: dict[str, str] = field(default_factory=dict)
     rates: dict[str, str] = field(default_factory=dict)
+    records: dict[str, FlagRecord] = field(default_factory=dict)
 
 
 def _pct(x: float | None) -> str:
@@ -82,6 +127,11 @@ def measure(symbol: str, bars: np.ndarray, step_ms: int, params: SignalParams, o
         result.lines[name] = line
         if rate is not None:
             result.rates[name] = rate
+            h = score.flags[name].horizons[label]
+            if h.events.hit_rate is not None and h.baseline is not None:
+                result.records[name] = FlagRecord(
+                    h.events.hit_rate, h.baseline, h.events.ci95, h.events.n, label, h.verdict
+                )
     return result
 
 

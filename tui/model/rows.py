@@ -86,22 +86,27 @@ def evaluate_store(
     venues: Sequence[str] | None = None,
     symbols: Sequence[str] | None = None,
     reasons: bool = True,
+    at: int | None = None,
 ) -> dict[SeriesKey, LatestResult]:
     """Flags at the current bar of ``symbols`` x ``venues`` (default: every symbol, every venue and ALL).
 
     One vectorised ``evaluate_latest`` call over the store's tail. The cross-venue rows of every symbol
     are a strided view of the panel, so the live screen's common case copies nothing. Pass the same
     ``cache`` for the same selection on every tick (and clear it after ``load_history``). ``reasons=False``
-    leaves the flags' reason lines empty, for the watchlist, which shows codes only.
+    leaves the flags' reason lines empty, for the watchlist, which shows codes only. ``at`` evaluates at
+    an earlier bar the store still holds (a bar that just closed) instead of the current one.
     """
     depth = min(needed_bars(params, store.step_ms), store.capacity)
-    tail = store.tail(depth)
+    tail = store.tail(depth, at)
+    depth = tail.shape[0]
+    if depth == 0:
+        return {}
     names = [*store.venues, ALL] if venues is None else list(venues)
     syms = list(store.symbols) if symbols is None else list(symbols)
     if names == [ALL] and symbols is None:
         window = tail[:, :, store.venue_index(ALL), :]
     else:
-        s_idx = [store._sym_index[s] for s in syms]
+        s_idx = store.slots(syms)
         v_idx = [store.venue_index(v) for v in names]
         window = tail[:, s_idx][:, :, v_idx].reshape(depth, -1, len(COLUMNS))
     results = evaluate_latest(window, params, store.step_ms, cache, reasons=reasons)
@@ -119,6 +124,7 @@ def compute_rows(
     results: Mapping[SeriesKey, LatestResult] | None = None,
     sym_idx: Sequence[int] | None = None,
     venues: Sequence[str] | None = None,
+    at: int | None = None,
 ) -> dict[SeriesKey, RowData]:
     """RowData for the series of the given symbol slots on ``venues``.
 
@@ -128,20 +134,21 @@ def compute_rows(
         results: ``evaluate_store`` output; series missing from it get no flags.
         sym_idx: symbol slots to compute; None for all.
         venues: venue names (ALL included or not); None for every venue and ALL.
+        at: the bar time of an earlier bar the store holds (None: the current bar).
     """
     if sym_idx is None:
         sym_idx = range(len(store.symbols))
     idx = np.asarray(list(sym_idx), dtype=np.int64)
-    if idx.size == 0 or store.count == 0:
+    count = store.held_until(at)
+    if idx.size == 0 or count == 0:
         return {}
     step = store.step_ms
     n_w = n_bars(params.window_h, step)
     n_24 = n_bars(24.0, step)
     n_1h = n_bars(1.0, step)
     n_sfr = n_bars(params.sfr_window_h, step)
-    depth = min(store.count, store.capacity, max(n_w, n_24, n_sfr) + 1)
-    count = store.count
-    tail = store.tail(depth)  # a view; pick columns before symbols so nothing large is copied
+    depth = min(count, store.capacity, max(n_w, n_24, n_sfr) + 1)
+    tail = store.tail(depth, at)  # a view; pick columns before symbols so nothing large is copied
 
     names = [*store.venues, ALL] if venues is None else list(venues)
     v_idx = np.array([store.venue_index(v) for v in names], dtype=np.int64)

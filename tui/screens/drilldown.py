@@ -23,6 +23,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
+from textual_plotext.plot import Plot
 
 from feeds.messages import ALL
 from signals.columns import COLUMNS, Col
@@ -128,6 +129,7 @@ class DrilldownScreen(Screen[None]):
         measure: Callable[[str], Callable[[], HitRates]] | None = None,
         clock: Clock = wall_ms,
         observed_liquidations: bool = False,
+        mark: tuple[int, str] | None = None,
     ) -> None:
         """Create the screen.
 
@@ -146,6 +148,8 @@ class DrilldownScreen(Screen[None]):
             clock: epoch ms (the app's, frozen in tests), for the funding countdowns.
             observed_liquidations: the liquidation figures are what the streams delivered, a lower
                 bound (live), and the chart says so.
+            mark: (bar time, what happened) of an event to mark on the charts (from the event log): the
+                first window shown is the shortest that holds it.
         """
         super().__init__()
         self.store = store
@@ -158,6 +162,10 @@ class DrilldownScreen(Screen[None]):
         self.measure = measure
         self.clock = clock
         self.observed_liquidations = observed_liquidations
+        self.mark = mark
+        if mark is not None and store.current_time is not None:
+            back_h = (store.current_time + store.step_ms - mark[0]) / HOUR_MS
+            self.window = next((w for w in WINDOWS if w.hours >= back_h), WINDOWS[-1])
         self.measured: dict[str, tuple[float, HitRates | None]] = {}  # symbol -> (monotonic time, result)
         self._seen: tuple[int, int, int | None] | None = None
         self._charts_at = 0.0  # monotonic time of the last full render
@@ -275,10 +283,13 @@ class DrilldownScreen(Screen[None]):
         position = self.symbols.index(self.symbol) + 1 if self.symbol in self.symbols else 0
         last = series[-1]
         when = utc_text(last[Col.TIME], suffix="")
+        event = ""
+        if self.mark is not None and self.mark[1].startswith(self.symbol):
+            event = f"  ·  │ marks {self.mark[1]} at {utc_text(self.mark[0], suffix='')} UTC"
         self.query_one("#dd-title", Static).update(
             f"{self.symbol}  {position}/{len(self.symbols)}  ·  window {self.window.label}"
             f"  ·  {_step_label(self.store.step_ms)} bars  ·  last bar {when} UTC"
-            f"  ·  price {fmt_price(last[Col.PRICE])}  ·  funding 8h {fmt_funding(last[Col.FUNDING])}"
+            f"  ·  price {fmt_price(last[Col.PRICE])}  ·  funding 8h {fmt_funding(last[Col.FUNDING])}{event}"
         )
 
     def _render_charts(
@@ -286,17 +297,29 @@ class DrilldownScreen(Screen[None]):
     ) -> None:
         bucket = max(self.window.bucket_ms, self.store.step_ms)
         guides = (self.params.ls_short, self.params.ls_long)
+        mark = self.mark[0] if self.mark is not None and self.mark[0] >= axis.start_ms else None
+
+        def marked(plot: Callable[[Plot], str | None]) -> Callable[[Plot], str | None]:
+            def draw(plt: Plot) -> str | None:
+                why = plot(plt)
+                if why is None and mark is not None:  # the event's bar, as a vertical line
+                    plt.vline(float(axis.x(np.array([mark]))[0]), color=pal.muted)
+                return why
+
+            return draw
+
         self.query_one("#chart-price", ChartPanel).draw(
-            lambda plt: plot_price_oi(plt, axis, recent, pal), "UTC"
+            marked(lambda plt: plot_price_oi(plt, axis, recent, pal)), "UTC"
         )
         self.query_one("#chart-funding", ChartPanel).draw(
-            lambda plt: plot_funding(plt, axis, venues, pal), "UTC · funding × 8 / interval h"
+            marked(lambda plt: plot_funding(plt, axis, venues, pal)), "UTC · funding × 8 / interval h"
         )
         self.query_one("#chart-ls", ChartPanel).draw(
-            lambda plt: plot_long_short(plt, axis, venues, pal, guides), "UTC · guides: squeeze thresholds"
+            marked(lambda plt: plot_long_short(plt, axis, venues, pal, guides)),
+            "UTC · guides: squeeze thresholds",
         )
         self.query_one("#chart-liq", ChartPanel).draw(
-            lambda plt: plot_liquidations(plt, axis, recent, bucket, pal),
+            marked(lambda plt: plot_liquidations(plt, axis, recent, bucket, pal)),
             f"UTC · per {_step_label(bucket)}",
         )
 

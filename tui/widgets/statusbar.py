@@ -24,11 +24,17 @@ STYLE_NAMES = ("ok", "stale", "error", "muted", "mode", "paused", "clock")
 
 
 def status_spans(
-    venues: Sequence[VenueStatus], now_ms: int, mode: str, paused: bool, stale_after_s: float
+    venues: Sequence[VenueStatus],
+    now_ms: int,
+    mode: str,
+    paused: bool,
+    stale_after_s: float,
+    extra: Sequence[Span] = (),
 ) -> list[Span]:
     """The status line as (text, style name) spans.
 
-    A venue reported ``ok`` whose latest data is older than ``stale_after_s`` shows as ``stale``.
+    A venue reported ``ok`` whose latest data is older than ``stale_after_s`` shows as ``stale``;
+    ``extra`` (alerts, events while away) comes after the mode.
     """
     spans: list[Span] = []
     for i, v in enumerate(venues):
@@ -52,6 +58,7 @@ def status_spans(
     if paused:
         spans.append((" ", ""))
         spans.append((" PAUSED ", "paused"))
+    spans.extend(extra)
     spans.append(("  ? help", "muted"))
     return spans
 

@@ -1,0 +1,258 @@
+"""``perptop watch``: the feeds and the alert rules with no screen; one line (or JSON line) per event.
+
+``perptop watch`` follows the live venues, ``--demo`` the simulated market, ``--replay FILE.csv`` a history
+file (``--speed N`` replayed time per wall time, or ``max``: as fast as it can, exiting 0 at the end of
+the file, which is how a user tests their ``[[alerts]]`` rules on the past before trusting them live).
+Alerts are delivered as the app delivers them; the bell and OSC sinks go to standard error when it is a
+terminal. Ctrl-C or SIGTERM stops a live or simulated watch cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tui.cli.args import expand_path, number_arg
+from tui.config.loader import AppConfig
+
+if TYPE_CHECKING:  # numpy comes with these: only a watch that runs pays for them
+    from feeds.source import Source
+    from tui.alerts.events import Event
+    from tui.alerts.rules import Alert
+    from tui.alerts.service import EventService
+    from tui.alerts.sinks import Deliverer
+    from tui.model.bars import BarStore
+
+EXIT_USAGE = 2
+_replay_speed = number_arg("a speed", 1.0, 1000.0)
+
+
+def speed_arg(text: str) -> float | None:
+    """``--speed``: a number (replayed or simulated time per wall time), or ``max`` (None)."""
+    return None if text.strip().lower() == "max" else _replay_speed(text)
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``watch`` to the CLI's ``subparsers`` and return its parser."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "watch",
+        help="run the feeds and the alert rules headless, printing each event",
+        description="Run the feeds (live, --demo, or --replay of a history CSV) and the [[alerts]] rules "
+        "with no screen: each event is printed as a line (--jsonl: a JSON object per line) and alerts are "
+        "delivered. --replay FILE.csv --speed max plays the file as fast as it can and exits 0 at its end.",
+    )
+    parser.add_argument(
+        "--replay",
+        type=expand_path,
+        metavar="FILE.csv",
+        default=None,
+        help="replay a history CSV instead of following a market",
+    )
+    parser.add_argument(
+        "--speed",
+        type=speed_arg,
+        metavar="N|max",
+        default=argparse.SUPPRESS,
+        help="with --replay: replayed time per wall time (1 to 1000) or max; with --demo: "
+        "simulated time per wall time",
+    )
+    parser.add_argument(
+        "--symbols",
+        metavar="LIST",
+        default=None,
+        help="with --replay: comma-separated symbols to replay (default: all of the file)",
+    )
+    parser.add_argument("--jsonl", action="store_true", help="print each event as one JSON object per line")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def _stderr_terminal() -> Any:
+    """A writer of raw sequences to standard error when it is a terminal (bell, OSC), else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    def write(text: str) -> None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    return write
+
+
+def _printer(out: TextIO, jsonl: bool) -> Any:
+    def show(events: list[Event], alerts: list[Alert]) -> None:
+        try:
+            for e in events:
+                out.write((json.dumps(e.as_json(), separators=(",", ":")) if jsonl else e.line()) + "\n")
+            out.flush()
+        except BrokenPipeError:  # `perptop watch | head`: nothing more to print, the alerts go on
+            pass
+
+    return show
+
+
+def run(
+    config: AppConfig, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """The handler: 0 after a clean stop (or the end of a replay), 2 for a history that cannot be replayed."""
+    from tui.alerts.sinks import Deliverer
+
+    speed = getattr(args, "speed", 1.0)
+    if args.replay is None and speed is None:
+        err.write("perptop watch: --speed max only applies with --replay (see perptop watch --help)\n")
+        return EXIT_USAGE
+    if args.replay is not None and args.demo:
+        err.write("perptop watch: --replay and --demo cannot be combined\n")
+        return EXIT_USAGE
+    deliverer = Deliverer(_stderr_terminal())
+    try:
+        if args.replay is not None:
+            code = _watch_replay(config, args, deliverer, out, err)
+        else:
+            code = _watch_market(config, args, deliverer, out, err)
+    finally:
+        deliverer.close(10.0)
+    for line in deliverer.errors():
+        err.write(f"perptop watch: {line}\n")
+    return code
+
+
+def _service(
+    config: AppConfig,
+    store: BarStore,
+    deliverer: Deliverer,
+    out: TextIO,
+    jsonl: bool,
+    inline: bool,
+    what: str,
+) -> EventService:
+    from signals.times import wall_ms
+    from tui.alerts.measuring import InlineMeasure, ThreadMeasure
+    from tui.alerts.service import EventService
+    from tui.model import hit_rates
+
+    service = EventService(
+        config.signals,
+        config.events,
+        config.alerts,
+        lambda: store.symbols,
+        wall_ms,
+        delivery=deliverer,
+        listener=_printer(out, jsonl),
+    )
+
+    def job(symbol: str) -> Any:
+        return hit_rates.prepare_memory(store, symbol, config.signals, what)
+
+    service.measure = (InlineMeasure if inline else ThreadMeasure)(service.records, job)
+    service.attach(store)
+    return service
+
+
+def _summary(service: EventService, err: TextIO) -> None:
+    c = service.counts
+    err.write(
+        f"perptop watch: {service.seen} events, {c.sent} alerts delivered, {c.suppressed} held back "
+        f"({c.cooldown} by cooldown, {c.rate_cap} by the rate cap)\n"
+    )
+
+
+def _watch_replay(
+    config: AppConfig, args: argparse.Namespace, deliverer: Deliverer, out: TextIO, err: TextIO
+) -> int:
+    import asyncio
+
+    from tui.cli.replay import load_source
+    from tui.model.bars import BarStore, capacity_for
+
+    speed = getattr(args, "speed", None)
+    spec = argparse.Namespace(
+        file=args.replay,
+        from_store=False,
+        store=None,
+        symbols=args.symbols,
+        speed=speed if speed is not None else 1.0,
+    )
+    try:
+        source = load_source(config, spec, err)
+    except ValueError as exc:
+        err.write(f"perptop watch: {exc}\n")
+        return EXIT_USAGE
+    store = BarStore(
+        source.symbols, source.venues, capacity_for(config.signals, source.step_ms, 24.0), source.step_ms
+    )
+    service = _service(config, store, deliverer, out, args.jsonl, True, "bars replayed so far")
+    source.attach(store)
+    if speed is None:
+        while source.step_bar():
+            pass
+    else:
+        source.live = True
+
+        async def play() -> None:
+            task = asyncio.ensure_future(source.run())
+            try:
+                while not source.finished and not task.done():
+                    await asyncio.sleep(0.05)
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(play())
+    service.finish(store)
+    _summary(service, err)
+    return 0
+
+
+def _watch_market(
+    config: AppConfig, args: argparse.Namespace, deliverer: Deliverer, out: TextIO, err: TextIO
+) -> int:
+    import asyncio
+
+    from feeds.aio import wait_event
+    from tui.model.bars import BarStore, capacity_for
+
+    source = _market_source(config, args)
+    store = BarStore(
+        config.watchlist, source.venues, capacity_for(config.signals, source.step_ms, 24.0), source.step_ms
+    )
+    service = _service(config, store, deliverer, out, args.jsonl, False, "bars in memory")
+    origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
+    err.write(
+        f"perptop watch: {len(config.watchlist)} symbols from {origin}, {len(config.alerts)} alert rules; "
+        "events print as each bar closes; Ctrl-C stops\n"
+    )
+
+    async def follow() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        source.attach(store)
+        task = asyncio.ensure_future(source.run())
+        try:
+            while not stop.is_set() and not task.done():
+                await wait_event(stop, 1.0)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(follow())
+    _summary(service, err)
+    return 0
+
+
+def _market_source(config: AppConfig, args: argparse.Namespace) -> Source:
+    if args.demo:
+        from feeds.sim.source import demo_source
+
+        return demo_source(config.watchlist, args.seed or 0, getattr(args, "speed", 1.0) or 1.0)
+    from feeds.live.source import LiveSource
+
+    return LiveSource(config.watchlist, config.venues, config.poll_interval, config.venue_options)
