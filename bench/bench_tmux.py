@@ -112,6 +112,12 @@ def main() -> int:
         "--paint", type=float, default=None, help="paint_interval in seconds (default: perptop's)"
     )
     ap.add_argument(
+        "--alerts",
+        type=int,
+        default=0,
+        help="add this many [[alerts]] rules (flags and thresholds, a log sink) to the config",
+    )
+    ap.add_argument(
         "--fake-exchange",
         action="store_true",
         help="run live against the fake exchange on 127.0.0.1 (its CPU is not counted)",
@@ -151,6 +157,24 @@ def _start_fake_exchange(n: int) -> tuple[subprocess.Popen[str], list[str], list
     return proc, words[3:], symbols
 
 
+def _rules(n: int, work: Path) -> str:
+    """``n`` alert rules of the README's kinds, each logging to a file in ``work``."""
+    kinds = [
+        'flags = ["short_squeeze_risk", "long_squeeze_risk"]',
+        'flags = ["cascade_risk"]\ncooldown = "1h"',
+        'flags = ["bull_momentum", "bear_momentum"]\nmin_confidence = 0.9',
+        'flags = ["weak_rally", "weak_selloff"]\nonly_with_edge = true',
+        'flags = ["*"]\ncooldown = "2h"',
+        "funding_8h_above = 0.04",
+        "funding_8h_below = -0.02",
+        "oi_change_above = 3",
+        "liquidations_1h_above = 2000000",
+        'flags = ["funding_extreme"]\ncooldown = "0s"',
+    ]
+    log = work / "alerts.jsonl"
+    return "".join(f"\n[[alerts]]\n{kinds[i % len(kinds)]}\nlog = {str(log)!r}\n" for i in range(n))
+
+
 def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
     if not shutil.which("tmux"):
         print("tmux is not installed", file=sys.stderr)
@@ -160,7 +184,9 @@ def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
     work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
     config = work / "config.toml"
     # Defaults (and no user state file leaking in), or the paint interval asked for.
-    config.write_text("" if args.paint is None else f"paint_interval = {args.paint}\n")
+    config.write_text(
+        ("" if args.paint is None else f"paint_interval = {args.paint}\n") + _rules(args.alerts, work)
+    )
     out = work / "pty.out"
     extra = args.extra or ["--demo"]
     cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]

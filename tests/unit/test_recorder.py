@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -277,3 +278,46 @@ def test_record_demo_writes_bars_prints_status_and_stops_cleanly_on_sigterm(tmp_
     assert info["bars"] > 2 * 4 * 2016
     last = reader.load(["BTC"], ["simA"], info["last_ms"])[0].bars
     assert not np.isnan(last[0, 1])
+
+
+def test_record_keeps_events_in_the_store_and_delivers_alerts(tmp_path: Path) -> None:
+    path = tmp_path / "demo.sqlite3"
+    log = tmp_path / "alerts.jsonl"
+    (tmp_path / "config.toml").write_text(f'[[alerts]]\nflags = ["*"]\ncooldown = "0s"\nlog = {str(log)!r}\n')
+    argv = [
+        "record",
+        "--demo",
+        "--speed",
+        "600",
+        "--status-every",
+        "1",
+        "--store",
+        str(path),
+        "--config",
+        str(tmp_path / "config.toml"),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RECORD.format(repo=str(REPO)), *argv],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": ""},
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    status = ""
+    while "alerts 0 " in status or "alerts" not in status:
+        assert time.monotonic() < deadline, "no alert in a minute of the simulated market at 600x"
+        status = proc.stdout.readline()
+        assert status, proc.stderr.read() if proc.stderr else "recorder died"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    reader = HistoryStore(path, None, readonly=True)
+    events = reader.events()
+    reader.close()
+    alerted = [json.loads(doc) for *_, doc in events if json.loads(doc)["alerted"]]
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert events and alerted and len(logged) == len(alerted)
+    assert "events written" in out

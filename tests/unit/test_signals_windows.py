@@ -30,12 +30,13 @@ def tied(n: int, seed: int, nan_share: float = 0.0) -> np.ndarray:
     return x
 
 
+@pytest.mark.parametrize("method", ["sorted", "pandas"])
 @pytest.mark.parametrize(
     ("n", "q"), [(4, 0.95), (5, 0.5), (6, 0.5), (48, 0.95), (7, 0.0), (7, 1.0), (1, 0.95)]
 )
-def test_rolling_order_stats_equal_the_window_path(n: int, q: float) -> None:
+def test_rolling_order_stats_equal_the_window_path(n: int, q: float, method: str) -> None:
     x = tied(600, n, nan_share=0.01)
-    lo_b, hi_b = rolling_prev_order_stats(x, n, q)
+    lo_b, hi_b = rolling_prev_order_stats(x, n, q, method)
     lo_r, hi_r, frac = rank(q, n)
     for t in range(len(x)):
         if t < n:

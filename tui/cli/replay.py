@@ -150,5 +150,8 @@ def run(config: AppConfig, args: argparse.Namespace) -> int:
     from tui.replay_app import replay_app
 
     app = replay_app(config, source)
-    app.run()
+    try:
+        app.run()
+    finally:
+        app.close_history()  # a replay records nothing; this lets its alert sinks finish
     return app.return_code or 0

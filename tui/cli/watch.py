@@ -96,10 +96,13 @@ def _printer(out: TextIO, jsonl: bool) -> Any:
 
 
 def run(
-    config: AppConfig, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    config: AppConfig, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     """The handler: 0 after a clean stop (or the end of a replay), 2 for a history that cannot be replayed."""
     from tui.alerts.sinks import Deliverer
+
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
 
     speed = getattr(args, "speed", 1.0)
     if args.replay is None and speed is None:

@@ -23,6 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("f", "show flagged symbols only"),
     ("a  d", "add a symbol / remove the selected one (kept in the state file)"),
     ("h", "funding heatmap: by venue / last 24 h"),
+    ("l", "event log: flags on/off and thresholds, newest first (Enter drills into the event)"),
     ("t", "next theme"),
     ("p", "pause repainting"),
     ("Ctrl+P", "command palette: jump to a symbol"),
