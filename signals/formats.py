@@ -1,8 +1,9 @@
-"""Every number format of perptop, in one place: the screen, the snapshot, reason lines and charts.
+"""Every number and text format of perptop, in one place: the screen, the snapshot, reason lines, charts.
 
 No raw float reaches a widget or a reason line: prices get adaptive precision (BTC 96,512.3; PEPE
 0.00001234), changes and funding a sign and a percent, USD amounts a suffix (1.23B / 45.6M). The
-screen formatters (``fmt_*`` taking ``float | None``) return ``MISSING`` for NaN or None.
+screen formatters (``fmt_*`` taking ``float | None``) return ``MISSING`` for NaN or None. Text that must fit
+a width is cut by ``shorten``, and a count names its noun in the right number with ``counted``.
 """
 
 from __future__ import annotations
@@ -145,3 +146,36 @@ def fmt_bytes(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} B"
+
+
+ELLIPSIS = "…"
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line in at most ``width`` characters, cut at a word boundary and marked with ``…``.
+
+    The one text shortener of the project. Runs of whitespace (newlines too) become one space, as in
+    ``textwrap.shorten``; unlike it, the cut keeps the words that fit and puts the ellipsis right after
+    them, and a word too long to leave half the width before it (a URL) is cut inside, so a long token
+    still shows its start instead of leaving only ``…``. Examples, width 20:
+    ``"Connection refused by peer"`` -> ``"Connection refused…"``;
+    ``"see https://example.com/a/long/path"`` -> ``"see https://example…"``.
+    """
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    if width < 1:
+        return ""
+    room = width - 1  # what the words may take beside the ellipsis
+    cut = text.rfind(" ", 0, room + 1)  # the last space that leaves the words before it within room
+    kept = text[:cut] if cut > room // 2 else text[:room]
+    # A comma or colon left dangling before the ellipsis reads as if the sentence went on from there.
+    return kept.rstrip(" ,;:") + ELLIPSIS
+
+
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """``n`` and its noun, singular for exactly one: ``1 symbol``, ``12 symbols``, ``1,234 bars``.
+
+    ``plural`` is for nouns that do not take an ``s`` (``counted(2, "series", "series")``).
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -5,7 +5,8 @@
 symbol) and returns a ``HistoryFile``: bar arrays of ``signals.columns.COLUMNS`` per symbol, the step (median
 time difference), the columns present, and one line per problem ("FILE line N: ...") for every row it had
 to skip. ``write_history_csv`` writes the same shape back (time as ISO-8601 UTC). A file it cannot use at all
-raises ``HistoryCsvError`` with a one-line message naming the file.
+raises ``HistoryCsvError`` with a one-line message naming the file (``SymbolsNotInFile`` when none of the
+wanted symbols is in it, with the ones it has).
 """
 
 from __future__ import annotations
@@ -36,6 +37,26 @@ class HistoryCsvError(ValueError):
     """A history CSV that cannot be used at all; the message is one line naming the file."""
 
 
+class SymbolsNotInFile(HistoryCsvError):
+    """None of the wanted symbols has a row in the file, which does have other symbols.
+
+    Attributes:
+        missing: the wanted symbols, as given, sorted.
+        present: the file's symbols, as written in it, in file order.
+    """
+
+    def __init__(self, name: str, missing: list[str], present: list[str]) -> None:
+        self.missing = missing
+        self.present = present
+        super().__init__(f"{name}: no rows of {', '.join(missing)} (it has {symbol_listing(present)})")
+
+
+def symbol_listing(symbols: list[str], shown: int = 10) -> str:
+    """The first ``shown`` symbols and how many more: ``BTC, ETH and 3 more`` (a file may hold hundreds)."""
+    head = ", ".join(symbols[:shown])
+    return head + (f" and {len(symbols) - shown} more" if len(symbols) > shown else "")
+
+
 @dataclass
 class HistoryFile:
     """A history CSV as bar arrays.
@@ -47,6 +68,9 @@ class HistoryFile:
         step_ms: the bar step, the median difference of consecutive times (within each series).
         columns: the signal columns with at least one value, in COLUMNS order (``oi`` when ``oi_usd`` was given).
         problems: one line per skipped row or ignored column, ``"FILE line N: ..."``.
+        missing: the wanted symbols (as given, sorted) that have no row in the file.
+        in_file: every symbol of the file (as written, in file order) when a wanted list filtered it, so
+            a message can say what it has; empty without a filter (``series`` then holds them all).
     """
 
     path: Path
@@ -54,6 +78,8 @@ class HistoryFile:
     step_ms: float
     columns: tuple[str, ...]
     problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    in_file: list[str] = field(default_factory=list)
 
 
 def parse_time_ms(text: str) -> float:
@@ -170,6 +196,7 @@ def read_history_csv(
         since_ms: keep only bars at or after this time (epoch ms).
 
     Raises:
+        SymbolsNotInFile: none of ``symbols`` is in a file that has a symbol column.
         HistoryCsvError: the file cannot be read, lacks a time or price column, or has no usable row.
     """
     path = Path(path)
@@ -220,6 +247,10 @@ def read_history_csv(
         raise HistoryCsvError(f"{name}: not a text (UTF-8) file") from None
     except csv.Error as exc:
         raise HistoryCsvError(f"{name}: not a CSV file ({exc})") from None
+    missing = _unmatched(symbols, [key for key, kept in match.items() if kept]) if match else []
+    if not by_symbol and missing and len(missing) == len(symbols or ()):
+        # The filter matched no row of a file that has symbols: name the filter, not "no usable rows".
+        raise SymbolsNotInFile(name, missing, list(match))
     if not by_symbol:
         raise HistoryCsvError(f"{name}: no usable rows" + (f" ({len(problems)} bad)" if problems else ""))
     series = {
@@ -234,7 +265,13 @@ def read_history_csv(
     for b in series.values():
         present |= ~np.isnan(b).all(axis=0)
     columns = tuple(c for c in COLUMNS if present[INDEX[c]])
-    return HistoryFile(path, series, step, columns, problems)
+    return HistoryFile(path, series, step, columns, problems, missing, list(match))
+
+
+def _unmatched(symbols: set[str] | None, matched: list[str]) -> list[str]:
+    """The wanted symbols, as given and sorted, that match none of the file's ``matched`` symbols."""
+    coins = {_coin(key) for key in matched}
+    return sorted(s for s in symbols or () if s not in matched and _coin(s) not in coins)
 
 
 def _coin(symbol: str) -> str:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, replace
 
 from feeds.net.limiter import Budget
+from signals.formats import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +80,10 @@ def plan_lines(
     venue: str, items: list[PlanItem], budgets: list[Budget], n_symbols: int, share: float = 0.5
 ) -> list[str]:
     """``perptop venues`` text for one venue: each call, its cadence, and each budget's use."""
-    lines = [f"{venue} ({n_symbols} symbols)"]
+    lines = [f"{venue} ({counted(n_symbols, 'symbol')})"]
     # Backfill at start goes through the same limiters, so it never pushes a budget past its share.
     for i in items:
-        calls = f"{i.calls(n_symbols)} call{'s' if i.calls(n_symbols) != 1 else ''}"
+        calls = counted(i.calls(n_symbols), "call")
         lines.append(f"  {i.endpoint:<58} {calls:>10} every {_secs(i.interval_s):>6}  {i.purpose}")
     for b in budgets:
         used = usage(items, b, n_symbols)

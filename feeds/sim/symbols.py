@@ -1,7 +1,8 @@
 """Profiles of the simulated symbols and venues: price levels, volatility, open interest, venue traits.
 
 Known symbols carry realistic levels (BTC ~96,500, PEPE ~0.0000123); any other symbol gets plausible
-made-up figures derived from a hash of its name and the seed, so the same name always looks the same.
+made-up figures derived from a hash of its name and the seed (a price from a cent to a few hundred dollars),
+so the same name always looks the same.
 The four venues are fictitious ("simA".."simD") so nobody mistakes simulated figures for an exchange's.
 """
 
@@ -74,7 +75,36 @@ _KNOWN: dict[str, tuple[float, float, float, float, float, float]] = {
     "OP": (1.9, 0.95, 0.25e9, 2.2, 0.40, 1.80),
     "WIF": (1.8, 1.30, 0.4e9, 3.2, 0.35, 1.50),
     "ENA": (0.9, 1.20, 0.5e9, 3.0, 0.35, 1.60),
+    # More of the coins people add, at early-2025 levels like the rows above, so a demo of them looks real.
+    "ATOM": (6.5, 0.85, 0.25e9, 1.8, 0.45, 1.80),
+    "ETC": (26.0, 0.80, 0.25e9, 1.6, 0.55, 1.70),
+    "FIL": (5.0, 0.90, 0.2e9, 1.8, 0.45, 1.80),
+    "INJ": (22.0, 1.00, 0.2e9, 2.2, 0.40, 1.60),
+    "TIA": (4.5, 1.10, 0.2e9, 2.4, 0.35, 1.60),
+    "SEI": (0.35, 1.10, 0.15e9, 2.4, 0.35, 1.70),
+    "XLM": (0.40, 0.85, 0.2e9, 1.8, 0.55, 1.70),
+    "HBAR": (0.30, 0.95, 0.2e9, 2.0, 0.50, 1.70),
+    "ICP": (9.5, 0.95, 0.15e9, 1.8, 0.45, 1.80),
+    "FET": (1.3, 1.10, 0.2e9, 2.4, 0.40, 1.60),
+    "RENDER": (6.5, 1.10, 0.15e9, 2.2, 0.40, 1.60),
+    "ONDO": (1.4, 1.10, 0.2e9, 2.4, 0.40, 1.60),
+    "JUP": (0.9, 1.10, 0.15e9, 2.4, 0.40, 1.60),
+    "WLD": (2.2, 1.20, 0.25e9, 2.8, 0.35, 1.50),
+    "TAO": (450.0, 1.10, 0.2e9, 2.2, 0.40, 1.50),
+    "LDO": (2.0, 1.00, 0.1e9, 2.0, 0.45, 1.60),
+    "CRV": (0.9, 1.10, 0.15e9, 2.4, 0.40, 1.60),
+    "POL": (0.45, 0.95, 0.1e9, 2.0, 0.45, 1.70),
+    "ALGO": (0.38, 0.95, 0.1e9, 2.0, 0.45, 1.70),
+    "STX": (1.5, 1.00, 0.1e9, 2.0, 0.45, 1.70),
+    "RUNE": (4.5, 1.10, 0.1e9, 2.4, 0.40, 1.60),
+    "XMR": (200.0, 0.70, 0.1e9, 1.6, 0.60, 1.50),
+    "BONK": (0.00003, 1.30, 0.3e9, 3.2, 0.35, 1.50),
+    "FLOKI": (0.00017, 1.30, 0.15e9, 3.0, 0.35, 1.60),
 }
+
+
+UNKNOWN_PRICE_RANGE = (0.01, 500.0)
+"""USD prices a symbol outside ``_KNOWN`` is given (log-uniform between the two, fixed by name and seed)."""
 
 
 def stable_seed(*parts: object) -> int:
@@ -94,8 +124,10 @@ def profile_for(symbol: str, seed: int) -> SymbolProfile:
     if known is not None:
         return SymbolProfile(symbol, *known)
     g = np.random.default_rng(stable_seed("profile", symbol.upper(), seed))
-    # Log-uniform levels: unknown names are small caps, priced anywhere from sub-cent to hundreds.
-    price = float(10 ** g.uniform(-5.0, 2.7))
+    # Log-uniform levels over where most listed perpetuals trade, a cent to a few hundred dollars; below a
+    # cent are the meme coins with thousands-multiplied contracts, which the table names (PEPE, SHIB, BONK),
+    # so an unknown name is never priced like one of them.
+    price = float(10 ** g.uniform(math.log10(UNKNOWN_PRICE_RANGE[0]), math.log10(UNKNOWN_PRICE_RANGE[1])))
     digits = max(0, 3 - math.floor(math.log10(price)))
     return SymbolProfile(
         symbol,

@@ -127,7 +127,7 @@ def test_bad_rows_are_reported_on_stderr_with_line_numbers(tmp_path: Path) -> No
         (["--horizons", "4x"], "--horizons: expected a duration"),
         (["--horizons", ","], "--horizons: no horizon given"),
         (["--symbols", "DOGE"], "has no symbol column"),
-        (["--symbols", "DOGE", "--named"], "no usable rows"),
+        (["--symbols", "DOGE", "--named"], "--symbols: DOGE is not in"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, argv: list[str], words: str) -> None:
@@ -136,6 +136,26 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, argv: list[str], wor
     code, out, err = backtest(str(path), *[a for a in argv if a != "--named"])
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("perptop backtest: error:") and words in err
+
+
+def test_symbols_missing_from_the_file_are_named_with_what_it_has(tmp_path: Path) -> None:
+    path = squeeze_file(tmp_path, symbols=("BTCUSDT", "ETHUSDT"))
+    code, out, err = backtest(str(path), "--symbols", "NOPE")
+    assert (code, out) == (2, "")
+    assert err == f"perptop backtest: error: --symbols: NOPE is not in {path} (it has BTCUSDT, ETHUSDT)\n"
+    code, _, err = backtest(str(path), "--symbols", "NOPE,ZZZ")
+    assert code == 2 and "--symbols: NOPE, ZZZ are not in" in err
+    # one of them there: it is scored, and the missing one is named in a warning
+    code, out, err = backtest(str(path), "--symbols", "ETH,NOPE", "--horizons", "1h")
+    assert code == 0 and "200 bars of 1h" in out
+    assert f"perptop backtest: warning: --symbols: NOPE is not in {path} (it has BTCUSDT, ETHUSDT)\n" in err
+
+
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    code, out, _ = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h,4h")
+    assert code == 0
+    # hourly bars: a 1h horizon is one bar ahead, 4h four
+    assert "\nhorizon 1h (1 bar)\n" in out and "\nhorizon 4h (4 bars)\n" in out
 
 
 def test_a_file_without_a_price_column_exits_2_naming_it(tmp_path: Path) -> None:

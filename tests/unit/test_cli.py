@@ -126,10 +126,10 @@ def test_unknown_key_warns_on_stderr_and_carries_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('theme = "light"\ncolour = "blue"\n', encoding="utf-8")
+    path.write_text('theme = "light"\nflavour = "blue"\n', encoding="utf-8")
     code, out, err = run(["--config", str(path), "--print-config"], capsys)
     assert code == 0 and 'theme = "light"' in out
-    assert err == f"config warning: {path} line 2: unknown key 'colour' (ignored)\n"
+    assert err == f"config warning: {path} line 2: unknown key 'flavour' (ignored)\n"
 
 
 def test_watchlist_option_overrides_config_and_state(
@@ -164,6 +164,31 @@ def test_usage_errors_exit_2_with_one_line(
     code, out, err = run(argv, capsys)
     assert (code, out) == (2, "")
     assert err.startswith("perptop") and words in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        # 0 is refused, so "between 0 and 3600" (which reads as allowing it) was the wrong promise
+        (
+            ["snapshot", "--timeout", "0"],
+            "argument --timeout: expected seconds above 0 and at most 3600, got '0'",
+        ),
+        (["snapshot", "--timeout", "3601"], "expected seconds above 0 and at most 3600, got '3601'"),
+        (["record", "--status-every", "0"], "expected seconds above 0 and at most 86400, got '0'"),
+        # a closed range still reads "from ... to ..."
+        (
+            ["replay", "x.csv", "--speed", "0.5"],
+            "argument --speed: expected a speed from 1 to 1000, got '0.5'",
+        ),
+    ],
+)
+def test_range_errors_say_which_ends_are_allowed(
+    capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert words in err and err.count("\n") == 1
 
 
 @pytest.fixture

@@ -4,7 +4,17 @@ import math
 
 import pytest
 
-from signals.formats import MISSING, fmt_age, fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from signals.formats import (
+    MISSING,
+    counted,
+    fmt_age,
+    fmt_funding,
+    fmt_pct,
+    fmt_price,
+    fmt_ratio,
+    fmt_usd,
+    shorten,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +65,38 @@ def test_missing_values_show_a_dash_not_nan(fn) -> None:  # type: ignore[no-unty
     assert fn(math.nan) == MISSING
     assert fn(None) == MISSING
     assert fn(math.inf) == MISSING
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        # fits: unchanged, apart from whitespace runs (newlines too) becoming one space
+        ("HTTP 451", 60, "HTTP 451"),
+        ("line one\n  line two", 60, "line one line two"),
+        ("abcde", 5, "abcde"),
+        # "Connection refused by peer" is 26 characters; in 20 the words that fit in 19 are
+        # "Connection refused" (18), then the ellipsis: 19 characters, no half word
+        ("Connection refused by peer", 20, "Connection refused…"),
+        # a space right at the edge: "aaaa bbbb" (9) fits the 9 characters beside the ellipsis
+        ("aaaa bbbb cccc", 10, "aaaa bbbb…"),
+        # a comma left dangling before the cut goes: "error: host down," -> "error: host down…"
+        ("error: host down, retrying in 5 s", 18, "error: host down…"),
+        # the only space is in the first half of the room: the long word is cut inside (19 + 1)
+        ("see https://example.com/a/long/path", 20, "see https://example…"),
+        ("https://example.com/a/long/path", 10, "https://e…"),
+        ("anything", 1, "…"),
+        ("anything", 0, ""),
+    ],
+)
+def test_shorten_cuts_at_a_word_with_an_ellipsis(text: str, width: int, expected: str) -> None:
+    got = shorten(text, width)
+    assert got == expected
+    assert len(got) <= max(width, 0)
+
+
+def test_counted_is_singular_for_one() -> None:
+    assert counted(1, "symbol") == "1 symbol"
+    assert counted(0, "symbol") == "0 symbols"
+    assert counted(12, "bar") == "12 bars"
+    assert counted(1234, "bar") == "1,234 bars"
+    assert counted(2, "series", "series") == "2 series"

@@ -186,7 +186,7 @@ def test_export_writes_the_cross_venue_series_as_worked_out_by_hand(
         ["export", "--store", str(path), "--csv", str(csv), "--symbols", "BTC,SOL"], capsys, tmp_path
     )
     assert code == 0, err
-    assert "not in the store: SOL" in err and "wrote 2 bars of 1 symbols (cross-venue)" in out
+    assert "not in the store: SOL" in err and "wrote 2 bars of 1 symbol (cross-venue)" in out
     got = read_history_csv(csv)
     [bars] = got.series.values()
     t, price, oi, funding, interval, ls, liq_long, liq_short, spot, fut = bars[0].tolist()
@@ -224,6 +224,34 @@ def test_store_command_prints_what_the_file_holds(tmp_path: Path, capsys: pytest
     assert code == 0
     assert str(path) in out and "5 bars, 0 liquidations" in out and "symbols (2): BTC, ETH" in out
     assert "retention: 30 days" in out and "5-minute bars" in out and "size on disk" in out
+
+
+def test_status_line_cuts_a_venue_error_at_a_word_and_counts_in_the_singular(tmp_path: Path) -> None:
+    from feeds.messages import VenueStatus
+    from tui.cli.record import status_line
+
+    path = tmp_path / "h.sqlite3"
+    writer = HistoryWriter(path, step_ms=STEP)  # not started: only its counters are read
+    writer.bars_written, writer.liquidations_written = 10, 4
+    blocked = "HTTP 451 Service unavailable from a restricted location according to 'b. Eligibility'"
+    health = [VenueStatus("binance", "blocked", blocked), VenueStatus("okx", "ok")]
+    line = status_line(T0, 1, writer, health, path, 3)
+    # 60 characters: the words that fit in 59 end at "location" (55), then the ellipsis; before, the
+    # cut was at 60 characters, inside "according" ("... location acco").
+    assert " | binance blocked (HTTP 451 Service unavailable from a restricted location…), okx ok | " in line
+    assert " | 1 symbol | " in line and " | liquidations 4 | " in line
+    assert "\n" not in line
+
+
+def test_status_line_of_a_source_without_liquidation_events_does_not_claim_zero(tmp_path: Path) -> None:
+    from feeds.messages import VenueStatus
+    from tui.cli.record import status_line
+
+    path = tmp_path / "h.sqlite3"
+    writer = HistoryWriter(path, step_ms=STEP)
+    line = status_line(T0, 2, writer, [VenueStatus("simA", "ok")], path, 0, liquidation_events=False)
+    assert " | liquidations in bars | " in line and "liquidations 0" not in line
+    assert " | 2 symbols | " in line
 
 
 _RECORD = textwrap.dedent("""
@@ -269,8 +297,9 @@ def test_record_demo_writes_bars_prints_status_and_stops_cleanly_on_sigterm(tmp_
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     status = [x for x in lines if "bars written" in x][-1]
-    assert "2 symbols" in status and "simA ok" in status and "liquidations 0" in status
-    assert "stopped;" in out
+    # the simulated market has no liquidation events (its liquidations are bar totals): no "liquidations 0"
+    assert "2 symbols" in status and "simA ok" in status and "liquidations in bars" in status
+    assert "stopped;" in out and "written (liquidations in bars)" in out and "0 liquidations" not in out
     reader = HistoryStore(path, None, readonly=True)
     info = reader.summary()
     assert info["symbols"] == ["BTC", "ETH"] and info["step_ms"] == STEP

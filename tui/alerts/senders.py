@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from signals.formats import shorten
 from tui.alerts.terminal_sequences import BEL, osc_notification
 
 MAX_REASON_CHARS = 160
@@ -76,7 +77,7 @@ def one_line(text: str, limit: int = MAX_REASON_CHARS) -> str:
     for line in text.splitlines():
         line = " ".join(line.split())
         if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
+            return shorten(line, limit)
     return ""
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from signals.formats import shorten
+
 BEL = "\a"
 ESC = "\x1b"
 ST = ESC + "\\"
@@ -39,7 +41,7 @@ def clean(text: str, limit: int, *, semicolons: bool = True) -> str:
     if not semicolons:
         text = text.replace(";", ",")
     text = _SPACES.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def osc9(message: str) -> str:

@@ -74,7 +74,7 @@ def timeout(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected seconds above 0 and at most 3600, got {text!r}")
     return value
 
 
@@ -132,7 +132,9 @@ def number_arg(what: str, lo: float, hi: float, *, open_lo: bool = False) -> Cal
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         if not (lo < value if open_lo else lo <= value) or not value <= hi:
-            raise argparse.ArgumentTypeError(f"expected {what} from {lo:g} to {hi:g}, got {text!r}")
+            # "from 0 to ..." would include the 0 that an open range refuses: say which end is excluded.
+            span = f"above {lo:g} and at most {hi:g}" if open_lo else f"from {lo:g} to {hi:g}"
+            raise argparse.ArgumentTypeError(f"expected {what} {span}, got {text!r}")
         return value
 
     return parse

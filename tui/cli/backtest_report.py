@@ -18,8 +18,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from feeds.history.csvfile import HistoryCsvError, HistoryFile, read_history_csv
+from feeds.history.csvfile import (
+    HistoryCsvError,
+    HistoryFile,
+    SymbolsNotInFile,
+    read_history_csv,
+    symbol_listing,
+)
 from signals.flags import CODE, FLAG_NAMES
+from signals.formats import counted
 from signals.params import n_bars
 from signals.scoring import (
     DIRECTIONAL,
@@ -107,15 +114,19 @@ def run_backtest(
     started = time.perf_counter()
     try:
         history = read_history_csv(args.file, symbols=wanted)
+    except SymbolsNotInFile as exc:
+        return _fail(err, _not_in_file(exc.missing, args.file, exc.present))
     except HistoryCsvError as exc:
         return _fail(err, str(exc))
     if wanted is not None and "" in history.series:
         return _fail(err, f"--symbols: {args.file} has no symbol column (it holds one series)")
+    if history.missing:  # some of the symbols are there: score those, and say which were not
+        err.write(f"{PROG}: warning: {_not_in_file(history.missing, args.file, history.in_file)}\n")
     rows = sum(len(b) for b in history.series.values())
-    progress.note(f"read {args.file}: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+    progress.note(f"read {args.file}: {counted(rows, 'row')} in {time.perf_counter() - started:.1f} s")
     result = score_file(history, config, horizons, progress)
     progress.done(
-        f"scored {result.rows:,} bars of {len(history.series)} series in "
+        f"scored {counted(result.rows, 'bar')} of {len(history.series)} series in "
         f"{time.perf_counter() - started:.1f} s"
     )
     if quiet:
@@ -127,6 +138,12 @@ def run_backtest(
     if getattr(args, "plot", False):
         out.write(plot(result, color=_colour_wanted(out)))
     return EXIT_OK
+
+
+def _not_in_file(missing: list[str], file: object, present: list[str]) -> str:
+    """``--symbols: NOPE is not in FILE (it has BTC, ETH)``: the symbols asked for that the file lacks."""
+    verb = "is" if len(missing) == 1 else "are"
+    return f"--symbols: {', '.join(missing)} {verb} not in {file} (it has {symbol_listing(present)})"
 
 
 def _symbols(text: str | None) -> set[str] | None:
@@ -286,7 +303,7 @@ def _unscorable(score: SeriesScore) -> dict[str, str]:
 def _print_problems(problems: list[str], err: TextIO) -> None:
     if not problems:
         return
-    err.write(f"{PROG}: {len(problems)} problem(s) in the file, those rows skipped:\n")
+    err.write(f"{PROG}: {counted(len(problems), 'problem')} in the file, those rows skipped:\n")
     err.writelines(f"  {line}\n" for line in problems[:MAX_PROBLEMS_SHOWN])
     if len(problems) > MAX_PROBLEMS_SHOWN:
         err.write(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (all of them in --json's problems)\n")
@@ -322,9 +339,9 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
     t1 = max(b[-1, 0] for b in series.values())
     step = format_duration(result.step_ms / HOUR_MS)
     out.write(
-        f"{result.history.path}: {result.rows:,} bars of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
+        f"{result.history.path}: {counted(result.rows, 'bar')} of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
         f"{len(series)} series"
-        + (f", {result.missing_bars:,} missing bars left empty" if result.missing_bars else "")
+        + (f", {counted(result.missing_bars, 'missing bar')} left empty" if result.missing_bars else "")
         + "\n"
     )
     out.write(
@@ -333,7 +350,7 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
     pooled = result.pooled
     split = pooled.flags["leverage_driven"].scorable
     for h, hours in result.horizons.items():
-        out.write(f"\nhorizon {h} ({n_bars(hours, result.step_ms)} bars)\n")
+        out.write(f"\nhorizon {h} ({counted(n_bars(hours, result.step_ms), 'bar')})\n")
         out.write(
             _ROW.format(
                 "flag", "events", "n", "hits", "hit rate", "95% interval", "baseline", "mean fwd", "verdict"
@@ -374,7 +391,8 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
                 if f.scorable and f.events:
                     rate = f.horizons[first].events.hit_rate if f.horizons else None
                     cells.append(f"{CODE[name]} {f.events}" + (f" {_pct(rate)}" if rate is not None else ""))
-            out.write(f"  {key:<12} {s.bars:>8,} bars  {'  '.join(cells) or 'no events'}\n")
+            bars = "bar " if s.bars == 1 else "bars"  # padded: the cells after it stay in their column
+            out.write(f"  {key:<12} {s.bars:>8,} {bars}  {'  '.join(cells) or 'no events'}\n")
 
 
 def plot(result: BacktestResult, color: bool = False, width: int = 100, height: int = 16) -> str:

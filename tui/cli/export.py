@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from signals.formats import counted
 from tui.cli.args import add_store_option, expand_path, since_ms, symbols_arg
 from tui.cli.store import store_path
 from tui.config.loader import AppConfig
@@ -88,8 +89,6 @@ def run_export(config: AppConfig, args: argparse.Namespace, out: TextIO, err: Te
         return 1
     write_history_csv(args.csv, series, step)
     n = sum(len(b) for b in series.values())
-    out.write(
-        f"wrote {n:,} bars of {len(series)} symbols ({'cross-venue' if args.venue == 'all' else args.venue}) "
-        f"to {args.csv}\n"
-    )
+    venue = "cross-venue" if args.venue == "all" else args.venue
+    out.write(f"wrote {counted(n, 'bar')} of {counted(len(series), 'symbol')} ({venue}) to {args.csv}\n")
     return 0

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from signals.formats import counted, shorten
 from signals.times import utc_text
 from tui.cli.args import add_store_option, number_arg, retention_days
 from tui.config.loader import AppConfig
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # numpy, sqlite and asyncio come with these: only a running r
     from tui.model.recording import HistoryRecorder
 
 STATUS_EVERY_S = 60.0
+DETAIL_WIDTH = 60  # characters of a venue's error in the status line: room for the gist, one line in all
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -75,21 +77,27 @@ def status_line(
     path: Path,
     since_last: int,
     events: EventService | None = None,
+    *,
+    liquidation_events: bool = True,
 ) -> str:
-    """The one-line status the recorder prints every minute."""
+    """The one-line status the recorder prints every minute.
+
+    ``liquidation_events`` is False for a source with no liquidation events to write (the simulated
+    market: its liquidations are bar totals), whose count would read as "no liquidations at all".
+    """
     from feeds.history.store import file_size
 
     when = utc_text(now_ms, seconds=True, suffix="Z")
     venues = ", ".join(
         f"{s.venue} {s.state}"
-        + (f" ({s.detail[:60]})" if s.state in ("error", "blocked") and s.detail else "")
+        + (f" ({shorten(s.detail, DETAIL_WIDTH)})" if s.state in ("error", "blocked") and s.detail else "")
         for s in health
     )
     parts = [
         when,
-        f"{symbols} symbols",
+        counted(symbols, "symbol"),
         f"bars written {writer.bars_written} (+{since_last})",
-        f"liquidations {writer.liquidations_written}",
+        f"liquidations {writer.liquidations_written}" if liquidation_events else "liquidations in bars",
         venues,
         f"store {file_size(path) / 1e6:.1f} MB",
     ]
@@ -149,6 +157,7 @@ async def record_loop(
                     path,
                     writer.bars_written - written,
                     events,
+                    liquidation_events=source.mode != "demo",
                 )
                 + "\n"
             )
@@ -222,7 +231,7 @@ def run_record(
     events.attach(store)
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
     out.write(
-        f"perptop record: {len(config.watchlist)} symbols from {origin} "
+        f"perptop record: {counted(len(config.watchlist), 'symbol')} from {origin} "
         f"into {path} (kept {retention:g} days); a status line every {args.status_every:g} s; "
         "Ctrl-C stops\n"
     )
@@ -235,9 +244,13 @@ def run_record(
         measure.close()
         deliverer.close(10.0)
         done = writer.close()
+    written = [counted(writer.bars_written, "bar"), counted(writer.events_written, "event")]
+    if source.mode != "demo":  # the simulated market has no liquidation events, only bar totals
+        written.insert(1, counted(writer.liquidations_written, "liquidation"))
     out.write(
-        f"perptop record: stopped; {writer.bars_written} bars, {writer.liquidations_written} liquidations and "
-        f"{writer.events_written} events written, {events.counts.sent} alerts delivered"
+        f"perptop record: stopped; {', '.join(written[:-1])} and {written[-1]} written"
+        f"{' (liquidations in bars)' if source.mode == 'demo' else ''}, "
+        f"{counted(events.counts.sent, 'alert')} delivered"
         f"{'' if done else ' (the writer did not finish in time)'}\n"
     )
     out.flush()

@@ -46,10 +46,11 @@ def _write(config: AppConfig, out: TextIO) -> None:
     from feeds.live.source import venue_urls
     from feeds.net.plan import fit_plan, plan_lines
     from feeds.venues import make_adapter
+    from signals.formats import counted
 
     n = len(config.watchlist)
     out.write(
-        f"perptop request plans: {n} symbols, poll every {config.poll_interval:g} s, "
+        f"perptop request plans: {counted(n, 'symbol')}, poll every {config.poll_interval:g} s, "
         "each budget kept under half of the venue's published limit.\n"
         "The start-up backfill (7 days per symbol) goes through the same limiters; budgets shown at 0 "
         "are used by it alone.\n\n"
@@ -59,10 +60,7 @@ def _write(config: AppConfig, out: TextIO) -> None:
         urls, ws = venue_urls(adapter, config.venue_options.get(name, {}))
         items = fit_plan(adapter.plan(config.poll_interval), adapter.budgets, n)
         out.writelines(line + "\n" for line in plan_lines(name, items, adapter.budgets, n))
-        out.write(
-            f"  rest {', '.join(f'{r}={u}' for r, u in urls.items())}"
-            f"{'; stream ' + ws if ws and adapter.liquidations else ''}\n"
-        )
+        out.write(f"  {rest_urls(urls)}{'; stream ' + ws if ws and adapter.liquidations else ''}\n")
         liq = {
             "observed": "liquidations over WebSocket, observed (a lower bound)",
             "all": "liquidations over WebSocket, all of them",
@@ -76,3 +74,13 @@ def _write(config: AppConfig, out: TextIO) -> None:
             out.write(f"  at {AT_SCALE} symbols: slowed to stay under half the limits: {what}\n\n")
         else:
             out.write(f"  at {AT_SCALE} symbols: same cadence, every budget still under half\n\n")
+
+
+def rest_urls(urls: dict[str, str]) -> str:
+    """The REST base URLs by role, each role named once: ``rest https://fapi.binance.com, spot https://...``.
+
+    The roles are the adapter's names for its bases (``rest`` for the futures API, ``spot`` where the spot
+    API lives elsewhere), so the role word stands in front of its URL rather than as ``rest=`` after a
+    ``rest`` label.
+    """
+    return ", ".join(f"{role} {url}" for role, url in urls.items())

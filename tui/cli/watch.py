@@ -16,6 +16,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from signals.formats import counted
 from tui.cli.args import expand_path, number_arg
 from tui.config.loader import AppConfig
 
@@ -159,7 +160,8 @@ def _service(
 def _summary(service: EventService, err: TextIO) -> None:
     c = service.counts
     err.write(
-        f"perptop watch: {service.seen} events, {c.sent} alerts delivered, {c.suppressed} held back "
+        f"perptop watch: {counted(service.seen, 'event')}, {counted(c.sent, 'alert')} delivered, "
+        f"{c.suppressed} held back "
         f"({c.cooldown} by cooldown, {c.rate_cap} by the rate cap)\n"
     )
 
@@ -227,7 +229,8 @@ def _watch_market(
     service = _service(config, store, deliverer, out, args.jsonl, False, "bars in memory")
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
     err.write(
-        f"perptop watch: {len(config.watchlist)} symbols from {origin}, {len(config.alerts)} alert rules; "
+        f"perptop watch: {counted(len(config.watchlist), 'symbol')} from {origin}, "
+        f"{counted(len(config.alerts), 'alert rule')}; "
         "events print as each bar closes; Ctrl-C stops\n"
     )
 
