@@ -157,6 +157,52 @@ def test_syntax_error_at_end_of_file_points_at_the_last_line(tmp_path: Path) -> 
         load_config(path)
 
 
+SYNTAX_ERRORS = [
+    # (file text, the message after "config error: c.toml ")
+    # an unclosed string on line 1: tomllib stops at the end of the file, here line 2
+    (
+        "theme = 'dark\npoll_interval = 5\n",
+        "line 1: key 'theme': invalid TOML: Expected \"'\" at the end of the file",
+    ),
+    (
+        'theme = """dark\npoll_interval = 5\n',
+        "line 1: key 'theme': invalid TOML: Unterminated string at the end of the file",
+    ),
+    (
+        "theme = 'dark\r\npoll_interval = 5\r\n",
+        "line 1: key 'theme': invalid TOML: Expected \"'\" at the end of the file",
+    ),
+    (
+        'theme = "dark\npoll_interval = 5\n',
+        "line 1: key 'theme': invalid TOML: Illegal character '\\n' at column 14",
+    ),
+    # an array left open on line 1: tomllib notices at the first character of line 2
+    (
+        'watchlist = ["BTC"\npoll_interval = 5\n',
+        "line 1: key 'watchlist': invalid TOML: Unclosed array (at line 2, column 1)",
+    ),
+    # a bad key on line 3
+    (
+        'theme = "dark"\npoll_interval = 5\nbad key = 1\n',
+        "line 3: key 'bad key': invalid TOML: Expected '=' after a key in a key/value pair at column 5",
+    ),
+    # a value missing at the end of the file, which has no final newline
+    (
+        'theme = "dark"\n\n[signals]\nwindow =',
+        "line 4: key 'signals.window': invalid TOML: Invalid value at the end of the file",
+    ),
+    # a statement that is wrong where it starts, after blank lines and a comment, stays on its line
+    ("a = 1\n\n# note\n= 1\n", "line 4: invalid TOML: Invalid statement at column 1"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SYNTAX_ERRORS)
+def test_a_syntax_error_is_reported_on_the_line_of_the_statement_at_fault(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("c.toml"))
+    assert str(caught.value) == f"config error: c.toml {expected}"
+
+
 @pytest.mark.parametrize(
     ("make", "words"),
     [
@@ -216,6 +262,7 @@ def test_dump_config_round_trips(tmp_path: Path) -> None:
 watchlist = ["SOL", "kPEPE", "DOGE"]
 venues = ["hyperliquid", "bybit"]
 theme = "high-contrast"
+columns = ["flags", "price", "funding_8h"]
 poll_interval = 15.5
 paint_interval = 0.25
 [signals]
@@ -245,6 +292,7 @@ record = false
         "watchlist",
         "venues",
         "theme",
+        "columns",
         "poll_interval",
         "paint_interval",
         "venue_options",
@@ -306,3 +354,26 @@ def test_default_watchlist_is_the_demo_list_where_every_flag_is_on() -> None:
     from feeds.sim import DEFAULT_DEMO_WATCHLIST
 
     assert DEFAULT_WATCHLIST == DEFAULT_DEMO_WATCHLIST
+
+
+def test_columns_are_shown_in_display_order_with_the_symbol(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, 'columns = ["flags", "price", "funding_8h"]\n'))
+    assert config.columns == ("symbol", "price", "funding_8h", "flags")
+    assert load_config(write(tmp_path, 'theme = "dark"\n')).columns is None  # absent: fit by priority
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            'columns = ["price", "volume"]',
+            "line 1: key 'columns': item 2: unknown column \"volume\": expected symbol,",
+        ),
+        ("columns = []", "key 'columns': expected an array of column names from symbol, venue"),
+        ('columns = "price"', "key 'columns': expected an array of column names"),
+    ],
+)
+def test_a_bad_columns_key_names_the_item(tmp_path: Path, text: str, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text + "\n"))
+    assert words in str(err.value)

@@ -10,6 +10,7 @@ import pytest
 
 from tui.config.paths import state_path_for
 from tui.config.state import (
+    UiState,
     WatchState,
     add_symbol,
     effective_watchlist,
@@ -93,3 +94,44 @@ def test_bad_symbols_in_state_are_dropped_and_reported(tmp_path: Path) -> None:
 def test_absent_state_is_empty_without_warning(tmp_path: Path) -> None:
     state = load_state(tmp_path / "none.state.json")
     assert state == WatchState() and state.warning is None
+
+
+def test_the_screen_state_survives_a_restart_and_an_add(tmp_path: Path) -> None:
+    path = tmp_path / "config.state.json"
+    ui = UiState(
+        theme="light",
+        sort="24h",
+        reverse=True,
+        heatmap="hidden",
+        columns=("symbol", "flags"),
+        expanded=("BTC",),
+        filter="e",
+        flagged=True,
+    )
+    save_state(path, add_symbol(WatchState(ui=ui), CONFIG, "DOGE"))
+    loaded = load_state(path)
+    assert loaded.ui == ui and loaded.added == ("DOGE",)
+    assert json.loads(path.read_text())["ui"]["heatmap"] == "hidden"
+
+
+def test_a_bad_ui_value_is_dropped_on_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "config.state.json"
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "added": ["DOGE"],
+                "ui": {
+                    "theme": 7,
+                    "heatmap": "sideways",
+                    "columns": "flags",
+                    "filter": "x" * 500,
+                    "sort": "OI",
+                    "flagged": "yes",
+                },
+            }
+        )
+    )
+    loaded = load_state(path)
+    assert loaded.added == ("DOGE",) and loaded.warning is None
+    assert loaded.ui == UiState(sort="OI")

@@ -81,7 +81,8 @@ def dump_config(config: AppConfig) -> str:
     """The effective configuration as TOML text, with comments saying where it came from.
 
     The watchlist written is the effective one (config file plus the app's additions and removals, or
-    ``--watchlist``); the theme is the effective one (after ``--theme`` and ``NO_COLOR``).
+    ``--watchlist``); the theme is the effective one (after ``--theme``, ``NO_COLOR`` and the theme last
+    picked in the app). ``columns`` is written only when the file sets it (else they fit the width).
     """
     source = (
         str(config.source_path) if config.source_path else f"none ({config.config_path} absent: defaults)"
@@ -99,6 +100,7 @@ def dump_config(config: AppConfig) -> str:
         f"watchlist = {_array(config.watchlist)}",
         f"venues = {_array(config.venues)}",
         f"theme = {toml_string(config.theme)}",
+        *([f"columns = {_array(config.columns)}"] if config.columns is not None else []),
         f"poll_interval = {_float(config.poll_interval)}",
         f"paint_interval = {_float(config.paint_interval)}",
         "",

@@ -11,7 +11,6 @@ keys become warnings in the same format. No Textual import here, so ``perptop --
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -24,9 +23,11 @@ from signals.params import SignalParams
 from themes import DEFAULT_THEME, MONOCHROME_THEME, theme_names
 from tui.config.alerts import AlertRule, EventSettings
 from tui.config.alerts_reader import AlertsConfigError, read_alerts
+from tui.config.columns import COLUMN_KEYS
 from tui.config.lines import KeyPath, key_lines, line_of
 from tui.config.paths import default_config_path, state_path_for
 from tui.config.state import WatchState, effective_watchlist, load_state
+from tui.config.syntax import syntax_error
 from tui.config.values import BadValue, Bounds, read_duration, read_number, read_url, show
 
 if sys.version_info >= (3, 11):
@@ -74,9 +75,8 @@ SIGNAL_KEYS: tuple[SignalKey, ...] = (
     SignalKey("funding_extreme_pct", "funding_extreme", "percent", Bounds(0, 10, open_lo=True)),
     SignalKey("low_confidence", "low_confidence", "number", Bounds(0, 1)),
 )
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]")
 _TABLES = ("signals", "venue", "store", "events", "alerts")
-_TOP_KEYS = ("watchlist", "venues", "theme", "poll_interval", "paint_interval", *_TABLES)
+_TOP_KEYS = ("watchlist", "venues", "theme", "columns", "poll_interval", "paint_interval", *_TABLES)
 
 
 class ConfigError(Exception):
@@ -90,7 +90,8 @@ class AppConfig:
     Attributes:
         watchlist: the symbols to show (base coins), after the state file or ``--watchlist``.
         venues: the venues to poll, in the user's order.
-        theme: the theme name to start with (after ``--theme`` and ``NO_COLOR``).
+        theme: the theme name to start with (after ``--theme``, ``NO_COLOR`` and the state file).
+        columns: the watchlist columns chosen in the file (None: as many as fit, by priority).
         poll_interval: seconds between venue polls (live mode).
         paint_interval: seconds between repaints.
         signals: the flag thresholds.
@@ -111,6 +112,7 @@ class AppConfig:
     watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
     venues: tuple[str, ...] = VENUE_NAMES
     theme: str = DEFAULT_THEME
+    columns: tuple[str, ...] | None = None
     poll_interval: float = 10.0
     paint_interval: float = 2.0
     signals: SignalParams = field(default_factory=SignalParams)
@@ -170,6 +172,8 @@ class _Reader:
             values["venues"] = self.venues(data["venues"])
         if "theme" in data:
             values["theme"] = self.theme(data["theme"])
+        if "columns" in data:
+            values["columns"] = self.columns(data["columns"])
         for key, bounds in (("poll_interval", POLL_BOUNDS), ("paint_interval", PAINT_BOUNDS)):
             if key in data:
                 try:
@@ -230,6 +234,18 @@ class _Reader:
             what = "unknown theme" if isinstance(raw, str) else "expected a theme name, got"
             raise self.error(("theme",), f"{what} {show(raw)}: the themes are {', '.join(names)}")
         return raw
+
+    def columns(self, raw: Any) -> tuple[str, ...]:
+        known = ", ".join(COLUMN_KEYS)
+        if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+            raise self.error(("columns",), f"expected an array of column names from {known}, got {show(raw)}")
+        for position, name in enumerate(raw, start=1):
+            if name not in COLUMN_KEYS:
+                raise self.error(
+                    ("columns",), f"item {position}: unknown column {show(name)}: expected {known}"
+                )
+        # Shown in display order whatever the file's order; the symbol column always (rows need a name).
+        return tuple(c for c in COLUMN_KEYS if c in raw or c == "symbol")
 
     def signals(self, raw: dict[str, Any]) -> SignalParams:
         specs = {spec.key: spec for spec in SIGNAL_KEYS}
@@ -312,31 +328,8 @@ def parse_config(text: str, path: Path) -> AppConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_syntax_error(path, text, str(exc))) from None
+        raise ConfigError(syntax_error(path, text, str(exc))) from None
     return _Reader(path, text).read(data)
-
-
-def _syntax_error(path: Path, text: str, message: str) -> str:
-    """One line for a TOML syntax error, with tomllib's line and, if the line has one, its key."""
-    detail, _, position = message.rpartition(" (")
-    detail = detail or message
-    lines = text.splitlines()
-    if position.startswith("at line "):
-        number = int(position.split()[2].rstrip(","))
-        column = position.rstrip(")").rsplit(" ", 1)[-1]
-        where, what = f"line {number}", f"{detail} at column {column}"
-    else:  # "at end of document": point at the last line
-        number = max(1, len(lines))
-        where, what = f"line {number}", f"{detail} at the end of the file"
-    key = ""
-    if 0 < number <= len(lines):
-        before, eq, _ = lines[number - 1].partition("=")
-        name = before.strip()
-        if eq and name and not name.startswith(("#", "[")):
-            headers = (_HEADER.match(line) for line in reversed(lines[: number - 1]))
-            table = next((h.group(1).replace(" ", "") for h in headers if h), "")
-            key = f"key '{table + '.' if table else ''}{name}': "
-    return f"config error: {path} {where}: {key}invalid TOML: {what}"
 
 
 def load_config(path: Path | None = None) -> AppConfig:
@@ -399,6 +392,9 @@ def resolve_config(
 ) -> AppConfig:
     """Apply the state file (or ``--watchlist``, which ignores it) and the theme choice to ``config``.
 
+    The theme is ``--theme``, else monochrome under ``NO_COLOR``, else the one last picked in the app
+    (the state file), else the config's.
+
     Args:
         config: the file's config, from ``load_config``.
         cli_watchlist: normalised symbols from ``--watchlist``; the state file is then neither read
@@ -407,17 +403,19 @@ def resolve_config(
         environ: the environment (``NO_COLOR``); defaults to ``os.environ``.
     """
     env = os.environ if environ is None else environ
-    theme = choose_theme(cli_theme, config.theme, env)
     if cli_watchlist is not None:
+        theme = choose_theme(cli_theme, config.theme, env)
         return replace(config, watchlist=cli_watchlist, theme=theme, state_path=None, state=WatchState())
     config_path = config.config_path or default_config_path()
     state_path = state_path_for(config_path)
     state = load_state(state_path)
     warnings = config.warnings + ((state.warning,) if state.warning else ())
+    # The theme last picked with t beats the config's (the file is written once, the key pressed since).
+    saved = state.ui.theme if state.ui.theme in theme_names() else None
     return replace(
         config,
         watchlist=effective_watchlist(config.config_watchlist, state),
-        theme=theme,
+        theme=choose_theme(cli_theme, saved or config.theme, env),
         state_path=state_path,
         state=state,
         warnings=warnings,

@@ -1,10 +1,12 @@
-"""The watchlist state file: symbols added (``a``) and removed (``d``) in the app, kept beside the config.
+"""The state file: what the user changed in the app, kept beside the config (never in it).
 
-The app never rewrites the user's config file. It stores only the difference from the config's
-watchlist, so a symbol later added to or removed from the config by hand still takes effect. The file
-is JSON (``{"version": 1, "added": [...], "removed": [...]}``), written atomically (a temporary file in
-the same folder, then ``os.replace``) so a crash or a full disk never leaves half a file. A corrupt
-state file is reported as a warning and ignored; it is overwritten at the next change.
+Symbols added (``a``) and removed (``d``) are kept as the difference from the config's watchlist, so a
+symbol later added to or removed from the config by hand still takes effect. The screen's own state
+(theme, sort, heatmap, chosen columns, expanded symbols, filter, flagged-only) is kept too, so a restart
+comes back as it was left. The file is JSON (``{"version": 1, "added": [...], "removed": [...], "ui":
+{...}}``), written atomically (a temporary file in the same folder, then ``os.replace``) so a crash or a
+full disk never leaves half a file. A corrupt state file is reported as a warning and ignored; it is
+overwritten at the next change; a bad ``ui`` value is dropped on its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,81 @@ from pathlib import Path
 from feeds.symbols import SymbolError, normalize_symbol
 
 STATE_VERSION = 1
+HEATMAP_MODES = ("venues", "time", "hidden")
+
+
+@dataclass(frozen=True)
+class UiState:
+    """How the main screen was left: each None (or empty) where the user changed nothing.
+
+    Attributes:
+        theme: the theme picked with ``t``.
+        sort: the sort column's label (``tui.model.rows.SORTS``), and whether it was reversed.
+        reverse: the sort was reversed.
+        heatmap: ``venues``, ``time`` or ``hidden``.
+        columns: the columns chosen with the picker (None: fit to the width by priority).
+        expanded: symbols whose venue rows were shown.
+        filter: the symbol filter.
+        flagged: flagged rows only.
+    """
+
+    theme: str | None = None
+    sort: str | None = None
+    reverse: bool = False
+    heatmap: str | None = None
+    columns: tuple[str, ...] | None = None
+    expanded: tuple[str, ...] = ()
+    filter: str = ""
+    flagged: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        """The ``ui`` object of the state file (only what was set)."""
+        out: dict[str, object] = {}
+        for key, value in (
+            ("theme", self.theme),
+            ("sort", self.sort),
+            ("heatmap", self.heatmap),
+            ("filter", self.filter or None),
+        ):
+            if value is not None:
+                out[key] = value
+        if self.reverse:
+            out["reverse"] = True
+        if self.flagged:
+            out["flagged"] = True
+        if self.columns is not None:
+            out["columns"] = list(self.columns)
+        if self.expanded:
+            out["expanded"] = list(self.expanded)
+        return out
+
+
+def _ui(raw: object) -> UiState:
+    """The ``ui`` object as read back; a value of the wrong type is dropped, never fatal."""
+    if not isinstance(raw, dict):
+        return UiState()
+
+    def text(key: str) -> str | None:
+        v = raw.get(key)
+        return v if isinstance(v, str) and len(v) <= 64 else None
+
+    def names(key: str) -> tuple[str, ...] | None:
+        v = raw.get(key)
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            return None
+        return tuple(dict.fromkeys(v))[:256]
+
+    heatmap = text("heatmap")
+    return UiState(
+        theme=text("theme"),
+        sort=text("sort"),
+        reverse=raw.get("reverse") is True,
+        heatmap=heatmap if heatmap in HEATMAP_MODES else None,
+        columns=names("columns"),
+        expanded=names("expanded") or (),
+        filter=text("filter") or "",
+        flagged=raw.get("flagged") is True,
+    )
 
 
 @dataclass(frozen=True)
@@ -27,11 +104,13 @@ class WatchState:
         added: symbols shown in addition to the config's watchlist, in the order they were added.
         removed: symbols of the config's watchlist that are hidden.
         warning: why the state file was ignored or partly ignored, if it was; not part of equality.
+        ui: how the main screen was left.
     """
 
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     warning: str | None = field(default=None, compare=False)
+    ui: UiState = field(default_factory=UiState)
 
 
 def load_state(path: Path) -> WatchState:
@@ -70,7 +149,7 @@ def load_state(path: Path) -> WatchState:
                 dropped.append(json.dumps(item))
         lists[key] = tuple(symbols)
     warning = f"state warning: {path}: ignored {', '.join(dropped)}" if dropped else None
-    return WatchState(added=lists["added"], removed=lists["removed"], warning=warning)
+    return WatchState(added=lists["added"], removed=lists["removed"], warning=warning, ui=_ui(data.get("ui")))
 
 
 def _reason(exc: BaseException) -> str:
@@ -86,7 +165,14 @@ def save_state(path: Path, state: WatchState) -> None:
     import tempfile  # only needed when the user changes the watchlist; keeps start-up lean
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"version": STATE_VERSION, "added": list(state.added), "removed": list(state.removed)}
+    payload: dict[str, object] = {
+        "version": STATE_VERSION,
+        "added": list(state.added),
+        "removed": list(state.removed),
+    }
+    ui = state.ui.as_json()
+    if ui:
+        payload["ui"] = ui
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -113,13 +199,13 @@ def add_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str
     """The state after the user adds ``symbol`` (already normalised) in the app."""
     removed = tuple(s for s in state.removed if s != symbol)
     if symbol in config_watchlist or symbol in state.added:
-        return WatchState(state.added, removed)
-    return WatchState((*state.added, symbol), removed)
+        return WatchState(state.added, removed, ui=state.ui)
+    return WatchState((*state.added, symbol), removed, ui=state.ui)
 
 
 def remove_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str) -> WatchState:
     """The state after the user removes ``symbol`` (already normalised) in the app."""
     added = tuple(s for s in state.added if s != symbol)
     if symbol in config_watchlist and symbol not in state.removed:
-        return WatchState(added, (*state.removed, symbol))
-    return WatchState(added, state.removed)
+        return WatchState(added, (*state.removed, symbol), ui=state.ui)
+    return WatchState(added, state.removed, ui=state.ui)

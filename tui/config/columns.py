@@ -1,0 +1,31 @@
+"""The watchlist's column keys, and which of them give way first on a narrow terminal.
+
+Kept here, below the widgets, so the config file's ``columns = [...]`` is checked against the same names
+the watchlist draws (``tui.widgets.columns`` gives each key its title and width).
+"""
+
+from __future__ import annotations
+
+COLUMN_KEYS: tuple[str, ...] = (
+    "symbol",
+    "venue",
+    "price",
+    "change_24h",
+    "spark",
+    "oi_usd",
+    "oi_change",
+    "oi_spark",
+    "funding_8h",
+    "ls_ratio",
+    "liq",
+    "sfr",
+    "flags",
+)
+"""Every column, in display order (the order ``tui.model.rows.row_cells`` fills them)."""
+
+ALWAYS_SHOWN: tuple[str, ...] = ("symbol", "price", "change_24h", "oi_change", "funding_8h", "flags")
+"""Columns kept at every width from 80 columns up, unless the user chose otherwise."""
+
+GIVE_WAY: tuple[str, ...] = ("venue", "oi_spark", "spark", "sfr", "ls_ratio", "liq", "oi_usd")
+"""The other columns, first to go first when the terminal is too narrow for them all: the venue (a venue row
+names its venue in the symbol column too), the OI and price sparklines, S/F, L/S, liquidations, OI in USD."""
