@@ -26,7 +26,8 @@ from signals.params import SignalParams
 from themes.loader import load_themes, theme_variable_defaults
 from tui.model.bars import BarStore, capacity_for
 from tui.screens.drilldown import CHART_REFRESH_S, DrilldownScreen
-from tui.widgets.charts import ChartPanel
+from tui.widgets.chart_axes import TimeAxis
+from tui.widgets.charts import ChartPanel, Palette, plot_price_oi
 from tui.widgets.timeline import FlagTimeline
 
 SYMBOLS = ["HYPE", "PEPE", "BTC"]
@@ -74,6 +75,7 @@ class DrilldownHost(App[None]):
         self.window = window
         self.hit_rates = hit_rates
         self.measure = measure
+        self.results: list[str | None] = []  # what the drill-down was dismissed with
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return theme_variable_defaults()
@@ -94,7 +96,8 @@ class DrilldownHost(App[None]):
                 window=self.window,
                 hit_rates=self.hit_rates,
                 measure=self.measure,
-            )
+            ),
+            self.results.append,
         )
 
     @property
@@ -121,6 +124,17 @@ def title(app: DrilldownHost) -> str:
 
 def flag_list(app: DrilldownHost) -> str:
     return text_of(app.drilldown.query_one("#dd-flag-list", Static))
+
+
+def screen_text(app: App[None]) -> str:
+    """The screen as the terminal shows it, as plain text."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def shown_charts(app: DrilldownHost) -> list[ChartPanel]:
+    """The charts on screen (the layout hides the others)."""
+    return [c for c in app.drilldown.query(ChartPanel) if c.display]
 
 
 def timeline_axis(app: DrilldownHost) -> list[str]:
@@ -172,7 +186,7 @@ async def test_number_keys_switch_the_window(store: BarStore) -> None:
         assert "window 24h" in title(app)
 
 
-async def test_n_and_p_move_through_the_watchlist_and_wrap(store: BarStore) -> None:
+async def test_n_and_N_move_through_the_watchlist_and_wrap(store: BarStore) -> None:
     app = DrilldownHost(store)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
@@ -181,7 +195,7 @@ async def test_n_and_p_move_through_the_watchlist_and_wrap(store: BarStore) -> N
         assert title(app).startswith("PEPE  2/3")
         await pilot.press("n", "n")
         assert title(app).startswith("HYPE  1/3")  # past the last symbol: back to the first
-        await pilot.press("p")
+        await pilot.press("N")
         assert title(app).startswith("BTC  3/3")  # before the first: the last
 
 
@@ -193,6 +207,124 @@ async def test_escape_returns_to_the_main_screen(store: BarStore) -> None:
         await pilot.press("escape")
         assert not isinstance(app.screen, DrilldownScreen)
         assert app.screen.query_one("#main", Static)
+
+
+async def test_N_is_previous_and_escape_dismisses_with_the_symbol_shown_last(store: BarStore) -> None:
+    app = DrilldownHost(store)  # HYPE, PEPE, BTC
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")  # pause on the watchlist: here it must not move the symbol
+        assert title(app).startswith("HYPE  1/3")
+        footer = screen_text(app).splitlines()[-1]
+        assert "N previous" in footer and "p previous" not in footer
+        await pilot.press("n", "n", "N", "N", "N")  # HYPE -> PEPE -> BTC -> PEPE -> HYPE -> BTC
+        assert title(app).startswith("BTC  3/3")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert main_screen_is_current(app)
+        assert app.results == ["BTC"]  # the watchlist's cursor can land on it
+
+
+async def test_at_80x24_one_chart_is_shown_and_c_cycles_through_all_four(store: BarStore) -> None:
+    app = DrilldownHost(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        seen = []
+        for _ in range(4):
+            (chart,) = shown_charts(app)
+            seen.append(chart.id)
+            assert str(chart.border_title).endswith(f"{len(seen)}/4")
+            assert chart.region.width >= 76 and chart.region.height >= 12  # the width, and rows to read
+            lines = text_of(chart).splitlines()
+            assert not lines[0].startswith(("too small", "no data")) and len(lines) == chart.size.height
+            await pilot.press("c")
+            await pilot.pause()
+        assert seen == ["chart-price", "chart-funding", "chart-ls", "chart-liq"]
+        assert [c.id for c in shown_charts(app)] == ["chart-price"]  # round again
+        await pilot.press("C")
+        assert [c.id for c in shown_charts(app)] == ["chart-liq"]
+        assert "c charts" in screen_text(app).splitlines()[-1]
+
+
+SIZES = [((200, 60), 4, True), ((160, 50), 4, True), ((120, 30), 2, True), ((115, 45), 2, True)]
+
+
+@pytest.mark.parametrize(("size", "shown", "beside"), [*SIZES, ((80, 24), 1, False), ((200, 24), 1, True)])
+async def test_each_size_gets_its_layout(
+    store: BarStore, size: tuple[int, int], shown: int, beside: bool
+) -> None:
+    app = DrilldownHost(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        charts = shown_charts(app)
+        assert len(charts) == shown
+        flags = app.drilldown.query_one("#dd-flags")
+        assert (flags.region.x > charts[0].region.x) == beside
+        for chart in charts:
+            assert chart.size.height >= 11 and chart.size.width >= 36, (chart.id, chart.size)
+            assert not text_of(chart).startswith("too small")
+            assert ("/4" in str(chart.border_title)) == (shown < 4)
+        assert ("c charts" in screen_text(app).splitlines()[-1]) == (shown < 4)  # no key that does nothing
+
+
+async def test_the_layout_follows_resizes(store: BarStore) -> None:
+    app = DrilldownHost(store)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        assert len(shown_charts(app)) == 4
+        await pilot.press("c")  # does nothing while all four are on screen
+        for size, shown in (((80, 24), 1), ((120, 30), 2), ((200, 60), 4), ((80, 24), 1)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert len(shown_charts(app)) == shown, size
+            price = text_of(app.drilldown.query_one("#chart-price", ChartPanel)).splitlines()
+            assert len(price) == app.drilldown.query_one("#chart-price", ChartPanel).size.height, size
+        await app.push_screen(Screen())  # the help, say: the terminal is resized under it
+        await pilot.resize_terminal(200, 60)
+        app.pop_screen()
+        await pilot.pause()
+        assert len(shown_charts(app)) == 4
+
+
+async def test_measured_hit_rates_are_a_scroll_away_at_80x24(store: BarStore) -> None:
+    from tui.model.hit_rates import prepare_memory
+
+    app = DrilldownHost(store, measure=lambda symbol: prepare_memory(store, symbol, PARAMS, "bars in memory"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if "Measured hit rate" in flag_list(app):
+                break
+        assert "Measured hit rate" not in screen_text(app)  # under the chart and the flags' top
+        for _ in range(10):
+            await pilot.press("pagedown")
+            if "Measured hit rate" in screen_text(app):
+                break
+        assert "Measured hit rate, 24h ahead" in screen_text(app)
+        await pilot.press("end")
+        assert "UTC" in screen_text(app).splitlines()[-3]  # the timeline's axis, last on the page
+
+
+async def test_a_chart_too_small_to_draw_says_so_in_one_line(store: BarStore) -> None:
+    class Tiny(App[None]):
+        CSS = "ChartPanel { width: 22; height: 6; }"
+
+        def get_theme_variable_defaults(self) -> dict[str, str]:
+            return theme_variable_defaults()
+
+        def compose(self) -> ComposeResult:
+            yield ChartPanel("price", id="chart-price")
+
+    app = Tiny()
+    async with app.run_test(size=(40, 10)) as pilot:
+        chart = app.query_one(ChartPanel)
+        bars = store.series("HYPE", ALL)
+        axis = TimeAxis.spanning(float(bars[-1, Col.TIME]) - 86_400_000, float(bars[-1, Col.TIME]) + STEP_MS)
+        pal = Palette.from_variables(app.theme_variables)
+        chart.draw(lambda plt, size: plot_price_oi(plt, size, axis, bars[-288:], pal))
+        await pilot.pause()
+        shown = text_of(chart)
+        assert shown.startswith("too small to draw") and "\n" not in shown
 
 
 def _latest(store: BarStore, symbol: str) -> list:

@@ -3,7 +3,9 @@
 Provides ``DrilldownScreen``: charts of price with open interest, funding per venue (normalised to 8 h),
 the long/short ratio and liquidations; every flag on the symbol with its reason, cross-venue and per venue;
 and a timeline of when each flag was on across the window. Keys ``1``-``4`` pick the window (1h, 4h, 24h,
-7d), ``n``/``p`` the next or previous symbol, Esc goes back.
+7d), ``n``/``N`` the next or previous symbol, ``c``/``C`` the next or previous charts where the screen
+shows fewer than four, Esc goes back. How the parts are arranged follows the terminal's size
+(``tui.screens.drilldown_layout``), again on every resize.
 
 It follows live data cheaply: one screen-level timer looks at ``store.versions`` for this symbol and
 re-renders (plotext, evaluation) only when they moved, at most once per ``refresh_s``.
@@ -13,106 +15,65 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Container, Grid, VerticalScroll
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
-from textual_plotext.plot import Plot
 
 from feeds.messages import ALL
 from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestResult, evaluate, evaluate_latest, needed_bars
 from signals.formats import fmt_funding, fmt_price
 from signals.params import SignalParams, n_bars
-from signals.times import HOUR_MS, MINUTE_MS, Clock, utc_text, wall_ms
+from signals.times import HOUR_MS, Clock, utc_text, wall_ms
 from tui.model.bars import BarStore
 from tui.model.hit_rates import HORIZON, HitRates
+from tui.screens.drilldown_charts import DEFAULT_WINDOW, WINDOWS, chart_names, draw_charts, step_label
 from tui.screens.drilldown_flags import flags_content, funding_lines
-from tui.widgets.charts import (
-    ChartPanel,
-    Palette,
-    TimeAxis,
-    plot_funding,
-    plot_liquidations,
-    plot_long_short,
-    plot_price_oi,
+from tui.screens.drilldown_layout import (
+    CHART_COUNT,
+    STYLESHEET,
+    Layout,
+    apply_layout,
+    layout_for,
+    show_charts,
+    title_lines,
 )
+from tui.widgets.chart_axes import TimeAxis
+from tui.widgets.charts import ChartPanel, Figure, Palette
 from tui.widgets.timeline import FlagHistory, FlagTimeline
-
-
-@dataclass(frozen=True)
-class Window:
-    """A chart window: its key, label, span and the liquidation bucket that keeps bars readable."""
-
-    key: str
-    label: str
-    hours: float
-    bucket_ms: int
-
-
-WINDOWS: tuple[Window, ...] = (
-    Window("1", "1h", 1.0, 5 * MINUTE_MS),
-    Window("2", "4h", 4.0, 15 * MINUTE_MS),
-    Window("3", "24h", 24.0, HOUR_MS),
-    Window("4", "7d", 168.0, 4 * HOUR_MS),
-)
-DEFAULT_WINDOW = "3"
-
-
-def _step_label(step_ms: int) -> str:
-    minutes = step_ms / MINUTE_MS
-    return f"{minutes:g}m" if minutes < 60 else f"{minutes / 60:g}h"
-
 
 CHART_REFRESH_S = 30.0
 REMEASURE_S = 600.0  # hit rates on days of history move little within ten minutes
 
 
-class DrilldownScreen(Screen[None]):
-    """One symbol in depth: charts, flags with reasons, and a flag timeline."""
+class DrilldownScreen(Screen[str | None]):
+    """One symbol in depth: charts, flags with reasons, and a flag timeline.
 
-    DEFAULT_CSS = """
-    DrilldownScreen {
-        layout: vertical;
-    }
-    DrilldownScreen #dd-title {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-        text-style: bold;
-    }
-    DrilldownScreen #dd-body {
-        height: 1fr;
-    }
-    DrilldownScreen #dd-charts {
-        width: 2fr;
-        grid-size: 2 2;
-    }
-    DrilldownScreen #dd-flags {
-        width: 1fr;
-        min-width: 40;
-        border: round $muted;
-        padding: 0 1;
-    }
-    DrilldownScreen #dd-timeline {
-        border: round $muted;
-    }
+    Esc dismisses the screen with the symbol shown last as its result (``n`` / ``N`` move between
+    symbols), so the screen below can put its cursor on that symbol's row.
     """
 
+    DEFAULT_CSS = STYLESHEET
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "window('1')", "1h"),
-        Binding("2", "window('2')", "4h"),
-        Binding("3", "window('3')", "24h"),
-        Binding("4", "window('4')", "7d"),
+        # One footer entry for the four windows: at 80 columns the footer has room for every key then.
+        Binding("1", "window('1')", "window", key_display="1-4"),
+        Binding("2", "window('2')", "4h", show=False),
+        Binding("3", "window('3')", "24h", show=False),
+        Binding("4", "window('4')", "7d", show=False),
         Binding("n", "next_symbol", "next"),
-        Binding("p", "previous_symbol", "previous"),
+        # N, not p: on the watchlist p pauses, and a key should not mean two things a keypress apart.
+        Binding("N", "previous_symbol", "previous"),
+        Binding("c", "chart(1)", "charts"),
+        Binding("C", "chart(-1)", "charts back", show=False),
         Binding("escape", "back", "back"),
     ]
 
@@ -136,7 +97,7 @@ class DrilldownScreen(Screen[None]):
         Args:
             store: the bar store the feeds write to.
             symbol: the symbol to show first.
-            symbols: the watchlist order, for ``n``/``p``.
+            symbols: the watchlist order, for ``n``/``N``.
             params: signal thresholds.
             window: key of the initial window (``"1"``-``"4"``).
             hit_rates: flag name -> measured hit rate from a backtest, already formatted; absent flags
@@ -169,36 +130,72 @@ class DrilldownScreen(Screen[None]):
         self.measured: dict[str, tuple[float, HitRates | None]] = {}  # symbol -> (monotonic time, result)
         self._seen: tuple[int, int, int | None] | None = None
         self._charts_at = 0.0  # monotonic time of the last full render
+        self.layout_now: Layout | None = None  # set from the terminal's size on mount and every resize
+        self.first_chart = 0  # the chart ``c`` / ``C`` brought forward, where not all four fit
 
     def compose(self) -> ComposeResult:
-        """Title, charts beside the flag list, the timeline, and the key footer."""
+        """Title; a page of the charts and flag list, then the timeline; the key footer."""
         yield Static(id="dd-title")
-        with Horizontal(id="dd-body"):
-            with Grid(id="dd-charts"):
-                yield ChartPanel("price (left) · OI USD (right)", id="chart-price")
-                yield ChartPanel("funding 8h-equivalent % per venue", id="chart-funding")
-                yield ChartPanel("long/short accounts ratio per venue", id="chart-ls")
-                # Live, Binance pushes at most one liquidation per symbol per second and OKX says its feed
-                # is not the total: the sums are what was observed, a lower bound.
-                observed = " (observed: a lower bound)" if self.observed_liquidations else ""
-                yield ChartPanel(f"liquidations USD{observed}: longs ▲ shorts ▼", id="chart-liq")
-            with VerticalScroll(id="dd-flags"):
-                yield Static(id="dd-flag-list")
-        yield FlagTimeline(id="dd-timeline")
+        with VerticalScroll(id="dd-page"):
+            with Container(id="dd-body"):
+                with Grid(id="dd-charts"):
+                    for chart_id, name in chart_names(self.observed_liquidations).items():
+                        yield ChartPanel(name, id=chart_id)
+                with VerticalScroll(id="dd-flags"):
+                    yield Static(id="dd-flag-list")
+            yield FlagTimeline(id="dd-timeline")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Render once, then watch the store at the live cadence."""
+        """Arrange for the terminal's size, render once, then watch the store at the live cadence."""
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._arrange(self.app.size)
         self.render_all()
         self.set_interval(self.refresh_s, self._poll)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Arrange again for the new size (the charts lay themselves out again as they repaint); Textual
+        sends this too when the screen comes back on top of a terminal resized meanwhile."""
+        self._arrange(event.size)
+
+    def _arrange(self, size: Size) -> None:
+        layout = layout_for(size)
+        changed = layout != self.layout_now
+        self.layout_now = layout
+        apply_layout(self, layout)
+        self._show_charts()
+        if self.store.count and self.store.symbol_index(self.symbol) is not None:
+            self._render_title(self.store.series(self.symbol, ALL))  # wrapped to the new width
+        if changed:
+            self.refresh_bindings()  # c / C only where some charts are off screen
+            # Keys scroll what overflows: the page when it scrolls, else the flag list.
+            self.query_one("#dd-page" if layout.scroll else "#dd-flags").focus()
+
+    def _show_charts(self) -> None:
+        layout = self.layout_now or layout_for(self.app.size)
+        show_charts(
+            list(self.query(ChartPanel)), chart_names(self.observed_liquidations), self.first_chart, layout
+        )
+
     # ---- actions -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``c`` / ``C`` only where some charts are off screen (and off the footer otherwise)."""
+        if action == "chart":
+            return self.layout_now is None or self.layout_now.shown < CHART_COUNT
+        return True
 
     def action_window(self, key: str) -> None:
         """Show the window bound to ``key`` (1h, 4h, 24h, 7d)."""
         self.window = next(w for w in WINDOWS if w.key == key)
         self.render_all()
+
+    def action_chart(self, step: int) -> None:
+        """Bring the next (``step`` 1) or previous (-1) charts on screen, as many as the layout shows."""
+        shown = self.layout_now.shown if self.layout_now is not None else 1
+        first = self.first_chart - self.first_chart % shown
+        self.first_chart = (first + step * shown) % CHART_COUNT
+        self._show_charts()
 
     def action_next_symbol(self) -> None:
         """Move to the next symbol of the watchlist, wrapping around."""
@@ -209,8 +206,8 @@ class DrilldownScreen(Screen[None]):
         self._step_symbol(-1)
 
     def action_back(self) -> None:
-        """Return to the screen below."""
-        self.app.pop_screen()
+        """Return to the screen below, with the symbol shown last as the screen's result."""
+        self.dismiss(self.symbol)
 
     def _step_symbol(self, delta: int) -> None:
         i = self.symbols.index(self.symbol) if self.symbol in self.symbols else -delta
@@ -275,7 +272,7 @@ class DrilldownScreen(Screen[None]):
             f"{self.symbol}  ·  window {self.window.label}  ·  no bars yet"
         )
         for chart in self.query(ChartPanel):
-            chart.draw(lambda plt: "no bars for this symbol yet")
+            chart.draw(lambda plt, size: Figure(empty="no bars for this symbol yet"))
         self.query_one("#dd-flag-list", Static).update(flags_content(None, []))
         self.query_one(FlagTimeline).show(None)
 
@@ -285,42 +282,33 @@ class DrilldownScreen(Screen[None]):
         when = utc_text(last[Col.TIME], suffix="")
         event = ""
         if self.mark is not None and self.mark[1].startswith(self.symbol):
-            event = f"  ·  │ marks {self.mark[1]} at {utc_text(self.mark[0], suffix='')} UTC"
-        self.query_one("#dd-title", Static).update(
-            f"{self.symbol}  {position}/{len(self.symbols)}  ·  window {self.window.label}"
-            f"  ·  {_step_label(self.store.step_ms)} bars  ·  last bar {when} UTC"
-            f"  ·  price {fmt_price(last[Col.PRICE])}  ·  funding 8h {fmt_funding(last[Col.FUNDING])}{event}"
-        )
+            event = f"│ marks {self.mark[1]} at {utc_text(self.mark[0], suffix='')} UTC"
+        parts = [
+            f"{self.symbol}  {position}/{len(self.symbols)}",
+            f"window {self.window.label}",
+            f"{step_label(self.store.step_ms)} bars",
+            f"last bar {when} UTC",
+            f"price {fmt_price(last[Col.PRICE])}",
+            f"funding 8h {fmt_funding(last[Col.FUNDING])}",
+        ]
+        if event:
+            parts.append(event)
+        # Narrow terminals get the title on two lines rather than the price and funding cut off.
+        self.query_one("#dd-title", Static).update(title_lines(parts, self.app.size.width - 2))
 
     def _render_charts(
         self, axis: TimeAxis, recent: np.ndarray, venues: Mapping[str, np.ndarray], pal: Palette
     ) -> None:
-        bucket = max(self.window.bucket_ms, self.store.step_ms)
-        guides = (self.params.ls_short, self.params.ls_long)
         mark = self.mark[0] if self.mark is not None and self.mark[0] >= axis.start_ms else None
-
-        def marked(plot: Callable[[Plot], str | None]) -> Callable[[Plot], str | None]:
-            def draw(plt: Plot) -> str | None:
-                why = plot(plt)
-                if why is None and mark is not None:  # the event's bar, as a vertical line
-                    plt.vline(float(axis.x(np.array([mark]))[0]), color=pal.muted)
-                return why
-
-            return draw
-
-        self.query_one("#chart-price", ChartPanel).draw(
-            marked(lambda plt: plot_price_oi(plt, axis, recent, pal)), "UTC"
-        )
-        self.query_one("#chart-funding", ChartPanel).draw(
-            marked(lambda plt: plot_funding(plt, axis, venues, pal)), "UTC · funding × 8 / interval h"
-        )
-        self.query_one("#chart-ls", ChartPanel).draw(
-            marked(lambda plt: plot_long_short(plt, axis, venues, pal, guides)),
-            "UTC · guides: squeeze thresholds",
-        )
-        self.query_one("#chart-liq", ChartPanel).draw(
-            marked(lambda plt: plot_liquidations(plt, axis, recent, bucket, pal)),
-            f"UTC · per {_step_label(bucket)}",
+        draw_charts(
+            {chart.id or "": chart for chart in self.query(ChartPanel)},
+            axis,
+            recent,
+            venues,
+            pal,
+            bucket_ms=max(self.window.bucket_ms, self.store.step_ms),
+            guides=(self.params.ls_short, self.params.ls_long),
+            mark_ms=mark,
         )
 
     def _measured_for(self, symbol: str) -> HitRates | None:

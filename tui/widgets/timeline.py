@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from signals.flags import CODE, FLAG_NAMES
-from tui.widgets.charts import TimeAxis
+from tui.widgets.chart_axes import TimeAxis
 
 LABEL_WIDTH = 24
 ON, OFF, MISSING = "█", "·", " "
@@ -130,7 +130,8 @@ class FlagTimeline(Widget):
         row = [" "] * cells
         width = axis.width_min or 1.0
         free_from = 0
-        for tick, label in zip(axis.ticks, axis.labels, strict=True):
+        # Evenly thinned, as under the charts: every other label beats labels a space apart.
+        for tick, label in zip(*axis.fit(cells), strict=True):
             pos = round(tick / width * (cells - 1))
             start = min(max(0, pos - len(label) // 2), cells - len(label))
             if start < free_from or start < 0:
