@@ -31,14 +31,20 @@ SEMANTIC_VARIABLES: tuple[str, ...] = (
 )
 
 
+THEME_ORDER: tuple[str, ...] = ("dark", "light", "high-contrast", "ansi16", "monochrome")
+"""The order ``t`` cycles through and the README lists: the colour themes, then the ANSI ones."""
+
+
 def theme_names() -> tuple[str, ...]:
-    """The names of the themes shipped in this package (file stems), sorted.
+    """The names of the themes shipped in this package (file stems), in ``THEME_ORDER`` (others after it,
+    sorted).
 
     Read through ``importlib.resources`` so it works from a wheel as well as from a checkout.
     """
-    names = (
+    names = {
         entry.name[: -len(".toml")]
         for entry in resources.files(__name__).iterdir()
         if entry.name.endswith(".toml") and entry.is_file()
-    )
-    return tuple(sorted(names))
+    }
+    known = [n for n in THEME_ORDER if n in names]
+    return (*known, *sorted(names - set(known)))

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
+from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
@@ -22,25 +23,36 @@ from feeds.sim.source import demo_source
 from feeds.source import SeriesKey, Source
 from signals.times import wall_ms
 from tui.alerts.events import Event
+from tui.app_actions import WatchlistActions
 from tui.app_alerts import AppAlerts
 from tui.app_history import AppHistory
-from tui.config import state as watch_state
-from tui.config.loader import MAX_WATCHLIST, AppConfig
+from tui.config.loader import AppConfig
 from tui.lifeline import TerminalWatch, install_hangup_handler, leave
 from tui.model.bars import BarStore, capacity_for
-from tui.model.rows import SORTS, RowData
+from tui.model.rows import RowData
 from tui.model.view import WatchView
 from tui.palette import SymbolCommands
+from tui.widgets.columns import default_columns, fit_columns
 from tui.widgets.heatmap import FundingHeatmap
 from tui.widgets.statusbar import StatusBar, status_spans
-from tui.widgets.watchlist import Watchlist, default_columns
+from tui.widgets.watchlist import Watchlist
 
 # Sparklines fill their columns exactly: one width, set where the columns are.
 _WIDTHS = {c.key: c.width for c in default_columns(1.0)}
 SPARK_WIDTHS = (_WIDTHS["spark"], _WIDTHS["oi_spark"])
+HEATMAP_MIN_HEIGHT = 20  # below this many rows the heatmap hides itself: the watchlist needs them more
+HEATMAP_ROWS = (5, 14)  # its height otherwise: a third of the screen, within these
 
 
-class PerptopApp(App[None]):
+def heatmap_height(mode: str, screen_height: int) -> int:
+    """Rows the funding heatmap takes on a screen ``screen_height`` rows tall (0: hidden)."""
+    if mode == "hidden" or screen_height < HEATMAP_MIN_HEIGHT:
+        return 0
+    low, high = HEATMAP_ROWS
+    return max(low, min(high, screen_height // 3))
+
+
+class PerptopApp(WatchlistActions):
     """The main screen of perptop.
 
     Args:
@@ -55,7 +67,7 @@ class PerptopApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "perptop"
-    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {SymbolCommands}
+    COMMANDS: ClassVar[set[Any]] = WatchlistActions.COMMANDS | {SymbolCommands}
     BINDINGS: ClassVar[list[Any]] = [
         Binding("slash", "filter", "filter"),
         Binding("escape", "clear_filter", "clear filter", show=False),
@@ -64,6 +76,8 @@ class PerptopApp(App[None]):
         Binding("f", "flagged", "flagged"),
         Binding("a", "add_symbol", "add"),
         Binding("d", "remove_symbol", "remove"),
+        Binding("u", "undo", "undo", show=False),
+        Binding("c", "columns", "columns"),
         Binding("h", "heatmap", "heatmap"),
         Binding("l", "event_log", "events"),
         Binding("t", "next_theme", "theme"),
@@ -82,6 +96,8 @@ class PerptopApp(App[None]):
             "flagged",
             "add_symbol",
             "remove_symbol",
+            "undo",
+            "columns",
             "heatmap",
             "pause",
             "event_log",
@@ -132,6 +148,10 @@ class PerptopApp(App[None]):
         self.stored = AppHistory(self, self.store, source, history, self.clock, self.alerts, self._resumed)
         self.paused = False
         self.paints = 0
+        self.chosen_columns = config.columns
+        self.picked_theme = config.state.ui.theme
+        self._mounted = False
+        self._undo = None
         self._register_themes()
 
     @property
@@ -142,17 +162,22 @@ class PerptopApp(App[None]):
     # ---- themes ------------------------------------------------------------------------------------
 
     def _register_themes(self) -> None:
+        """Ours only: Textual's built-in themes lack the semantic colours, and the palette lists what is
+        registered (picking one of those gave a hybrid)."""
+        from themes import theme_names
         from themes.loader import load_themes
 
-        self._theme_names: list[str] = []
-        for theme in load_themes().values():
-            self.register_theme(theme)
-            self._theme_names.append(theme.name)
-        if self.config.theme in self._theme_names:
-            self.theme = self.config.theme
+        builtin = set(self.available_themes)
+        themes = load_themes()
+        self.theme_names = list(theme_names())
+        for name in self.theme_names:
+            self.register_theme(themes[name])
+        self.theme = self.config.theme if self.config.theme in themes else self.theme_names[0]
+        for name in builtin - set(themes):  # after ours is current: Textual falls back to textual-dark
+            self.unregister_theme(name)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        """Semantic colours for Textual's own themes, which do not define them."""
+        """Semantic colours for any theme that lacks them (none of ours does; a safety net)."""
         from themes.loader import theme_variable_defaults
 
         return theme_variable_defaults()
@@ -168,7 +193,7 @@ class PerptopApp(App[None]):
                 classes="simulated",
             )
         else:
-            yield Static(f"perptop · {self.mode} · {', '.join(self.source.venues)}", id="banner")
+            yield Static(self._banner_text(), id="banner")
         yield Watchlist(default_columns(self.params.window_h), id="watchlist")
         yield FundingHeatmap(self.params.funding_extreme, id="heatmap")
         yield StatusBar(id="status")
@@ -178,6 +203,11 @@ class PerptopApp(App[None]):
         self.watchlist = self.query_one(Watchlist)
         self.heatmap = self.query_one(FundingHeatmap)
         self.status = self.query_one(StatusBar)
+        self.apply_ui(self.watch_state.ui)
+        if self.config.columns is not None:  # the config's columns beat a choice saved with the picker
+            self.chosen_columns = self.config.columns
+        self.layout_columns()
+        self._mounted = True
         self.watchlist.focus()
         self.source.attach(self.store)
         if self.history is not None:
@@ -227,6 +257,28 @@ class PerptopApp(App[None]):
         if self._terminal.lost():
             leave(self.exit)
 
+    def _banner_text(self) -> str:
+        return f"perptop · {self.mode} · {', '.join(self.source.venues)}"
+
+    # ---- layout by size ----------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Columns and the heatmap follow the terminal's size (from the first frame, laid out on mount)."""
+        if self._mounted:  # the first resize comes before on_mount, which lays out the first frame
+            # This handler runs before App's own, so self.size is still the old size: use the event's.
+            self.layout_columns(event.size.width, event.size.height)
+
+    def layout_columns(self, width: int = 0, height: int = 0) -> None:
+        """Fit the watchlist's columns to the width (by priority, or the user's choice) and size the heatmap
+        to the height (0: the app's size now)."""
+        width, height = width or self.size.width, height or self.size.height
+        # One cell for the vertical scrollbar, which shows once the rows overflow.
+        self.watchlist.set_columns(fit_columns(self.watchlist.all_columns, width - 1, self.chosen_columns))
+        rows = heatmap_height(self.view.heatmap_mode, height)
+        self.heatmap.display = rows > 0
+        if rows:
+            self.heatmap.styles.height = rows
+
     # ---- the paint tick ----------------------------------------------------------------------------
 
     def paint(self, force: bool = False) -> None:
@@ -239,19 +291,21 @@ class PerptopApp(App[None]):
         now = self.clock()
         health = self.source.health(now)
         stale_after = max(30.0, 3 * self.config.poll_interval)
-        spans = status_spans(health.venues, now, self.mode, self.paused, stale_after, self.alerts.spans())
-        self.status.show(spans, now)
+        line = status_spans(
+            health.venues, now, self.mode, self.paused, stale_after, self.alerts.spans(), self._notes()
+        )
+        self.status.show(line, now)
         notice_moved, rows_moved = self.view.take_health(health)
         if notice_moved:  # the banner says when no venue is reachable
             banner = self.query_one("#banner", Static)
-            banner.update(health.notice or f"perptop · {self.mode} · {', '.join(self.source.venues)}")
+            banner.update(health.notice or self._banner_text())
             banner.set_class(bool(health.notice), "unreachable")
         if rows_moved and not self.paused:  # rows gone quiet (or back) are drawn in the stale colour
             self._reorder()
         if self.paused and not force:
             return
         if self.store.count == 0 or not self.store.symbols:
-            self._reorder()  # says "no symbols" instead of waiting for data forever
+            self._refresh_all()  # says what it is waiting for, or "no symbols", instead of blank rows
             return
         if not self.view.refresh():
             return
@@ -259,19 +313,28 @@ class PerptopApp(App[None]):
         self._refresh_all()
 
     def _reorder(self) -> None:
-        order = self.view.order()
+        order = self.view.order() if self.store.count else []  # no bar yet: no row has a figure to show
         # Cells are formatted only for rows on show (collapsed venue rows and filtered symbols wait).
         self.watchlist.update_cells(self.view.due_cells(order))
         self.watchlist.set_order(order)
         self.watchlist.set_marks(self.view.sort_marks())
         if not order:
-            self.watchlist.empty_text = self.view.empty_text()
+            self.watchlist.empty_text = self.view.empty_text(self.source.venues)
 
     def _visible_symbols(self) -> list[str]:
         return [s for s, v in self.watchlist.order if v == ALL]
 
+    def _notes(self) -> list[tuple[str, str]]:
+        """What hides rows, said in the status bar so it is never forgotten."""
+        v = self.view
+        notes = [(f"filter: {v.filter_text}", "paused")] if v.filter_text else []
+        if v.flagged_only:
+            notes.append(("flagged only", "paused"))
+        return notes
+
     def _update_heatmap(self) -> None:
-        self.heatmap.set_data(*self.view.heatmap(self._visible_symbols()))
+        if self.heatmap.display:
+            self.heatmap.set_data(*self.view.heatmap(self._visible_symbols()))
 
     def _refresh_all(self) -> None:
         """Re-apply order and heatmap at once (after new data, or a key that changes what is shown)."""
@@ -279,60 +342,7 @@ class PerptopApp(App[None]):
             self._reorder()
             self._update_heatmap()
 
-    # ---- actions -----------------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        """``/``: filter by text as you type; Enter keeps it, Esc clears it."""
-        from tui.screens.prompt import PromptScreen
-
-        def done(value: str | None) -> None:
-            self.set_filter(value or "")
-
-        self.push_screen(PromptScreen("filter", self.view.filter_text, on_change=self.set_filter), done)
-
-    def set_filter(self, text: str) -> None:
-        """Show only symbols containing ``text``."""
-        self.view.filter_text = text
-        self._refresh_all()
-
-    def action_clear_filter(self) -> None:
-        """Esc: clear the filter."""
-        if self.view.filter_text:
-            self.set_filter("")
-
-    def action_sort(self) -> None:
-        """``s``: the next sort column."""
-        self.view.sort_index = (self.view.sort_index + 1) % len(SORTS)
-        self.view.sort_reverse = False
-        self._refresh_all()
-        self.notify(f"sorted by {SORTS[self.view.sort_index][0]}", timeout=2)
-
-    def action_reverse_sort(self) -> None:
-        """``S``: reverse the sort."""
-        self.view.sort_reverse = not self.view.sort_reverse
-        self._refresh_all()
-
-    def action_flagged(self) -> None:
-        """``f``: show only symbols with a flag on."""
-        self.view.flagged_only = not self.view.flagged_only
-        self._refresh_all()
-
-    def action_heatmap(self) -> None:
-        """``h``: heatmap by venue or by hour."""
-        self.view.heatmap_mode = "time" if self.view.heatmap_mode == "venues" else "venues"
-        self._update_heatmap()
-
-    def action_next_theme(self) -> None:
-        """``t``: the next perptop theme."""
-        names = self._theme_names
-        i = names.index(self.theme) if self.theme in names else -1
-        self.theme = names[(i + 1) % len(names)]
-        self.notify(f"theme: {self.theme}", timeout=2)
-
-    def action_pause(self) -> None:
-        """``p``: stop (or resume) repainting data; the feed keeps filling the store."""
-        self.paused = not self.paused
-        self.paint()
+    # ---- actions (the watchlist's own are in WatchlistActions) ------------------------------------
 
     def action_event_log(self) -> None:
         """``l``: the event log, newest first."""
@@ -361,79 +371,6 @@ class PerptopApp(App[None]):
 
         self.push_screen(HelpScreen())
 
-    def action_add_symbol(self) -> None:
-        """``a``: ask for a symbol, add it and remember it in the state file."""
-        from tui.screens.prompt import PromptScreen
-
-        self.push_screen(PromptScreen("add symbol"), self.add_symbol)
-
-    def add_symbol(self, text: str | None) -> None:
-        """Add the symbol named by ``text`` (normalised, e.g. ``ethusdt`` -> ``ETH``)."""
-        from feeds.symbols import SymbolError, normalize_symbol
-
-        if not text:
-            return
-        try:
-            symbol = normalize_symbol(text)
-        except SymbolError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if self.store.symbol_index(symbol) is not None:
-            self.jump_to(symbol)
-            return
-        if len(self.store.symbols) >= MAX_WATCHLIST:
-            self.notify(
-                f"the watchlist holds at most {MAX_WATCHLIST} symbols; remove one first", severity="error"
-            )
-            return
-        self.store.add_symbol(symbol)
-        self.source.add_symbol(symbol)
-        self.alerts.service.forget_symbols()
-        self.stored.resume_symbol(symbol)
-        self.view.invalidate()
-        self._persist(watch_state.add_symbol(self.watch_state, self.config.config_watchlist, symbol))
-        self.paint(force=True)
-        self.jump_to(symbol)
-
-    def action_remove_symbol(self) -> None:
-        """``d``: remove the selected symbol and remember that in the state file."""
-        key = self.watchlist.cursor_key
-        if key is None:
-            return
-        symbol = key[0]
-        self.store.remove_symbol(symbol)
-        self.source.remove_symbol(symbol)
-        self.alerts.service.forget_symbols()
-        self.view.invalidate()
-        self.watchlist.forget(self.view.forget(symbol))
-        self.view.expanded.discard(symbol)
-        self._persist(watch_state.remove_symbol(self.watch_state, self.config.config_watchlist, symbol))
-        self._refresh_all()
-        self.notify(f"removed {symbol}", timeout=2)
-
-    def _persist(self, new_state: watch_state.WatchState) -> None:
-        self.watch_state = new_state
-        if self.state_path is None:
-            return
-        try:
-            watch_state.save_state(self.state_path, new_state)
-        except OSError as exc:
-            self.notify(f"could not save the watchlist state: {exc}", severity="error")
-
-    def watched_symbols(self) -> list[str]:
-        """The watched symbols, in watchlist order (the command palette lists them)."""
-        return list(self.store.symbols)
-
-    def jump_to(self, symbol: str) -> None:
-        """Select ``symbol``'s row, clearing a filter that hides it."""
-        if (symbol, ALL) not in self.watchlist.order:
-            self.view.filter_text = ""
-            self.view.flagged_only = False
-            self._refresh_all()
-        order = self.watchlist.order
-        if (symbol, ALL) in order:
-            self.watchlist.move_cursor(order.index((symbol, ALL)))
-
     # ---- watchlist events --------------------------------------------------------------------------
 
     def on_watchlist_row_chosen(self, event: Watchlist.RowChosen) -> None:
@@ -444,7 +381,7 @@ class PerptopApp(App[None]):
         """The drill-down of ``symbol`` (``mark``: the bar time and words of an event the charts mark)."""
         from tui.screens.drilldown import DrilldownScreen
 
-        # n / p there follow the rows as shown here (filter and sort included).
+        # n / N there follow the rows as shown here (filter and sort included).
         screen = DrilldownScreen(
             self.store,
             symbol,
@@ -455,7 +392,12 @@ class PerptopApp(App[None]):
             observed_liquidations=self.mode == "live",
             mark=mark,
         )
-        self.push_screen(screen)
+        self.push_screen(screen, self._drilldown_closed)
+
+    def _drilldown_closed(self, symbol: str | None) -> None:
+        """Back from the drill-down: the cursor goes to the symbol viewed last there (``n``/``N``)."""
+        if symbol:
+            self.jump_to(symbol)
 
     def hit_rate_job(self, symbol: str) -> Callable[[], Any]:
         """How the drill-down measures ``symbol``'s flags: on the history store when the monitor records
@@ -468,14 +410,6 @@ class PerptopApp(App[None]):
             self.mode, "bars in memory"
         )
         return hit_rates.prepare_memory(self.store, symbol, self.params, what)
-
-    def on_watchlist_expand_toggled(self, event: Watchlist.ExpandToggled) -> None:
-        """Show or hide the per-venue rows of a symbol."""
-        if event.expanded == (event.symbol in self.view.expanded):
-            return
-        # Hidden venue rows are no longer kept fresh: the watchlist forgets them too.
-        self.watchlist.forget(self.view.set_expanded(event.symbol, event.expanded))
-        self.paint(force=True)
 
 
 __all__ = ["PerptopApp"]

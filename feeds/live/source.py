@@ -16,10 +16,13 @@ import numpy as np
 from feeds.messages import ALL, BAR_STEP_MS, BarUpdate, History, VenueStatus
 from feeds.source import BarSink, LiquidationListener, SourceHealth
 from signals.columns import Col
+from signals.formats import shorten
 from signals.times import Clock, wall_ms
 
 USER_AGENT = "perptop (terminal monitor; public market data)"
-NO_VENUE = "no venue reachable: {details}. Check the network or proxy settings, or run 'perptop --demo'"
+# The advice first: a banner is cut at the terminal's width, and the errors are also in the status bar.
+NO_VENUE = "no venue reachable: check the network or proxy, or run perptop --demo · {details}"
+DETAIL_CHARS = 48  # each distinct error in the banner, cut at a word
 
 
 def venue_urls(adapter: Any, options: Mapping[str, str]) -> tuple[dict[str, str], str]:
@@ -205,7 +208,7 @@ class LiveSource:
             self.feeds[v].status(now_ms) if v in self.feeds else VenueStatus(v, "starting")
             for v in self.venues
         )
-        return SourceHealth(venues, _unreachable(venues), self._unlisted(), self._stale(now_ms))
+        return SourceHealth(venues, unreachable_notice(venues), self._unlisted(), self._stale(now_ms))
 
     def _unlisted(self) -> frozenset[tuple[str, str]]:
         """(symbol, venue) pairs the venue does not list (known once its listing has been read)."""
@@ -224,10 +227,16 @@ class LiveSource:
         return frozenset(stale)
 
 
-def _unreachable(states: tuple[VenueStatus, ...]) -> str:
+def unreachable_notice(states: tuple[VenueStatus, ...]) -> str:
     """A one-line notice when no venue has produced any data and every one has failed, else ""."""
     if not states or any(s.last_data_ms or s.state == "starting" for s in states):
         return ""
     if not all(s.state in ("error", "blocked") for s in states):
         return ""
-    return NO_VENUE.format(details="; ".join(f"{s.venue}: {s.detail.split(';')[0]}" for s in states))
+    # Venues failing alike are named together: four copies of "cannot connect" say less than one.
+    by_reason: dict[str, list[str]] = {}
+    for state in states:
+        reason = shorten(state.detail.split(";")[0].split(" on /")[0], DETAIL_CHARS)
+        by_reason.setdefault(reason, []).append(state.venue)
+    details = " · ".join(f"{', '.join(venues)}: {reason}" for reason, venues in by_reason.items())
+    return NO_VENUE.format(details=details)

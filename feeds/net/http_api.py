@@ -137,7 +137,11 @@ class VenueApi:
                 response = await self.client.post(url, json=body)
         except httpx.TimeoutException as exc:
             self.failures += 1
-            raise Transient(self.venue, f"timeout on {path} ({type(exc).__name__})") from exc
+            raise Transient(self.venue, f"timed out ({type(exc).__name__}) on {path}") from exc
+        except httpx.ConnectError as exc:
+            self.failures += 1
+            # Words first: the banner and the status bar show a detail's start, cut at their width.
+            raise Transient(self.venue, f"cannot connect ({exc}) on {path}".replace(" ()", "")) from exc
         except httpx.RemoteProtocolError as exc:
             self.failures += 1
             if "message body" in str(exc):  # the headers came, the body was cut short

@@ -243,7 +243,7 @@ async def test_an_empty_watchlist_says_so(tmp_path: Path) -> None:
     config = AppConfig(watchlist=(), config_watchlist=(), state_path=tmp_path / "state.json")
     app = PerptopApp(config, source=source, clock=lambda: START_MS)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: "no symbols" in screen_text(app))
+        await until(pilot, lambda: "no symbols: a adds one" in screen_text(app))
 
 
 async def test_status_bar_survives_a_terminal_resize(app: PerptopApp) -> None:

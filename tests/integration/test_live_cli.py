@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import socket
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 from tests.fake_exchange import FakeExchange
 from tests.support.paths import ROOT
 from tui.cli import build_config, build_parser
+from tui.cli.venues import print_plans
+from tui.config.loader import AppConfig
 
 
 async def _perptop(*args: str, timeout: float = 40.0) -> tuple[int, str, str, float]:
@@ -77,7 +80,7 @@ async def test_live_snapshot_exits_3_when_no_venue_answers() -> None:
     assert code == 3, (out, err)
     doc = json.loads(out)
     assert set(doc["venues"]) == {"okx", "bybit"}
-    assert all(v["state"] == "error" and "ConnectError" in v["detail"] for v in doc["venues"].values())
+    assert all(v["state"] == "error" and "cannot connect" in v["detail"] for v in doc["venues"].values())
     assert "no venue produced data" in err and "--demo" in err
     assert took < 2 + 8
 
@@ -104,6 +107,30 @@ def test_venues_prints_each_plan_and_what_happens_at_500_symbols() -> None:
         "GET /api/v5/rubik/stat/contracts/long-short-account-ratio-contract every 400 s"
     ) in text
     assert "OVER" not in text
+
+
+def test_venues_prints_each_rest_url_after_its_role_once() -> None:
+    out = io.StringIO()
+    assert print_plans(AppConfig(watchlist=("BTC",)), out) == 0
+    text = out.getvalue()
+    assert "rest=" not in text and "rest rest" not in text
+    # Binance's spot API lives on another host; the stream is shown as before.
+    assert (
+        "  rest https://fapi.binance.com, spot https://api.binance.com; stream wss://fstream.binance.com\n"
+        in text
+    )
+    assert "  rest https://api.hyperliquid.xyz\n" in text
+    # one symbol is "1 symbol", in the heading and in each venue's title
+    assert text.startswith("perptop request plans: 1 symbol, poll every 10 s,")
+    assert "\nbinance (1 symbol)\n" in text and "1 symbols" not in text
+    mirrored = io.StringIO()
+    print_plans(AppConfig(watchlist=("BTC",), venues=("binance",), venue_options=MIRROR), mirrored)
+    assert "  rest http://127.0.0.1:9, spot http://127.0.0.1:9; stream wss://fstream.binance.com\n" in (
+        mirrored.getvalue()
+    )
+
+
+MIRROR = {"binance": {"base_url": "http://127.0.0.1:9"}}
 
 
 @pytest.mark.parametrize(

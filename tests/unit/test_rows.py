@@ -104,7 +104,7 @@ def test_cross_venue_row(rows: dict[tuple[str, str], RowData]) -> None:
 
 
 def test_cells_show_signed_funding_with_native_interval(rows: dict[tuple[str, str], RowData]) -> None:
-    cells = row_cells(rows[("BTC", "okx")], "", "", "  └")
+    cells = row_cells(rows[("BTC", "okx")], "", "", "└ okx")
     texts = ["".join(t for t, _ in c) for c in cells]
     assert "+0.0400% 4h" in texts
     assert "+22.9%" in texts  # 129 / 105 - 1; one decimal, so it does not flicker on every price tick
@@ -119,7 +119,8 @@ def test_flag_codes_coloured_by_direction_and_dimmed() -> None:
     )
     row = RowData("X", ALL, *([math.nan] * 12), flags=flags)
     spans = [s for s in row_cells(row, "", "", "X")[-1] if s[0].strip()]
-    assert spans == [("WR", "flag-bear"), ("SQ", "flag-bull-dim"), ("FF", "flag-context")]
+    # Each code follows its direction mark, so the column reads without colour (monochrome, NO_COLOR).
+    assert spans == [("▼WR", "flag-bear"), ("▲SQ", "flag-bull-dim"), ("◆FF", "flag-context")]
 
 
 def _row(sym: str, change: float, flagged: bool = False) -> RowData:

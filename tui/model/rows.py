@@ -225,8 +225,13 @@ def _interval(h: float) -> str:
     return f"{h:g}h"
 
 
+DIRECTION_MARKS = {1: "▲", -1: "▼", 0: "◆"}
+"""A flag's direction as a mark before its code (bullish, bearish, context), so it reads without colour."""
+
+
 def flag_spans(flags: Sequence[Flag]) -> Cell:
-    """The flag column: one coloured two-letter code per flag, dimmed (``-dim``) below full confidence."""
+    """The flag column: per flag its direction mark and two-letter code, coloured by direction and dimmed
+    (``-dim``) below full confidence."""
     spans: list[Span] = []
     for i, f in enumerate(flags):
         kind = "flag-bull" if f.direction > 0 else "flag-bear" if f.direction < 0 else "flag-context"
@@ -234,7 +239,7 @@ def flag_spans(flags: Sequence[Flag]) -> Cell:
             kind += "-dim"
         if i:
             spans.append((" ", ""))
-        spans.append((f.code, kind))
+        spans.append((DIRECTION_MARKS[(f.direction > 0) - (f.direction < 0)] + f.code, kind))
     return tuple(spans)
 
 

@@ -11,6 +11,8 @@ venue rows of expanded symbols in a second; each selection keeps its own ``Lates
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from feeds.messages import ALL
@@ -201,7 +203,8 @@ class WatchView:
         """The formatted cells of one row, with its expand marker and its stale or not-listed state."""
         row = self.rows[key]
         spark, oi_spark = self.sparks.get(key, ("", ""))
-        label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0] if key[1] == ALL else "  └"
+        # A venue row names its venue, so it reads where the venue column gave way to a narrow terminal.
+        label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0] if key[1] == ALL else "└ " + key[1]
         cells = row_cells(row, spark, oi_spark, label)
         if key in self.old_series:  # no update for three poll intervals: the whole row says so
             cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
@@ -209,9 +212,16 @@ class WatchView:
             cells = (*cells[:2], (("not listed", "muted"),), *cells[3:])
         return cells
 
-    def empty_text(self) -> str:
-        """What an empty watchlist says."""
-        return "no symbol matches the filter" if self.store.symbols else "no symbols"
+    def empty_text(self, venues: Sequence[str]) -> str:
+        """What an empty watchlist says: why it is empty, and what brings rows back."""
+        if not self.store.symbols:
+            return "no symbols: a adds one"
+        if self.filter_text:
+            flagged = " is flagged and" if self.flagged_only else ""
+            return f"no symbol{flagged} matches {self.filter_text!r}: Esc clears the filter"
+        if self.flagged_only:
+            return "no symbol is flagged now: f shows them all"
+        return f"waiting for the first answer from {', '.join(venues)}…"
 
     def heatmap(self, symbols: list[str]) -> Heatmap:
         """Funding per 8 h of ``symbols``: by venue now, or across venues for each of the last 24 hours."""

@@ -18,25 +18,29 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓  j k", "move the selection (mouse: click a row)"),
     ("Enter", "drill into the selected symbol (mouse: double-click)"),
     ("→ e  ←", "show / hide the per-venue rows of the selected symbol"),
-    ("/", "filter symbols by text (Esc clears)"),
+    ("< >", "scroll the columns sideways (when the chosen ones need more room)"),
+    ("/", "filter symbols by text (Esc clears; the status bar shows it)"),
     ("s  S", "cycle the sort column / reverse the sort"),
     ("f", "show flagged symbols only"),
-    ("a  d", "add a symbol / remove the selected one (kept in the state file)"),
-    ("h", "funding heatmap: by venue / last 24 h"),
+    ("a  d  u", "add a symbol / remove the selected one / undo the removal (30 s)"),
+    ("c", "choose the columns (auto: as many as fit, by priority)"),
+    ("h", "funding heatmap: by venue, last 24 h, hidden"),
     ("l", "event log: flags on/off and thresholds, newest first (Enter drills into the event)"),
     ("t", "next theme"),
     ("p", "pause repainting"),
+    ("n  N", "drill-down: next / previous symbol (Esc returns to the last one viewed)"),
+    ("c  C", "drill-down on a small screen: next / previous chart"),
     ("Ctrl+P", "command palette: jump to a symbol"),
     ("?", "this help"),
     ("q", "quit"),
 )
 
-_DIRECTION_TEXT = {1: "up ▲", -1: "down ▼", 0: "context"}
+_DIRECTION_TEXT = {1: "▲ up", -1: "▼ down", 0: "◆ context"}
 
 
 def _direction(name: str) -> str:
     if name == "funding_extreme":
-        return "against funding"
+        return "▲▼ against funding"
     return _DIRECTION_TEXT[DIRECTION[name]]
 
 
@@ -68,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 110; height: auto; max-height: 90%;
+        width: 110; max-width: 100%; height: auto; max-height: 100%;
         background: $surface; border: round $primary; padding: 0 1;
     }
     HelpScreen .help-title { text-style: bold; color: $primary; margin-top: 1; }
@@ -85,7 +89,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Flags", classes="help-title")
             yield Static(flag_legend())
             yield Static(
-                "Codes take the theme's colour for up, down or context flags; a dimmed code has low "
-                "confidence (leverage_driven is on). Drill down (Enter) for each flag's reason.",
+                "In the flags column each code follows its direction (▲ up, ▼ down, ◆ context) and takes "
+                "its colour; a dimmed code has low confidence (leverage_driven is on). Drill down (Enter) "
+                "for each flag's reason. Settings, the state file and the column order are in the README.",
                 classes="help-note",
             )

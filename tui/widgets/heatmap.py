@@ -28,17 +28,18 @@ STEPS = 21  # odd, so zero has its own colour
 GAP = 2
 
 
-def cell_glyph(step: int, width: int) -> str:
+def cell_glyph(step: int, sign: int, width: int) -> str:
     """The sign of a cell as text, so the heatmap reads without colour (NO_COLOR, monochrome, a capture).
 
-    ``+``/``−`` beyond a fifth of the scale, doubled beyond 60 % where the cell is wide enough.
+    ``+``/``−`` for any value above or below zero however small (the colour alone cannot show -0.007 %
+    on a scale of 0.1 %), doubled beyond 60 % of the scale where the cell is wide enough; ``0`` for zero.
     """
+    if sign == 0:
+        return "0"
     middle = (STEPS - 1) // 2
-    off = step - middle  # whole steps, so the thresholds are exact (10 steps = the full scale)
-    if abs(off) < 2:
-        return ""
-    sign = "+" if off > 0 else "−"
-    return sign * 2 if width >= 2 and abs(off) >= 6 else sign
+    off = step - middle  # whole steps, so the threshold is exact (10 steps = the full scale)
+    mark = "+" if sign > 0 else "−"
+    return mark * 2 if width >= 2 and abs(off) >= 6 else mark
 
 
 def short_labels(names: Sequence[str], width: int) -> list[str]:
@@ -74,6 +75,7 @@ class FundingHeatmap(Widget):
         self._symbols: list[str] = []
         self._columns: list[str] = []
         self._steps = np.zeros((0, 0), dtype=np.int64)  # colour step per cell, -1 = no value
+        self._signs = np.zeros((0, 0), dtype=np.int64)  # -1, 0, +1: the glyph's sign
         self._lines: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
         self._cell_styles: list[Style] = []
@@ -92,10 +94,12 @@ class FundingHeatmap(Widget):
         with np.errstate(invalid="ignore"):
             pos = np.clip(values / self.scale, -1.0, 1.0)
             steps = np.where(np.isnan(pos), -1, np.rint((pos + 1.0) / 2.0 * (STEPS - 1))).astype(np.int64)
+            signs = np.nan_to_num(np.sign(values)).astype(np.int64)
         layout_same = mode == self.mode and list(symbols) == self._symbols and list(columns) == self._columns
         if layout_same and steps.shape == self._steps.shape:
-            changed = np.argwhere(steps != self._steps)
+            changed = np.argwhere((steps != self._steps) | (signs != self._signs))
             self._steps = steps
+            self._signs = signs
             for s, c in changed.tolist():
                 region = self._cell_region(s, c)
                 if region is not None:
@@ -106,6 +110,7 @@ class FundingHeatmap(Widget):
         self._symbols = list(symbols)
         self._columns = list(columns)
         self._steps = steps
+        self._signs = signs
         self._lines.clear()
         self.refresh()
 
@@ -178,10 +183,13 @@ class FundingHeatmap(Widget):
         base = self._style("")
         if y == 0:
             what = "venues" if self.mode == "venues" else "last 24 h, hourly, cross-venue"
-            title = f" funding 8h · {what}  (h: toggle)"
+            title = f" funding 8h · {what}  (h: by venue, by hour, hidden)"
             return Strip([Segment(title, self._style("title"))]).adjust_cell_length(width, base)
         if y == self.size.height - 1:
             return self._legend(width)
+        if not self._symbols:  # nothing to draw yet (or every row filtered out): say so once
+            text = " no funding rates to show yet" if y == 2 else ""
+            return Strip([Segment(text, self._style("muted"))]).adjust_cell_length(width, base)
         segments: list[Segment] = []
         rows = self._rows
         n_blocks = min(max(1, math.ceil(len(self._symbols) / rows)), max(1, (width + GAP) // self._block_w))
@@ -194,11 +202,11 @@ class FundingHeatmap(Widget):
                 if s >= len(self._symbols):
                     break
                 segments.append(Segment(self._symbols[s][: self._label_w - 1].ljust(self._label_w), base))
-                for step in self._steps[s].tolist():
+                for step, sign in zip(self._steps[s].tolist(), self._signs[s].tolist(), strict=True):
                     if step < 0:
                         segments.append(Segment("·".center(self._cell_w), self._style("muted")))
                     else:
-                        text = cell_glyph(step, self._cell_w).center(self._cell_w)
+                        text = cell_glyph(step, sign, self._cell_w).center(self._cell_w)
                         segments.append(Segment(text, self._cell_styles[step]))
             segments.append(Segment(" " * GAP, base))
         hidden = len(self._symbols) - n_blocks * rows
@@ -219,9 +227,7 @@ class FundingHeatmap(Widget):
         segments = [Segment(f" {fmt_funding(-self.scale)} ", muted)]
         segments += [Segment(" ", st) for st in self._cell_styles]
         segments.append(Segment(f" {fmt_funding(self.scale)}", muted))
-        segments.append(
-            Segment("   0 at centre · saturates beyond · +/− sign, doubled past 60% · · no data", muted)
-        )
+        segments.append(Segment("  · = no data │ +/− sign, doubled past 60 %, saturates beyond", muted))
         if self.mode == "venues":
             legend = " ".join(
                 f"{a}={c}" for a, c in zip(short_labels(self._columns, 2), self._columns, strict=False)

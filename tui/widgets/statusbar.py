@@ -7,7 +7,7 @@ on screen and refreshes only the cells that differ, so the clock costs a few byt
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -16,11 +16,20 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from feeds.messages import VenueStatus
-from signals.formats import fmt_age
+from signals.formats import fmt_age, shorten
 from signals.times import utc_text
 from tui.widgets.linediff import Span, changed_runs, flatten
 
-STYLE_NAMES = ("ok", "stale", "error", "muted", "mode", "paused", "clock")
+DETAIL_CHARS = 40  # a venue's error in the status line, cut at a word (the full text is in the drill-down)
+STYLE_NAMES = ("ok", "stale", "error", "detail", "muted", "mode", "paused", "clock")
+
+
+class StatusLine(NamedTuple):
+    """The status line in two parts: ``head`` (the venues) gives way first, ``tail`` (mode, alerts,
+    ``? help``) is always shown; the clock is dropped before the tail is cut."""
+
+    head: list[Span]
+    tail: list[Span]
 
 
 def status_spans(
@@ -30,11 +39,13 @@ def status_spans(
     paused: bool,
     stale_after_s: float,
     extra: Sequence[Span] = (),
-) -> list[Span]:
+    notes: Sequence[Span] = (),
+) -> StatusLine:
     """The status line as (text, style name) spans.
 
-    A venue reported ``ok`` whose latest data is older than ``stale_after_s`` shows as ``stale``;
-    ``extra`` (alerts, events while away) comes after the mode.
+    A venue reported ``ok`` whose latest data is older than ``stale_after_s`` shows as ``stale``; a
+    venue's detail is cut at a word. ``notes`` (a filter, flagged only) and ``extra`` (alerts, events
+    while away) come after the mode.
     """
     spans: list[Span] = []
     for i, v in enumerate(venues):
@@ -49,18 +60,18 @@ def status_spans(
         if age_s is not None:
             spans.append((f" {fmt_age(age_s)}", "muted"))
         if v.detail and state != "ok":
-            spans.append((f" {v.detail[:40]}", "error"))
+            spans.append((f" {shorten(v.detail.split(';')[0], DETAIL_CHARS)}", "detail"))
         elif state == "ok" and "backfill " in v.detail:  # history still loading: say how far
             progress = v.detail[v.detail.index("backfill ") :].split(";")[0]
             spans.append((f" {progress}", "muted"))
-    spans.append(("  ", ""))
-    spans.append((f" {mode.upper()} ", "mode"))
+    tail: list[Span] = [("  ", ""), (f" {mode.upper()} ", "mode")]
     if paused:
-        spans.append((" ", ""))
-        spans.append((" PAUSED ", "paused"))
-    spans.extend(extra)
-    spans.append(("  ? help", "muted"))
-    return spans
+        tail += [(" ", ""), (" PAUSED ", "paused")]
+    for text, style in notes:
+        tail += [(" ", ""), (f" {text} ", style)]
+    tail.extend(extra)
+    tail.append(("  ? help", "muted"))
+    return StatusLine(spans, tail)
 
 
 class StatusBar(Widget):
@@ -71,6 +82,7 @@ class StatusBar(Widget):
     StatusBar > .statusbar--ok { color: $success; }
     StatusBar > .statusbar--stale { color: $stale; text-style: bold; }
     StatusBar > .statusbar--error { color: $error; text-style: bold; }
+    StatusBar > .statusbar--detail { color: $error; }
     StatusBar > .statusbar--muted { color: $muted; }
     StatusBar > .statusbar--mode { background: $warning; color: $background; text-style: bold; }
     StatusBar > .statusbar--paused { background: $accent; color: $background; text-style: bold; }
@@ -82,7 +94,7 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self._cells: list[tuple[str, str]] = []
         self._strip: Strip | None = None
-        self._last: tuple[Sequence[Span], int] | None = None  # what show() was last given
+        self._last: tuple[StatusLine, int] | None = None  # what show() was last given
         self._styles: dict[str, Style] = {}
 
     @property
@@ -90,18 +102,29 @@ class StatusBar(Widget):
         """The status line as plain text (for tests)."""
         return "".join(ch for ch, _ in self._cells)
 
-    def show(self, spans: Sequence[Span], now_ms: int) -> None:
-        """Display ``spans`` on the left and the clock for ``now_ms`` on the right; repaint what changed."""
-        self._last = (spans, now_ms)
+    def show(self, line: StatusLine, now_ms: int) -> None:
+        """Display ``line`` and the clock for ``now_ms`` on the right; repaint what changed.
+
+        When it does not fit, the clock goes first, then the venues' error details (every venue's state
+        stays), then the venues are cut (at a cell, with ``…``); the mode, the notes and ``? help`` always
+        show.
+        """
+        self._last = (line, now_ms)
         width = max(self.size.width, 1)
         clock = utc_text(now_ms, seconds=True)
-        left = flatten(spans)
-        room = width - len(clock) - 2
-        if len(left) > room:
-            left = left[: max(room, 0)]
-        cells = [(" ", ""), *left]
-        cells += [(" ", "")] * max(0, width - len(cells) - len(clock) - 1)
-        cells += flatten([(clock, "clock"), (" ", "")])
+        head, tail = flatten(line.head), flatten(line.tail)
+        if 1 + len(head) + len(tail) + len(clock) + 2 > width:
+            clock = ""
+        room = width - 1 - len(tail) - (len(clock) + 2 if clock else 1)
+        if len(head) > room:
+            head = flatten([span for span in line.head if span[1] != "detail"])
+        if len(head) > room:
+            head = [*head[: max(room - 1, 0)], ("…", "muted")] if room > 0 else []
+        cells = [(" ", ""), *head, *tail][:width]
+        if clock:
+            cells += [(" ", "")] * max(0, width - len(cells) - len(clock) - 1)
+            cells += flatten([(clock, "clock"), (" ", "")])
+        cells += [(" ", "")] * max(0, width - len(cells))
         if cells == self._cells:
             return
         runs = changed_runs(self._cells, cells)

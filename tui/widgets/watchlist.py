@@ -6,13 +6,15 @@ row; ``update_cells`` compares each new cell with the old one and marks dirty on
 characters that differ, so a price ticking from 96,512.3 to 96,514.1 redraws three characters.
 ``render_line`` only returns a cached strip cropped to the scroll window.
 
-Line 0 is the column header (it stays on top while rows scroll under it).
+Line 0 is the column header (it stays on top while rows scroll under it). The widget shows a subset
+of the columns (``set_columns``): ``fit_columns`` picks them for the width, by priority, unless the
+user chose columns that need more room, in which case the table scrolls sideways (``<`` ``>``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,35 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.model.rows import Cell, SeriesKey
-
-
-class Column(NamedTuple):
-    """A watchlist column: title, width in cells and alignment (``<`` left, ``>`` right)."""
-
-    key: str
-    title: str
-    width: int
-    align: str
-
-
-def default_columns(window_h: float) -> tuple[Column, ...]:
-    """The watchlist columns, in the order ``tui.model.rows.row_cells`` fills them."""
-    return (
-        Column("symbol", "symbol", 11, "<"),
-        Column("venue", "venue", 11, "<"),
-        Column("price", "price", 12, ">"),
-        Column("change_24h", "24h", 8, ">"),
-        Column("spark", "price 24h", 12, "<"),
-        Column("oi_usd", "OI $", 8, ">"),
-        Column("oi_change", f"OI Δ{window_h:g}h", 8, ">"),
-        Column("oi_spark", "OI 24h", 10, "<"),
-        Column("funding_8h", "funding 8h", 12, ">"),
-        Column("ls_ratio", "L/S", 5, ">"),
-        Column("liq", "liq 1h L/S", 13, ">"),
-        Column("sfr", "S/F", 5, ">"),
-        Column("flags", "flags", 29, "<"),
-    )
-
+from tui.widgets.columns import Column, fit_text
 
 STYLE_NAMES = (
     "header",
@@ -78,12 +52,6 @@ def _merged(segments: list[Segment]) -> list[Segment]:
         else:
             out.append(seg)
     return out
-
-
-def _fit(text: str, width: int, align: str) -> str:
-    if len(text) > width:
-        return text[: width - 1] + "…" if width > 1 else text[:width]
-    return text.rjust(width) if align == ">" else text.ljust(width)
 
 
 class Watchlist(ScrollView, can_focus=True):
@@ -114,6 +82,8 @@ class Watchlist(ScrollView, can_focus=True):
         Binding("enter", "choose", "drill down"),
         Binding("right,e", "expand(True)", "venues", show=False),
         Binding("left", "expand(False)", "collapse", show=False),
+        Binding("greater_than_sign", "scroll_columns(1)", "scroll right", show=False),
+        Binding("less_than_sign", "scroll_columns(-1)", "scroll left", show=False),
     ]
 
     class RowChosen(Message):
@@ -133,13 +103,11 @@ class Watchlist(ScrollView, can_focus=True):
 
     def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.columns = tuple(columns)
-        xs, x = [], 0
-        for c in self.columns:
-            xs.append(x)
-            x += c.width + 1
-        self._xs = xs
-        self._total_width = x - 1
+        self.all_columns = tuple(columns)
+        self.columns: tuple[Column, ...] = ()
+        self._idx: list[int] = []  # position in a row's cells of each shown column
+        self._xs: list[int] = []
+        self._total_width = 0
         self._order: list[SeriesKey] = []
         self._pos: dict[SeriesKey, int] = {}
         self._cells: dict[SeriesKey, tuple[Cell, ...]] = {}
@@ -154,8 +122,36 @@ class Watchlist(ScrollView, can_focus=True):
         self._strip_width = 0
         self.cursor = 0
         self.empty_text = "waiting for data…"
+        self.set_columns(columns)
 
     # ---- public API ------------------------------------------------------------------------
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show ``columns`` (a subset of ``all_columns``, by key, in display order); repaint everything."""
+        keys = [c.key for c in self.all_columns]
+        shown = sorted(columns, key=lambda c: keys.index(c.key))
+        if tuple(shown) == self.columns:
+            return
+        self.columns = tuple(shown)
+        self._idx = [keys.index(c.key) for c in shown]
+        xs, x = [], 0
+        for c in shown:
+            xs.append(x)
+            x += c.width + 1
+        self._xs = xs
+        self._total_width = max(0, x - 1)
+        self._strips.clear()
+        self._row_segs.clear()
+        self._line_cache.clear()
+        self._cursor_strip = None
+        self._header = None
+        if self.is_mounted:
+            self._resize_virtual()
+            self.refresh()
+
+    def _shown(self, cells: tuple[Cell, ...]) -> list[Cell]:
+        """The cells of the shown columns, in their order."""
+        return [cells[i] for i in self._idx if i < len(cells)]
 
     @property
     def order(self) -> list[SeriesKey]:
@@ -177,8 +173,8 @@ class Watchlist(ScrollView, can_focus=True):
         if cells is None:
             return ""
         return " ".join(
-            _fit("".join(t for t, _ in cell), c.width, c.align)
-            for c, cell in zip(self.columns, cells, strict=False)
+            fit_text("".join(t for t, _ in cell), c.width, c.align)
+            for c, cell in zip(self.columns, self._shown(cells), strict=False)
         )
 
     def set_marks(self, marks: Mapping[str, str]) -> None:
@@ -210,7 +206,9 @@ class Watchlist(ScrollView, can_focus=True):
             # cells are written, whereas their union would resend every cell between them.
             regions = [
                 self._diff_region(col, x, y, a, b)
-                for col, x, a, b in zip(self.columns, self._xs, old, new, strict=False)
+                for col, x, a, b in zip(
+                    self.columns, self._xs, self._shown(old), self._shown(new), strict=False
+                )
                 if a != b
             ]
             if regions:
@@ -278,6 +276,17 @@ class Watchlist(ScrollView, can_focus=True):
         """Drill into the row under the cursor."""
         if (key := self.cursor_key) is not None:
             self.post_message(self.RowChosen(key))
+
+    def action_scroll_columns(self, direction: int) -> None:
+        """``<`` ``>``: scroll sideways to the previous or next column (when the columns need more room)."""
+        x = round(self.scroll_x)
+        starts = [c for c in self._xs if c > 0]
+        target = (
+            next((c for c in starts if c > x), x)
+            if direction > 0
+            else max([0, *(c for c in starts if c < x)])
+        )
+        self.scroll_to(x=min(target, max(0, self._total_width - self.size.width)), animate=False)
 
     def action_expand(self, expanded: bool) -> None:
         """Show or hide the venue rows of the symbol under the cursor."""
@@ -372,8 +381,10 @@ class Watchlist(ScrollView, can_focus=True):
             styles = {"": base}
             for n in STYLE_NAMES:
                 styles[n] = base + self.get_component_rich_style(f"watchlist--{n}")
-            # The cursor overlays a background only, so cell colours stay readable on the cursor row.
-            styles["cursor"] = Style(bgcolor=styles["cursor"].bgcolor, bold=True)
+            # The cursor overlays a background only, so cell colours stay readable on the cursor row; a theme
+            # without colours (monochrome, NO_COLOR) has no background to overlay: reverse video marks it.
+            ansi = bool(getattr(self.app.current_theme, "ansi", False))
+            styles["cursor"] = Style(bgcolor=styles["cursor"].bgcolor, bold=True, reverse=ansi or None)
             dim = Style(dim=True)
             for n in ("flag-bull", "flag-bear", "flag-context"):
                 styles[f"{n}-dim"] = styles[n] + Style(dim=True, bold=False)
@@ -383,7 +394,7 @@ class Watchlist(ScrollView, can_focus=True):
 
     def _diff_region(self, col: Column, x: int, y: int, a: Cell, b: Cell) -> Region:
         if len(a) == len(b) == 1 and a[0][1] == b[0][1]:
-            pa, pb = _fit(a[0][0], col.width, col.align), _fit(b[0][0], col.width, col.align)
+            pa, pb = fit_text(a[0][0], col.width, col.align), fit_text(b[0][0], col.width, col.align)
             lo = 0
             while lo < col.width and pa[lo] == pb[lo]:
                 lo += 1
@@ -395,7 +406,9 @@ class Watchlist(ScrollView, can_focus=True):
 
     def _render_header(self) -> Strip:
         style = self._style("header")
-        text = " ".join(_fit(c.title + self._marks.get(c.key, ""), c.width, c.align) for c in self.columns)
+        text = " ".join(
+            fit_text(c.title + self._marks.get(c.key, ""), c.width, c.align) for c in self.columns
+        )
         width = max(self.size.width, self._total_width)
         return Strip([Segment(text.ljust(width), style)], width)
 
@@ -405,7 +418,7 @@ class Watchlist(ScrollView, can_focus=True):
         # Reuse the segments of cells that did not change (usually all but price and 24h).
         kept_cells, kept = self._row_segs.get(key, ((), []))
         per_cell: list[list[Segment]] = []
-        for n, (col, cell) in enumerate(zip(self.columns, cells, strict=False)):
+        for n, (col, cell) in enumerate(zip(self.columns, self._shown(cells), strict=False)):
             if not selected and n < len(kept_cells) and kept_cells[n] == cell:
                 per_cell.append(kept[n])
             else:
@@ -419,7 +432,7 @@ class Watchlist(ScrollView, can_focus=True):
                 segments.append(sep)
             segments.extend(segs)
         width = max(self.size.width, self._total_width)
-        line = sum(c.width + 1 for c in self.columns[: len(cells)]) - (1 if cells else 0)
+        line = sum(c.width + 1 for c in self.columns[: len(per_cell)]) - (1 if per_cell else 0)
         if width > line:
             segments.append(Segment(" " * (width - line), cursor or self._style("")))
         return Strip(_merged(segments), max(width, line))
@@ -427,7 +440,7 @@ class Watchlist(ScrollView, can_focus=True):
     def _cell_segments(self, col: Column, cell: Cell, cursor: Style | None) -> list[Segment]:
         used = sum(len(t) for t, _ in cell)
         if len(cell) <= 1 or used > col.width:
-            text = _fit("".join(t for t, _ in cell), col.width, col.align)
+            text = fit_text("".join(t for t, _ in cell), col.width, col.align)
             style = self._style(cell[0][1] if cell else "")
             return [Segment(text, style + cursor if cursor else style)]
         out: list[Segment] = []
