@@ -24,6 +24,7 @@ from tui.cli import (
     monitor,
     record,
     replay,
+    serve,
     snapshot,
     store,
     venues,
@@ -34,7 +35,7 @@ from tui.config.paths import default_config_path, state_path_for
 
 EXIT_USAGE = 2
 
-SUBCOMMANDS = (snapshot, venues, watch, record, events, store, export, backtest, replay, importer)
+SUBCOMMANDS = (snapshot, venues, watch, record, events, store, export, backtest, replay, importer, serve)
 """Every subcommand, in ``--help`` order; each has ``add_parser`` (setting its ``handler``)."""
 
 
@@ -66,6 +67,7 @@ modes:
   perptop backtest FILE     score every flag on a history CSV (hit rate, interval, baseline)
   perptop replay FILE       drive the screen from a history CSV (space pause, . step, +/- speed)
   perptop import binance-vision DIR   Binance public data dumps -> history CSV
+  perptop serve             the app in a browser tab, on localhost:8765 (perptop[serve]; --demo works)
 
 keys in the app (? shows them all):
   up/down move   enter drill into a symbol   a add a symbol   d remove it   / filter
