@@ -326,3 +326,20 @@ async def test_help_fits_80_columns_and_scrolls_to_every_flag_meaning(app: Perpt
             assert name in drawn
             for word in SUMMARY[name].split():
                 assert word in drawn, f"{name}: {word!r} of its meaning is cut off"
+
+
+async def test_a_changed_cell_of_a_narrow_layout_is_redrawn(app: PerptopApp) -> None:
+    """At 80 columns the fourth column shown is OI $, the row's sixth cell, and the fourth cell is 24h.
+    When the new OI cell happens to equal the 24h cell, the OI column must show it, not the old OI."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.watchlist.order))
+        app.paused = True  # no paint tick puts the real figures back meanwhile
+        key = ("ETH", ALL)  # not the cursor row, whose cells are always drawn afresh
+        assert [c.key for c in app.watchlist.columns][:4] == ["symbol", "price", "change_24h", "oi_usd"]
+        cells = list(app.watchlist.cells(key))  # type: ignore[arg-type]
+        ((change_24h, _),) = cells[3]
+        assert app.watchlist.render_line(2).text.split()[4] != change_24h  # "▸ ETH" is two words
+        cells[5] = cells[3]
+        app.watchlist.update_cells({key: tuple(cells)})
+        await pilot.pause()
+        assert app.watchlist.render_line(2).text.split()[4] == change_24h

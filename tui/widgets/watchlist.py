@@ -416,15 +416,17 @@ class Watchlist(ScrollView, can_focus=True):
         cells = self._cells.get(key, ())
         cursor = self._style("cursor") if selected else None
         # Reuse the segments of cells that did not change (usually all but price and 24h).
+        # Both sides are the shown columns' cells, in the shown order (not the row's full tuple).
         kept_cells, kept = self._row_segs.get(key, ((), []))
+        shown = tuple(self._shown(cells))
         per_cell: list[list[Segment]] = []
-        for n, (col, cell) in enumerate(zip(self.columns, self._shown(cells), strict=False)):
+        for n, (col, cell) in enumerate(zip(self.columns, shown, strict=False)):
             if not selected and n < len(kept_cells) and kept_cells[n] == cell:
                 per_cell.append(kept[n])
             else:
                 per_cell.append(self._cell_segments(col, cell, cursor))
         if not selected:
-            self._row_segs[key] = (cells, per_cell)
+            self._row_segs[key] = (shown, per_cell)
         sep = Segment(" ", cursor or self._style(""))
         segments: list[Segment] = []
         for n, segs in enumerate(per_cell):
