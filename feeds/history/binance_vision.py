@@ -15,23 +15,25 @@ settlement (funding) taken at time T is the value at the close of the bar that c
 SIGNALS.md defines the levels, and carries to later bars only for a short while (30 minutes for metrics,
 24 hours for funding): a missing dump file then shows as missing values, never as a flat line.
 Symbols are base coins (``1000PEPEUSDT`` -> ``PEPE``, prices per coin). Every unreadable row is reported
-with its file and line; progress goes to stderr.
+with its file and line; progress goes to stderr. Files are streamed line by line, and a zip that would
+expand past a bound (a zip bomb) stops the import (``feeds.history.dump_text``).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
 import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from feeds.history.dump_text import LongLine, dump_lines
 from feeds.symbols import split_instrument
 from signals.columns import COLUMNS, Col
 
@@ -101,17 +103,6 @@ def scan(root: Path) -> tuple[list[DumpFile], int]:
         else:
             other += 1
     return found, other
-
-
-def _texts(path: Path) -> Iterator[tuple[str, str]]:
-    """(label, text) of each CSV in ``path``: the file itself, or each ``.csv`` member of a zip."""
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as z:
-            for member in z.namelist():
-                if member.endswith(".csv"):
-                    yield f"{path.name}:{member}", z.read(member).decode("utf-8-sig")
-    else:
-        yield path.name, path.read_text(encoding="utf-8-sig")
 
 
 def _number(text: str, what: str) -> float:
@@ -186,35 +177,56 @@ def _funding(fields: list[str]) -> tuple[int, tuple[float, ...]]:
     return t, (_number(fields[2], "last_funding_rate"), hours)
 
 
-def read_file(dump: DumpFile, into: Points, problems: list[str]) -> None:
-    """Append ``dump``'s rows to ``into``; each unreadable row adds "FILE line N: why" to ``problems``."""
+def _rows(kind: str, label: str, lines: Iterator[str], into: Points, problems: list[str]) -> None:
+    """Append the rows of one CSV's ``lines`` to ``into``; each unreadable row adds to ``problems``."""
+    where: dict[str, int] = {}
+    line = 0
+    add_time, add_values = into.times.append, into.values.append  # bound once: called for every row
     try:
-        texts = list(_texts(dump.path))
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        problems.append(f"{dump.path.name}: cannot read it ({exc})")
-        return
-    for label, text in texts:
-        where: dict[str, int] = {}
-        for line, fields in enumerate(csv.reader(io.StringIO(text)), start=1):
+        for line, fields in enumerate(csv.reader(lines), start=1):
             if not fields or not "".join(fields).strip():
                 continue
             if line == 1 and not any(_is_number(x) for x in fields):
                 where = {name.strip(): i for i, name in enumerate(fields)}  # a header
                 continue
             try:
-                if dump.kind == "metrics":
+                if kind == "metrics":
                     if "create_time" not in where:
                         raise ValueError("no header naming create_time before it")
                     t, values = _metric(fields, where)
-                elif dump.kind == "funding":
+                elif kind == "funding":
                     t, values = _funding(fields)
                 else:
                     t, values = _kline(fields)
             except (ValueError, IndexError) as exc:
                 problems.append(f"{label} line {line}: {exc}")
                 continue
-            into.times.append(t)
-            into.values.append(values)
+            add_time(t)
+            add_values(values)
+    except (LongLine, csv.Error) as exc:
+        # Not a dump CSV from here on (a line or a quoted field without end): the rest is passed over.
+        problems.append(f"{label} line {line + 1}: {exc}; the rest of it was not read")
+
+
+def read_file(dump: DumpFile, into: Points, problems: list[str]) -> None:
+    """Append ``dump``'s rows to ``into``; each unreadable row adds "FILE line N: why" to ``problems``.
+
+    The file is streamed line by line. A file that cannot be read at all adds one problem and none of its
+    rows (they are gathered apart first, so a file that fails half-way leaves nothing behind).
+
+    Raises:
+        DumpRefused: a zip that expands past its bound or does not match its header (``dump_text``).
+    """
+    rows = Points()
+    try:
+        with closing(dump_lines(dump.path)) as texts:
+            for label, lines in texts:
+                _rows(dump.kind, label, lines, rows, problems)
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        problems.append(f"{dump.path.name}: cannot read it ({exc})")
+        return
+    into.times += rows.times
+    into.values += rows.values
 
 
 def _sorted(points: Points) -> tuple[np.ndarray, np.ndarray]:
@@ -308,7 +320,8 @@ def import_dir(
         (series by base coin, bar step in ms, problems: one line per unreadable row or skipped input).
 
     Raises:
-        ValueError: no futures klines to build bars from, or a bad ``interval``.
+        ValueError: no futures klines to build bars from, or a bad ``interval``; or ``DumpRefused`` (a
+            ValueError) for a zip that expands past its bound or does not match its header.
     """
     files, other = scan(root)
     futures = {f.interval for f in files if f.kind == "klines"}
