@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -301,14 +302,14 @@ def _cells(values: np.ndarray) -> list[str]:
     return ["" if math.isnan(v) else repr(v) for v in values.tolist()]
 
 
-def write_history_csv(path: str | Path, series: Mapping[str, np.ndarray], step_ms: float) -> None:
+def write_history_csv(path: str | Path | TextIO, series: Mapping[str, np.ndarray], step_ms: float) -> None:
     """Write bar arrays as a history CSV.
 
     The header is ``time`` (ISO-8601 UTC), then ``symbol`` when there is more than one series or the only
     one has a name (so a round trip keeps it), then every other column with at least one value.
 
     Args:
-        path: the file to write (replaced).
+        path: the file to write (replaced), or an open text stream to write to (left open).
         series: symbol -> bars (n, len(COLUMNS)) oldest first.
         step_ms: the bar step; times are written to the second when it and every time are whole seconds,
             else to the millisecond.
@@ -326,7 +327,12 @@ def write_history_csv(path: str | Path, series: Mapping[str, np.ndarray], step_m
     cols = [i for i in range(len(COLUMNS)) if i != Col.TIME and present[i]]
     named = len(series) > 1 or any(series)
     whole = step_ms % 1000 == 0 and all(not (b[:, Col.TIME] % 1000).any() for b in series.values())
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+    with contextlib.ExitStack() as files:
+        fh = (
+            files.enter_context(Path(path).open("w", newline="", encoding="utf-8"))
+            if isinstance(path, (str, Path))
+            else path
+        )
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["time", *([SYMBOL] if named else []), *(COLUMNS[i] for i in cols)])
         for key, bars in series.items():

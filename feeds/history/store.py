@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from feeds.history import store_check
 from feeds.messages import History
 from signals.columns import COLUMNS
 from signals.times import DAY_MS, wall_ms
@@ -81,12 +82,15 @@ _MERGE_SQL = (
 _LIQ_SQL = "INSERT OR IGNORE INTO liquidations (venue, symbol, time, side, usd) VALUES (?, ?, ?, ?, ?)"
 
 
-READ_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
-"""What reading a store can raise (not a database, truncated, no permission): callers say so in one line."""
+READ_ERRORS: tuple[type[BaseException], ...] = (store_check.StoreError, sqlite3.Error, OSError)
+"""What reading a store can raise (``StoreError`` at open; an error met mid-read): said in one line."""
 
 
-class StoreBusy(RuntimeError):
+class StoreBusy(store_check.StoreError):
     """Another process held the store's write lock for longer than the busy timeout."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(path, store_check.BUSY, message)
 
 
 def history_rows(histories: Iterable[History]) -> list[BarRow]:
@@ -110,7 +114,8 @@ class HistoryStore:
         clock: epoch-ms clock (pruning age).
 
     Raises:
-        FileNotFoundError: ``readonly`` and the file does not exist.
+        StoreError: the file cannot be used (``feeds.history.store_check``: missing for a reader, empty,
+            not SQLite, damaged, an older layout, read-only for a writer, ...), in one line.
         StoreBusy: another process kept the write lock past ``busy_timeout_s`` while the schema was made.
     """
 
@@ -128,29 +133,38 @@ class HistoryStore:
         self.readonly = readonly
         self.busy_timeout_s = busy_timeout_s
         self.clock = clock
-        if readonly:
-            if not self.path.exists():
-                raise FileNotFoundError(f"no history store at {self.path}")
-            self.conn = sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro",
-                uri=True,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        if not readonly:
-            self._locked(self._prepare)
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            if not _has_schema(self.conn):  # a read: opening a store that another process writes never waits
-                self._write(_create_schema)
-            elif not _has_table(self.conn, "events"):  # a store made before events were kept
-                self._write(lambda c: [c.execute(s) for s in _EVENTS_SCHEMA.split(";") if s.strip()])
-            if retention_days is not None:
-                self.set_meta("retention_days", f"{retention_days:g}")
-                self.prune()
+        # Every way the file can be unusable is one StoreError, found before anything is written to it.
+        with store_check.as_store_error(self.path, writing=not readonly):
+            store_check.check_file(self.path, writing=not readonly)
+            if readonly:
+                self.conn = store_check.open_for_reading(self.path, busy_timeout_s)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            try:
+                problem = store_check.schema_error(
+                    self.path, store_check.schema_report(self.conn), writing=not readonly
+                )
+                if problem is not None:
+                    raise problem
+                if not readonly:
+                    self._set_up()
+            except BaseException:
+                self.conn.close()
+                raise
+
+    def _set_up(self) -> None:
+        """A writer's opening: WAL, the schema of a new store, the retention and its pruning."""
+        self._locked(self._prepare)
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        if not _has_schema(self.conn):  # a read: opening a store that another process writes never waits
+            self._write(create_schema)
+        elif not _has_table(self.conn, "events"):  # a store made before events were kept
+            self._write(lambda c: [c.execute(s) for s in _EVENTS_SCHEMA.split(";") if s.strip()])
+        if self.retention_days is not None:
+            self.set_meta("retention_days", f"{self.retention_days:g}")
+            self.prune()
 
     def _prepare(self) -> None:
         c = self.conn
@@ -169,8 +183,9 @@ class HistoryStore:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy(
-                    f"{self.path} is busy: another perptop process held its write lock for over "
-                    f"{self.busy_timeout_s:g} s ({exc})"
+                    self.path,
+                    f"busy: another perptop process held its write lock for over "
+                    f"{self.busy_timeout_s:g} s ({exc})",
                 ) from exc
             raise
 
@@ -388,7 +403,8 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
 
 
-def _create_schema(conn: sqlite3.Connection) -> None:
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create every table and index the store lacks (inside the caller's transaction)."""
     # Statement by statement: executescript() would commit the transaction that serialises two
     # processes creating the same new file.
     for statement in _SCHEMA.split(";"):

@@ -24,11 +24,13 @@ from feeds.history.store import (
     StoreBusy,
     check_step,
 )
+from feeds.history.store_check import StoreError
 from signals.times import wall_ms
 
-START_ERRORS: tuple[type[BaseException], ...] = (StoreBusy, ValueError, sqlite3.Error, OSError)
-"""What ``HistoryWriter.start`` raises for a store that cannot be used (busy, another step, not a
-database, no permission): callers report it in one line and go on without the store."""
+START_ERRORS: tuple[type[BaseException], ...] = (StoreError, ValueError, sqlite3.Error, OSError)
+"""What ``HistoryWriter.start`` raises for a store that cannot be used (``StoreError``: busy, damaged,
+not a database, an older layout, read-only; ``ValueError``: another bar step): callers report it in one
+line (and a recorder exits) rather than run on, dropping every row it cannot write."""
 
 
 class HistoryWriter:
@@ -83,9 +85,9 @@ class HistoryWriter:
         """Open the store on the writer thread (pruning it) and start taking batches.
 
         Raises:
-            StoreBusy: another process kept the store locked while it was being opened.
+            StoreError: the store cannot be written (``StoreBusy``: another process kept it locked while
+                it was being opened; an older layout, read-only, damaged, not SQLite: see store_check).
             ValueError: the store holds bars of another step.
-            sqlite3.Error: the file is not a usable SQLite database.
         """
         self._thread.start()
         self._ready.wait()
@@ -141,13 +143,21 @@ class HistoryWriter:
 
     # ---- the thread ----------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _open(self) -> HistoryStore:
+        store = HistoryStore(
+            self.path, self.retention_days, busy_timeout_s=self.busy_timeout_s, clock=self.clock
+        )
         try:
-            store = HistoryStore(
-                self.path, self.retention_days, busy_timeout_s=self.busy_timeout_s, clock=self.clock
-            )
             if self.step_ms is not None:
                 check_step(store, self.step_ms)
+        except BaseException:
+            store.close()  # another bar step: refused, and the file closed
+            raise
+        return store
+
+    def _run(self) -> None:
+        try:
+            store = self._open()
         except BaseException as exc:
             self._failed = exc
             self._ready.set()

@@ -101,10 +101,12 @@ def test_events_print_oldest_first_and_filter(
 
 def test_no_store_or_not_a_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(["--store", str(tmp_path / "absent.sqlite3")], capsys, tmp_path)
-    assert code == 1 and err.count("\n") == 1 and "no history store at" in err
+    assert code == 2 and err.count("\n") == 1 and "absent.sqlite3: no such file" in err
+    assert "a monitor that does not record shows its events with l" in err
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database" * 100)
     code, _, err = _run(["--store", str(junk)], capsys, tmp_path)
-    assert code == 1 and err.count("\n") == 1 and "not a readable history store" in err
+    assert code == 2 and err.count("\n") == 1
+    assert f"{junk}: not an SQLite database, so not a history store (it is text" in err
     code, _, err = _run(["--kind", "flag_sideways"], capsys, tmp_path)
     assert code == 2 and "expected kinds from flag_on, flag_off, threshold" in err

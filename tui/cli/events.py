@@ -63,36 +63,36 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(config: AppConfig, args: argparse.Namespace) -> int:
-    """The handler: the events on standard output; 0, or 1 when there is no readable store."""
+    """The handler: the events on standard output; 0, or (one line) 2 when there is no readable store."""
     return print_events(config, args, sys.stdout, sys.stderr)
 
 
 def print_events(config: AppConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print the stored events ``args`` ask for."""
-    from feeds.history.store import READ_ERRORS, HistoryStore
+    from feeds.history.store import HistoryStore
+    from feeds.history.store_check import StoreError, as_store_error
     from signals.times import DAY_MS, wall_ms
     from tui.alerts.events import Event
     from tui.cli.store import store_path
 
     path = store_path(config, args)
-    if not path.exists():
-        err.write(
-            f"perptop events: no history store at {path} (the monitor and 'perptop record' keep "
-            "events there; a monitor that does not record shows them with l)\n"
-        )
-        return 1
     since = args.since if args.since is not None else wall_ms() - DAY_MS
     try:
-        reader = HistoryStore(path, None, readonly=True)
-        try:
-            rows = reader.events(
-                since, list(args.symbols) if args.symbols else None, list(args.kind) if args.kind else None
-            )
-        finally:
-            reader.close()
-    except READ_ERRORS as exc:
-        err.write(f"perptop events: {path}: not a readable history store ({exc})\n")
-        return 1
+        with as_store_error(path):
+            reader = HistoryStore(path, None, readonly=True)
+            try:
+                rows = reader.events(
+                    since,
+                    list(args.symbols) if args.symbols else None,
+                    list(args.kind) if args.kind else None,
+                )
+            finally:
+                reader.close()
+    except StoreError as exc:
+        # a monitor that does not record keeps its events in memory only: its l screen shows them
+        hint = "; a monitor that does not record shows its events with l" if not path.exists() else ""
+        err.write(f"perptop events: {exc}{hint}\n")
+        return exc.status
     events = [Event.from_json(json.loads(doc), t, w) for t, _, _, _, _, w, doc in rows]
     try:
         if args.json:

@@ -28,7 +28,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_store_option(parser)
     parser.add_argument(
-        "--csv", type=expand_path, metavar="FILE", required=True, help="the CSV file to write"
+        "--csv",
+        type=expand_path,
+        metavar="FILE",
+        required=True,
+        help="the CSV file to write (whole or not at all; a symbolic link there is replaced, not followed)",
     )
     parser.add_argument(
         "--symbols",
@@ -55,30 +59,38 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(config: AppConfig, args: argparse.Namespace) -> int:
-    """The handler: write the CSV; 0, or 1 when there was nothing to write or no store."""
+    """The handler: write the CSV; 0, 1 when there was nothing to write, 2 for a store it cannot read."""
     return run_export(config, args, sys.stdout, sys.stderr)
 
 
 def run_export(config: AppConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``perptop export``: 0 when the CSV was written, 1 when there was nothing to write or no store."""
+    """``perptop export``: 0 when the CSV was written, 1 when there was nothing to write.
+
+    A store it cannot read (missing, empty, damaged, not SQLite, an older layout) and a CSV it cannot
+    write are one line on ``err`` with the status they call for (``StoreError``, ``OutputError``); the
+    CSV is written whole or not at all (``tui.cli.outfile``).
+    """
     from feeds.history.csvfile import write_history_csv
     from feeds.history.store import HistoryStore
+    from feeds.history.store_check import StoreError, as_store_error
+    from tui.cli.outfile import OutputError, write_whole
     from tui.model.stored import stored_series
 
     path = store_path(config, args)
-    if not path.exists():
-        err.write(
-            f"perptop export: no history store at {path} (run 'perptop record' first, or give --store)\n"
-        )
-        return 1
-    reader = HistoryStore(path, None, readonly=True)
     try:
-        stored = sorted({s for s, _ in reader.series_keys()})
-        symbols = list(args.symbols) if args.symbols else stored
-        missing = [s for s in symbols if s not in stored]
-        series, step = stored_series(reader, [s for s in symbols if s in stored], args.venue, args.since or 0)
-    finally:
-        reader.close()
+        with as_store_error(path):
+            reader = HistoryStore(path, None, readonly=True)
+            try:
+                stored = sorted({s for s, _ in reader.series_keys()})
+                symbols = list(args.symbols) if args.symbols else stored
+                missing = [s for s in symbols if s not in stored]
+                wanted = [s for s in symbols if s in stored]
+                series, step = stored_series(reader, wanted, args.venue, args.since or 0)
+            finally:
+                reader.close()
+    except StoreError as exc:
+        err.write(f"perptop export: {exc}\n")
+        return exc.status
     if missing:
         err.write(f"perptop export: not in the store: {', '.join(missing)}\n")
     if not series:
@@ -87,7 +99,11 @@ def run_export(config: AppConfig, args: argparse.Namespace, out: TextIO, err: Te
             f"{' for venue ' + args.venue if args.venue != 'all' else ''}\n"
         )
         return 1
-    write_history_csv(args.csv, series, step)
+    try:
+        write_whole(args.csv, lambda fh: write_history_csv(fh, series, step))
+    except OutputError as exc:
+        err.write(f"perptop export: {exc}\n")
+        return exc.status
     n = sum(len(b) for b in series.values())
     venue = "cross-venue" if args.venue == "all" else args.venue
     out.write(f"wrote {counted(n, 'bar')} of {counted(len(series), 'symbol')} ({venue}) to {args.csv}\n")

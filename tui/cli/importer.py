@@ -54,6 +54,7 @@ def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -
     """Run ``perptop import binance-vision``; returns 0, or 2 when nothing could be imported."""
     from feeds.history.binance_vision import import_dir, interval_ms
     from feeds.history.csvfile import write_history_csv
+    from tui.cli.outfile import OutputError, write_whole
 
     root: Path = args.dir
     if not root.is_dir():
@@ -73,7 +74,11 @@ def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -
     if not series:
         print("perptop import: no bars to write", file=err)
         return EXIT_USAGE
-    write_history_csv(args.out, series, step)
+    try:
+        write_whole(args.out, lambda fh: write_history_csv(fh, series, step))
+    except OutputError as exc:
+        print(f"perptop import: {exc}", file=err)
+        return exc.status
     bars = sum(len(b) for b in series.values())
     print(f"import: wrote {bars:,} bars of {', '.join(series)} to {args.out}", file=err)
     return 0

@@ -72,6 +72,11 @@ def open_history(config: AppConfig, step_ms: int) -> HistoryWriter | None:
     try:
         writer.start()
     except START_ERRORS as exc:
-        print(f"perptop: history store {path}: {exc}; running without it", file=sys.stderr)
+        from feeds.history.store_check import StoreError
+
+        said = (
+            str(exc) if isinstance(exc, StoreError) else f"history store {path}: {exc}"
+        )  # it names the file
+        print(f"perptop: {said}; running without it", file=sys.stderr)
         return None
     return writer

@@ -187,9 +187,14 @@ def make_source(config: AppConfig, args: argparse.Namespace) -> Source:
 def run_record(
     config: AppConfig, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
-    """``perptop record``: returns 0 after a clean stop, 1 when the store cannot be opened."""
+    """``perptop record``: returns 0 after a clean stop; a store it cannot write is refused at start.
+
+    The refusal is one line: 2 for a store that cannot serve (an older layout, with the migration that
+    mends it; read-only; damaged; not SQLite; another bar step), 1 for one busy with another process.
+    """
     import asyncio
 
+    from feeds.history.store_check import StoreError
     from feeds.history.writer import START_ERRORS, HistoryWriter
     from tui.alerts.measuring import ThreadMeasure
     from tui.alerts.service import EventService
@@ -207,7 +212,7 @@ def run_record(
         writer.start()
     except START_ERRORS as exc:
         err.write(f"perptop record: {exc}\n")
-        return 1
+        return exc.status if isinstance(exc, StoreError) else 2 if isinstance(exc, ValueError) else 1
     store = BarStore(
         config.watchlist, source.venues, capacity_for(config.signals, source.step_ms), source.step_ms
     )

@@ -115,22 +115,24 @@ def load_source(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.s
 def _store_source(config: AppConfig, args: argparse.Namespace, wanted: set[str] | None) -> ReplaySource:
     from feeds.history.replay import ReplaySource
     from feeds.history.store import HistoryStore
+    from feeds.history.store_check import StoreError, as_store_error
     from feeds.messages import BAR_STEP_MS
     from tui.cli.store import store_path
 
     path = store_path(config, args)
     try:
-        reader = HistoryStore(Path(path), None, readonly=True)
-    except FileNotFoundError:
-        raise ValueError(f"no history store at {path}: run 'perptop record' or the app first") from None
-    try:
-        keys = reader.series_keys()
-        step = int(reader.meta("step_ms") or BAR_STEP_MS)
-        symbols = sorted({s for s, _ in keys if wanted is None or s in wanted})
-        venues = sorted({v for _, v in keys})
-        histories = reader.load(symbols, venues, 0)
-    finally:
-        reader.close()
+        with as_store_error(path):  # missing, empty, damaged, not SQLite, an older layout: one line
+            reader = HistoryStore(Path(path), None, readonly=True)
+            try:
+                keys = reader.series_keys()
+                step = int(reader.meta("step_ms") or BAR_STEP_MS)
+                symbols = sorted({s for s, _ in keys if wanted is None or s in wanted})
+                venues = sorted({v for _, v in keys})
+                histories = reader.load(symbols, venues, 0)
+            finally:
+                reader.close()
+    except StoreError as exc:
+        raise ValueError(str(exc)) from None
     if not histories:
         raise ValueError(f"{path}: no stored bars" + (" for those symbols" if wanted else ""))
     speed = args.speed if args.speed is not None else default_speed(step)

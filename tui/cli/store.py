@@ -1,7 +1,9 @@
-"""``perptop store``: where the history store is, and what it holds.
+"""``perptop store [--migrate]``: where the history store is, and what it holds; an older layout updated.
 
-It prints the file's path, size on disk, rows, symbols, time range and retention. ``store_path`` is
-the one answer to "which store file" for every command (``--store``, the config, the mode's default).
+It prints the file's path, size on disk, rows, symbols, time range and retention; a store it cannot
+read is one line (``feeds.history.store_check``). ``--migrate`` brings a store of an older layout up to
+the current one, keeping every row (``feeds.history.migrate``). ``store_path`` is the one answer to
+"which store file" for every command (``--store``, the config, the mode's default).
 """
 
 from __future__ import annotations
@@ -25,12 +27,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Print the history store's path, size on disk, rows, symbols, time range and retention.",
     )
     add_store_option(parser)
+    parser.add_argument(
+        "--migrate",
+        action="store_true",
+        help="bring a store of an older layout up to the current one, keeping every row (one transaction)",
+    )
     parser.set_defaults(handler=run)
     return parser
 
 
 def run(config: AppConfig, args: argparse.Namespace) -> int:
-    """The handler: the summary on standard output."""
+    """The handler: the summary on standard output (or, with ``--migrate``, what the migration changed)."""
+    if getattr(args, "migrate", False):
+        return migrate_store(config, args, sys.stdout, sys.stderr)
     return print_store(config, args, sys.stdout, sys.stderr)
 
 
@@ -55,24 +64,24 @@ def _iso(ms: int | None) -> str:
 
 
 def print_store(config: AppConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``perptop store``: 0, or 1 when the file is not a readable store."""
-    import sqlite3
-
+    """``perptop store``: 0, or the ``StoreError`` status (one line) when the file is not a readable store."""
     from feeds.history.store import HistoryStore
+    from feeds.history.store_check import StoreError, as_store_error
 
     path = store_path(config, args)
     if not path.exists():
         out.write(f"history store: {path}\n  not created yet: 'perptop record' (or the app) creates it\n")
         return 0
     try:
-        reader = HistoryStore(path, None, readonly=True)
-        try:
-            info = reader.summary()
-        finally:
-            reader.close()
-    except sqlite3.Error as exc:
-        err.write(f"perptop store: {path}: not a readable history store ({exc})\n")
-        return 1
+        with as_store_error(path):
+            reader = HistoryStore(path, None, readonly=True)
+            try:
+                info = reader.summary()
+            finally:
+                reader.close()
+    except StoreError as exc:
+        err.write(f"perptop store: {exc}\n")
+        return exc.status
     symbols = info["symbols"]
     shown = ", ".join(symbols[:20]) + (f" and {len(symbols) - 20} more" if len(symbols) > 20 else "")
     retention = info["retention_days"]
@@ -88,4 +97,19 @@ def print_store(config: AppConfig, args: argparse.Namespace, out: TextIO, err: T
         + "\n"
         f"  retention: {kept}\n"
     )
+    return 0
+
+
+def migrate_store(config: AppConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``perptop store --migrate``: 0 when the store is current (migrated, or already), else one line."""
+    from feeds.history.migrate import migrate
+    from feeds.history.store_check import StoreError
+
+    path = store_path(config, args)
+    try:
+        done = migrate(path)
+    except StoreError as exc:
+        err.write(f"perptop store: {exc}\n")
+        return exc.status
+    out.write(f"history store {path}: {'; '.join(done) if done else 'already current, nothing changed'}\n")
     return 0
