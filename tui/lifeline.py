@@ -1,4 +1,4 @@
-"""Exit when the terminal goes away (SSH drop, tmux session killed), instead of spinning.
+"""Exit when the terminal goes away (SSH drop, tmux session killed) or a signal asks, instead of spinning.
 
 Measured here: a Textual app whose SIGHUP is ignored (``nohup``, some process managers) keeps running
 after its pty closes and its input thread spins at ~100 % of a core, because reads on the dead tty
@@ -11,6 +11,14 @@ requires under 5 s; measured 1.5-1.9 s):
   terminal.
 
 Whichever fires, a hard exit follows two seconds later in case the polite exit blocks on the dead tty.
+
+SIGTERM (``kill``, systemd, a container stop) exits as ``q`` does: the terminal is still there, so the
+app leaves the alternate screen, turns mouse tracking off, shows the cursor and exits 0; no hard exit,
+which would cut the history store's final write short.
+
+``terminal_problem`` is the check made before the app starts: without a terminal on standard input
+Textual's input thread reads end-of-file in a loop (~100 % of a core, measured), so the monitor refuses
+to start instead.
 """
 
 from __future__ import annotations
@@ -20,10 +28,38 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TextIO
 
 HARD_EXIT_AFTER_S = 2.0
 EXIT_STATUS_HANGUP = 129  # 128 + SIGHUP, as a shell reports a process killed by it
+HEADLESS_HINT = "for headless use: 'perptop record' to keep history, 'perptop watch' for alerts"
+
+
+def terminal_problem(command: str = "perptop", environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the Textual app cannot run here (one line, for stderr), or None when it can.
+
+    Textual's terminal driver reads keys from standard input and draws on standard error (standard
+    output on Windows); both must be a terminal. A driver named in ``TEXTUAL_DRIVER`` brings its own
+    input and output: textual-serve's web driver talks to ``perptop serve`` through a pipe.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("TEXTUAL_DRIVER"):
+        return None
+    # Not standard output on POSIX: `perptop --demo > file` draws on the terminal all the same.
+    screen = ("output", sys.__stdout__) if os.name == "nt" else ("error", sys.__stderr__)
+    for name, stream, need in (("input", sys.__stdin__, "read keys from"), (*screen, "draw on")):
+        if not _is_tty(stream):
+            said = f"standard {name} is not a terminal; the monitor needs one to {need}"
+            return f"{command}: {said} ({HEADLESS_HINT})"
+    return None
+
+
+def _is_tty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and os.isatty(stream.fileno())
+    except (OSError, ValueError):  # closed (``<&-``), or a stream without a file descriptor
+        return False
 
 
 def _terminal_alive(fd: int) -> bool:
@@ -60,12 +96,17 @@ def leave(request_exit: Callable[[], None]) -> None:
     request_exit()
 
 
-def install_hangup_handler(request_exit: Callable[[], None]) -> bool:
-    """Make SIGHUP end the app through ``leave``; returns False where signals can't be handled."""
+def install_stop_handlers(request_exit: Callable[[], None]) -> bool:
+    """Make SIGHUP end the app through ``leave``, and SIGTERM through ``request_exit`` (as ``q``).
+
+    Returns False where signals can't be handled (Windows, no running loop, not the main thread).
+    """
     if not hasattr(signal, "SIGHUP"):
         return False
     try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, leave, request_exit)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, leave, request_exit)
+        loop.add_signal_handler(signal.SIGTERM, request_exit)
     except (RuntimeError, NotImplementedError, ValueError):  # no loop, or not the main thread
         return False
     return True

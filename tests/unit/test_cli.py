@@ -210,6 +210,8 @@ def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
             return history.close() if history is not None else True
 
     monkeypatch.setitem(sys.modules, "tui.app", types.SimpleNamespace(PerptopApp=PerptopApp))
+    # pytest captures stdin and stderr: the fake app needs no terminal, so the check must not refuse it
+    monkeypatch.setattr("tui.lifeline.terminal_problem", lambda *args: None)
     return calls
 
 

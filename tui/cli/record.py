@@ -2,15 +2,14 @@
 
 The bars go through a bar store observed by ``tui.model.recording.HistoryRecorder``, as the app's do.
 No Textual here: the recorder runs on a server without a terminal, prints one status line a minute (the
-current bar is written at each), and on SIGINT/SIGTERM stops the feeds, writes the current bar and waits
-for the writer to commit.
+current bar is written at each), and on SIGINT, SIGTERM or SIGHUP stops the feeds, writes the current bar
+and waits for the writer to commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from signals.formats import counted, shorten
 from signals.times import utc_text
 from tui.cli.args import add_store_option, number_arg, retention_days
+from tui.cli.stopping import STOP_SIGNALS, say
 from tui.config.loader import AppConfig
 
 if TYPE_CHECKING:  # numpy, sqlite and asyncio come with these: only a running recorder pays for them
@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "record",
         help="run the feeds headless and write every bar to the history store",
         description="Run the feeds without a terminal UI and write every closed bar (and live liquidation) "
-        "to the local history store; one status line a minute; Ctrl-C or SIGTERM stops cleanly.",
+        "to the local history store; one status line a minute; Ctrl-C, SIGTERM or SIGHUP stops cleanly.",
     )
     add_store_option(parser)
     parser.add_argument(
@@ -123,7 +123,7 @@ async def record_loop(
     stop: asyncio.Event | None = None,
     events: EventService | None = None,
 ) -> None:
-    """Run ``source`` into ``store`` until ``stop`` is set (or SIGINT/SIGTERM); a status line each interval.
+    """Run ``source`` into ``store`` until ``stop`` is set or a stop signal comes; a status line each interval.
 
     The caller closes the recorder's writer afterwards (its thread commits what is queued).
     """
@@ -133,7 +133,7 @@ async def record_loop(
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         # Not the main thread, or Windows: Ctrl-C still interrupts.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
@@ -146,9 +146,11 @@ async def record_loop(
             await wait_event(stop, status_every_s)
             recorder.write_current(store)
             if task.done() and not task.cancelled() and task.exception() is not None:
-                out.write(f"perptop record: the feed stopped: {task.exception()}\n")
+                say(out, f"perptop record: the feed stopped: {task.exception()}\n")
                 stop.set()
-            out.write(
+            # after SIGHUP the terminal may be gone: say() drops the line rather than stop the recorder
+            say(
+                out,
                 status_line(
                     source.clock(),
                     len(store.symbols),
@@ -159,15 +161,14 @@ async def record_loop(
                     events,
                     liquidation_events=source.mode != "demo",
                 )
-                + "\n"
+                + "\n",
             )
-            out.flush()
             written = writer.bars_written
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         recorder.write_current(store)
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
 
@@ -252,11 +253,11 @@ def run_record(
     written = [counted(writer.bars_written, "bar"), counted(writer.events_written, "event")]
     if source.mode != "demo":  # the simulated market has no liquidation events, only bar totals
         written.insert(1, counted(writer.liquidations_written, "liquidation"))
-    out.write(
+    say(
+        out,
         f"perptop record: stopped; {', '.join(written[:-1])} and {written[-1]} written"
         f"{' (liquidations in bars)' if source.mode == 'demo' else ''}, "
         f"{counted(events.counts.sent, 'alert')} delivered"
-        f"{'' if done else ' (the writer did not finish in time)'}\n"
+        f"{'' if done else ' (the writer did not finish in time)'}\n",
     )
-    out.flush()
     return 0 if done else 1

@@ -4,7 +4,7 @@
 file (``--speed N`` replayed time per wall time, or ``max``: as fast as it can, exiting 0 at the end of
 the file, which is how a user tests their ``[[alerts]]`` rules on the past before trusting them live).
 Alerts are delivered as the app delivers them; the bell and OSC sinks go to standard error when it is a
-terminal. Ctrl-C or SIGTERM stops a live or simulated watch cleanly.
+terminal. Ctrl-C, SIGTERM or SIGHUP stops a watch cleanly, with its summary line.
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from signals.formats import counted
 from tui.cli.args import expand_path, number_arg
+from tui.cli.stopping import STOP_SIGNALS, say, silence
 from tui.config.loader import AppConfig
 
 if TYPE_CHECKING:  # numpy comes with these: only a watch that runs pays for them
+    import asyncio
+
     from feeds.source import Source
     from tui.alerts.events import Event
     from tui.alerts.rules import Alert
@@ -90,8 +92,8 @@ def _printer(out: TextIO, jsonl: bool) -> Any:
             for e in events:
                 out.write((json.dumps(e.as_json(), separators=(",", ":")) if jsonl else e.line()) + "\n")
             out.flush()
-        except BrokenPipeError:  # `perptop watch | head`: nothing more to print, the alerts go on
-            pass
+        except OSError:  # `perptop watch | head`, or a terminal that hung up: the alerts go on
+            silence(out)
 
     return show
 
@@ -121,7 +123,7 @@ def run(
     finally:
         deliverer.close(10.0)
     for line in deliverer.errors():
-        err.write(f"perptop watch: {line}\n")
+        say(err, f"perptop watch: {line}\n")
     return code
 
 
@@ -159,10 +161,11 @@ def _service(
 
 def _summary(service: EventService, err: TextIO) -> None:
     c = service.counts
-    err.write(
+    say(  # after SIGHUP the terminal may be gone: the line is dropped, the exit status stays 0
+        err,
         f"perptop watch: {counted(service.seen, 'event')}, {counted(c.sent, 'alert')} delivered, "
         f"{c.suppressed} held back "
-        f"({c.cooldown} by cooldown, {c.rate_cap} by the rate cap)\n"
+        f"({c.cooldown} by cooldown, {c.rate_cap} by the rate cap)\n",
     )
 
 
@@ -171,6 +174,7 @@ def _watch_replay(
 ) -> int:
     import asyncio
 
+    from feeds.aio import wait_event
     from tui.cli.replay import load_source
     from tui.model.bars import BarStore, capacity_for
 
@@ -199,10 +203,11 @@ def _watch_replay(
         source.live = True
 
         async def play() -> None:
+            stop = _stop_on_signals()
             task = asyncio.ensure_future(source.run())
             try:
-                while not source.finished and not task.done():
-                    await asyncio.sleep(0.05)
+                while not source.finished and not task.done() and not stop.is_set():
+                    await wait_event(stop, 0.05)
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -235,11 +240,7 @@ def _watch_market(
     )
 
     async def follow() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
+        stop = _stop_on_signals()
         source.attach(store)
         task = asyncio.ensure_future(source.run())
         try:
@@ -252,6 +253,21 @@ def _watch_market(
     asyncio.run(follow())
     _summary(service, err)
     return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT, SIGTERM or SIGHUP sets, so the watch ends with its summary and exit 0.
+
+    Called in the running loop; where the loop cannot handle signals (Windows), Ctrl-C still interrupts.
+    """
+    import asyncio
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def _market_source(config: AppConfig, args: argparse.Namespace) -> Source:

@@ -1,0 +1,44 @@
+"""How the headless commands (``record``, ``watch``) stop: the signals that stop them cleanly, and output
+that outlives the terminal it was going to.
+
+A recorder started from an SSH session gets SIGHUP when the session drops; its terminal is gone by then,
+so the status line it prints on the way out fails (EIO; EPIPE for a closed pipe). Such a failure must
+not cost the final write of bars or the exit status: the stream is pointed at /dev/null and the command
+carries on, and the interpreter's last flush of that stream succeeds too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from typing import TextIO
+
+# Each stops the command cleanly: the current bar written, the writer committed, a last line, exit 0.
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def say(stream: TextIO, text: str) -> None:
+    """Write ``text`` to ``stream`` and flush it; a stream whose reader has gone is silenced instead."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError:  # EIO: the terminal hung up; EPIPE: `... | head` has exited
+        silence(stream)
+
+
+def silence(stream: TextIO) -> None:
+    """Point ``stream``'s file descriptor at /dev/null: what it still buffers, and later writes, go nowhere."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # no descriptor (a StringIO): nothing outlives the command
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+    with contextlib.suppress(OSError, ValueError):
+        stream.flush()  # what the failed write left in the buffer goes to /dev/null now
