@@ -76,7 +76,8 @@ SYMBOLS = [
     "MKR",
 ]
 SESSION = "perptop-bench"
-SOCKET = "perptop-bench"  # a tmux server of its own: never the user's sessions
+# A tmux server of its own: never the user's sessions (BENCH_TMUX_SOCKET: one per concurrent run).
+SOCKET = os.environ.get("BENCH_TMUX_SOCKET", "perptop-bench")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -102,7 +103,13 @@ def _screen() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--symbols", type=int, default=50, help=f"watchlist size (at most {len(SYMBOLS)})")
+    ap.add_argument(
+        "--symbols",
+        type=int,
+        default=50,
+        help=f"watchlist size: the first {len(SYMBOLS)} are real names, more are made up (SYM051, ...; "
+        "the simulator accepts any name), up to perptop's limit of 200",
+    )
     ap.add_argument("--seconds", type=float, default=60.0, help="measuring window")
     ap.add_argument(
         "--warmup", type=float, default=5.0, help="seconds after the first frame before measuring"
@@ -180,7 +187,8 @@ def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
         print("tmux is not installed", file=sys.stderr)
         return 2
     cols, rows = args.size.split("x")
-    symbols = live_symbols or SYMBOLS[: args.symbols]
+    made_up = [f"SYM{i:03d}" for i in range(len(SYMBOLS) + 1, args.symbols + 1)]
+    symbols = live_symbols or (SYMBOLS + made_up)[: args.symbols]
     work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
     config = work / "config.toml"
     # Defaults (and no user state file leaking in), or the paint interval asked for.

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from feeds.venues import VENUE_NAMES
+from tui.config import paths
+from tui.config.limits import TooManySymbols, check_symbol_count, list_length
 
 MAX_SPEED = 10_000.0
 
@@ -123,6 +125,31 @@ def symbols_arg(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def watchlist_arg(text: str) -> tuple[str, ...]:
+    """``--watchlist``: a comma-separated symbol list of at most ``MAX_SYMBOLS``, as normalised base coins.
+
+    The items are counted before any is normalised, so 10,000 symbols are refused at once.
+    """
+    try:
+        check_symbol_count(list_length(text))
+    except TooManySymbols as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return symbols_arg(text)
+
+
+def symbol_choice(text: str) -> str:
+    """``--symbols`` of replay and backtest: at most ``MAX_SYMBOLS`` items, the text returned as written.
+
+    The commands match these names against a history's own (as written or as base coins) themselves.
+    Items are counted as written, as for ``--watchlist``.
+    """
+    try:
+        check_symbol_count(list_length(text))
+    except TooManySymbols as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def number_arg(what: str, lo: float, hi: float, *, open_lo: bool = False) -> Callable[[str], float]:
     """An argparse type: a number from ``lo`` to ``hi`` (above ``lo`` when ``open_lo``), named ``what``."""
 
@@ -141,8 +168,12 @@ def number_arg(what: str, lo: float, hi: float, *, open_lo: bool = False) -> Cal
 
 
 def expand_path(text: str) -> Path:
-    """A path argument with ``~`` expanded."""
-    return Path(text).expanduser()
+    """A path argument with ``~`` and ``$VAR`` expanded (a quoted ``'$HOME/x'`` reaches us unexpanded);
+    an unset variable is an error naming the option (argparse adds ``argument --store:``)."""
+    try:
+        return paths.expand_path(text)
+    except paths.BadPath as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tui.cli.args import symbol_choice
+from tui.config.limits import MAX_SYMBOLS
 from tui.config.loader import AppConfig
 
 
@@ -33,9 +35,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--symbols",
+        type=symbol_choice,
         default=None,
         metavar="SYMBOLS",
-        help="comma-separated symbols to score (default: every symbol in the file)",
+        help=f"comma-separated symbols to score, at most {MAX_SYMBOLS} (default: every symbol in the file, "
+        "however many: they are scored one at a time)",
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON (the shape of SIGNALS.md) instead")

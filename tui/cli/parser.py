@@ -114,7 +114,7 @@ def _add_config_options(parser: argparse.ArgumentParser, suppress: bool) -> None
     )
     parser.add_argument(
         "--watchlist",
-        type=types.symbols_arg,
+        type=types.watchlist_arg,
         metavar="SYMBOLS",
         default=default(None),
         help="comma-separated symbols (BTC,ETH or BTCUSDT,...) replacing the config's "

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui.cli.args import expand_path, number_arg
+from tui.cli.args import expand_path, number_arg, symbol_choice
+from tui.config.limits import MAX_SYMBOLS, too_many
 from tui.config.loader import AppConfig
 
 if TYPE_CHECKING:  # numpy comes with it: only a replay that runs pays for it
@@ -59,9 +60,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--symbols",
+        type=symbol_choice,
         metavar="LIST",
         default=None,
-        help="comma-separated symbols to replay (default: every symbol of the history)",
+        help=f"comma-separated symbols to replay, at most {MAX_SYMBOLS} (default: every symbol of the "
+        f"history, the first {MAX_SYMBOLS} of a longer one)",
     )
     parser.set_defaults(handler=run)
     return parser
@@ -85,8 +88,25 @@ def _wanted(args: argparse.Namespace) -> set[str] | None:
     return {s.strip() for s in args.symbols.split(",") if s.strip()} or None
 
 
-def load_source(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -> ReplaySource:
+def _left_out(name: str, count: int, err: TextIO, notes: list[str] | None) -> None:
+    """Say that a history of ``count`` symbols replays its first ``MAX_SYMBOLS`` only (stderr and the app)."""
+    line = f"{name} holds {too_many(count)}: replaying the first {MAX_SYMBOLS}; choose others with --symbols"
+    print(f"perptop replay: warning: {line}", file=err)
+    if notes is not None:
+        notes.append(f"replay warning: {line}")
+
+
+def load_source(
+    config: AppConfig,
+    args: argparse.Namespace,
+    err: TextIO = sys.stderr,
+    notes: list[str] | None = None,
+) -> ReplaySource:
     """The ``ReplaySource`` that ``args`` asks for.
+
+    A history of more than ``MAX_SYMBOLS`` symbols, without ``--symbols``, replays its first ones: a user
+    who names no symbols wants to see the history, not to type 200 names; the warning (on ``err``, and
+    appended to ``notes`` for the app to show) says so and how to choose others.
 
     Raises:
         ValueError: with a one-line message when the history cannot be replayed.
@@ -95,7 +115,10 @@ def load_source(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.s
 
     wanted = _wanted(args)
     if args.from_store:
-        return _store_source(config, args, wanted)
+        source, stored = _store_source(config, args, wanted)
+        if stored > MAX_SYMBOLS:  # only the first MAX_SYMBOLS were loaded
+            _left_out(str(source.name), stored, err, notes)
+        return source
     if args.file is None:
         raise ValueError("name a history CSV to replay, or use --from-store")
     from feeds.history.csvfile import HistoryCsvError, read_history_csv
@@ -107,12 +130,19 @@ def load_source(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.s
     _problems(history.problems, err)
     # A file without a symbol column is one series: it is named after the file.
     series = {(key or Path(args.file).stem): bars for key, bars in history.series.items()}
+    if len(series) > MAX_SYMBOLS:
+        _left_out(Path(args.file).name, len(series), err, notes)
+        # Only the kept series go into the source, so what the replay holds scales with them.
+        series = dict(list(series.items())[:MAX_SYMBOLS])
     step = round(history.step_ms)
     speed = args.speed if args.speed is not None else default_speed(step)
     return ReplaySource(series, step, config.signals, speed, name=Path(args.file).name)
 
 
-def _store_source(config: AppConfig, args: argparse.Namespace, wanted: set[str] | None) -> ReplaySource:
+def _store_source(
+    config: AppConfig, args: argparse.Namespace, wanted: set[str] | None
+) -> tuple[ReplaySource, int]:
+    """The replay of the stored bars of ``wanted`` (or of the first ``MAX_SYMBOLS``), and how many the store has."""
     from feeds.history.replay import ReplaySource
     from feeds.history.store import HistoryStore
     from feeds.history.store_check import StoreError, as_store_error
@@ -128,7 +158,8 @@ def _store_source(config: AppConfig, args: argparse.Namespace, wanted: set[str] 
                 step = int(reader.meta("step_ms") or BAR_STEP_MS)
                 symbols = sorted({s for s, _ in keys if wanted is None or s in wanted})
                 venues = sorted({v for _, v in keys})
-                histories = reader.load(symbols, venues, 0)
+                # Only the kept symbols are read, so memory follows them, not the store's size.
+                histories = reader.load(symbols[:MAX_SYMBOLS], venues, 0)
             finally:
                 reader.close()
     except StoreError as exc:
@@ -136,16 +167,28 @@ def _store_source(config: AppConfig, args: argparse.Namespace, wanted: set[str] 
     if not histories:
         raise ValueError(f"{path}: no stored bars" + (" for those symbols" if wanted else ""))
     speed = args.speed if args.speed is not None else default_speed(step)
-    return ReplaySource.from_histories(histories, step, config.signals, speed, name=Path(path).name)
+    source = ReplaySource.from_histories(histories, step, config.signals, speed, name=Path(path).name)
+    return source, len(symbols)
 
 
 def run(config: AppConfig, args: argparse.Namespace) -> int:
     """Run ``perptop replay``; returns the exit status (2 when the history cannot be replayed)."""
+    notes: list[str] = []
     try:
-        source = load_source(config, args)
+        source = load_source(config, args, notes=notes)
     except ValueError as exc:
         print(f"perptop replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from tui.lifeline import terminal_problem  # after the history's own errors, which need no terminal
+
+    problem = terminal_problem("perptop replay")
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    if notes:  # the screen hides stderr: the app shows these as it shows the config's warnings
+        import dataclasses
+
+        config = dataclasses.replace(config, warnings=(*config.warnings, *notes))
     if os.environ.get("NO_COLOR") == "":
         # no-color.org: an empty NO_COLOR means colour; Textual would treat it as set and grey the screen.
         del os.environ["NO_COLOR"]

@@ -6,17 +6,19 @@ symbol later added to or removed from the config by hand still takes effect. The
 comes back as it was left. The file is JSON (``{"version": 1, "added": [...], "removed": [...], "ui":
 {...}}``), written atomically (a temporary file in the same folder, then ``os.replace``) so a crash or a
 full disk never leaves half a file. A corrupt state file is reported as a warning and ignored; it is
-overwritten at the next change; a bad ``ui`` value is dropped on its own.
+overwritten at the next change; a bad ``ui`` value is dropped on its own. A state file adding more symbols
+than perptop watches at once (``tui.config.limits``) keeps the first ones, with one warning.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from feeds.symbols import SymbolError, normalize_symbol
+from tui.config.limits import MAX_SYMBOLS, kept_symbols
 
 STATE_VERSION = 1
 HEATMAP_MODES = ("venues", "time", "hidden")
@@ -148,8 +150,14 @@ def load_state(path: Path) -> WatchState:
             except SymbolError:
                 dropped.append(json.dumps(item))
         lists[key] = tuple(symbols)
-    warning = f"state warning: {path}: ignored {', '.join(dropped)}" if dropped else None
+    warning = f"state warning: {path}: ignored {_listing(dropped)}" if dropped else None
     return WatchState(added=lists["added"], removed=lists["removed"], warning=warning, ui=_ui(data.get("ui")))
+
+
+def _listing(items: list[str], shown: int = 5) -> str:
+    """The first ``shown`` items and how many more: a file of 10,000 bad entries still gives one short line."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _reason(exc: BaseException) -> str:
@@ -193,6 +201,32 @@ def effective_watchlist(config_watchlist: tuple[str, ...], state: WatchState) ->
     for symbol in state.added:
         out.setdefault(symbol, None)
     return tuple(out)
+
+
+def kept_watchlist(
+    config_watchlist: tuple[str, ...], state: WatchState, path: Path
+) -> tuple[tuple[str, ...], WatchState, str | None]:
+    """The effective watchlist cut to ``MAX_SYMBOLS``, the state that shows it, and a warning if cut.
+
+    The config's symbols come first, so the ones left out are the latest added. The state returned keeps
+    only the added symbols shown, so the next ``a``/``d`` change writes the file as the screen shows it.
+
+    Args:
+        config_watchlist: the config file's watchlist.
+        state: the state file as read.
+        path: the state file, named in the warning.
+    """
+    watchlist, left_out = kept_symbols(effective_watchlist(config_watchlist, state))
+    if not left_out:
+        return watchlist, state, None
+    shown = set(watchlist)
+    state = replace(state, added=tuple(s for s in state.added if s in shown))
+    plural = "" if left_out == 1 else "s"
+    warning = (
+        f"state warning: {path}: {left_out:,} added symbol{plural} left out: perptop watches at most "
+        f"{MAX_SYMBOLS} at once (the config's watchlist first, then the earliest added)"
+    )
+    return watchlist, state, warning
 
 
 def add_symbol(state: WatchState, config_watchlist: tuple[str, ...], symbol: str) -> WatchState:
