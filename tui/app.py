@@ -27,7 +27,7 @@ from tui.app_actions import WatchlistActions
 from tui.app_alerts import AppAlerts
 from tui.app_history import AppHistory
 from tui.config.loader import AppConfig
-from tui.lifeline import TerminalWatch, install_hangup_handler, leave
+from tui.lifeline import TerminalWatch, install_stop_handlers, leave
 from tui.model.bars import BarStore, capacity_for
 from tui.model.rows import RowData
 from tui.model.view import WatchView
@@ -63,6 +63,8 @@ class PerptopApp(WatchlistActions):
         source: a data source to use instead of the one ``mode`` implies (tests inject one).
         clock: epoch-ms clock (frozen in tests).
         state_path: where ``a``/``d`` changes are saved (default: ``config.state_path``).
+        history: the history writer the live monitor records into (None: no recording).
+        recording_off: why the monitor does not record though asked to (shown as "recording off").
     """
 
     CSS_PATH = "app.tcss"
@@ -82,6 +84,7 @@ class PerptopApp(WatchlistActions):
         Binding("l", "event_log", "events"),
         Binding("t", "next_theme", "theme"),
         Binding("p", "pause", "pause"),
+        Binding("r", "retry_venues", "retry venues", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -118,6 +121,7 @@ class PerptopApp(WatchlistActions):
         clock: Callable[[], int] | None = None,
         state_path: Path | None = None,
         history: HistoryWriter | None = None,
+        recording_off: str = "",
     ) -> None:
         from themes.loader import ansi_color_for, load_themes
         from tui import textual_patch
@@ -145,7 +149,9 @@ class PerptopApp(WatchlistActions):
         self.history = history
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
         self.alerts = AppAlerts(self, config, self.store, history, self.clock, self.hit_rate_job)
-        self.stored = AppHistory(self, self.store, source, history, self.clock, self.alerts, self._resumed)
+        self.stored = AppHistory(
+            self, self.store, source, history, self.clock, self.alerts, self._resumed, off=recording_off
+        )
         self.paused = False
         self.paints = 0
         self.chosen_columns = config.columns
@@ -219,11 +225,12 @@ class PerptopApp(WatchlistActions):
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
         self._terminal = TerminalWatch()
         if self._terminal.armed:
-            install_hangup_handler(self.exit)
+            install_stop_handlers(self.exit)
             if self.config.paint_interval > 2.0:  # the paint tick also watches the terminal; keep it prompt
                 self.set_interval(2.0, self._check_terminal, name="terminal")
         for warning in self.config.warnings:
             self.notify(warning, severity="warning", timeout=15)
+        self.stored.announce()  # the store it was asked to record into could not be opened: say why
         self.call_after_refresh(self.paint)
 
     def start_feed(self) -> None:
@@ -330,7 +337,7 @@ class PerptopApp(WatchlistActions):
         notes = [(f"filter: {v.filter_text}", "paused")] if v.filter_text else []
         if v.flagged_only:
             notes.append(("flagged only", "paused"))
-        return notes
+        return notes + self.stored.notes()  # "recording off": nothing this session reaches the store
 
     def _update_heatmap(self) -> None:
         if self.heatmap.display:
@@ -407,7 +414,7 @@ class PerptopApp(WatchlistActions):
         if self.history is not None and self.history.path.exists():
             return hit_rates.prepare_stored(self.history.path, symbol, self.params)
         what = {"demo": "simulated history in memory", "replay": "bars replayed so far"}.get(
-            self.mode, "bars in memory"
+            self.mode, "bars in memory (recording off)" if self.stored.off else "bars in memory"
         )
         return hit_rates.prepare_memory(self.store, symbol, self.params, what)
 

@@ -4,6 +4,10 @@
 every bar the app's store writes to the history writer, and at start the stored bars the store can
 hold are read on a worker thread and loaded before the feed starts, so its first poll lands on resumed
 windows (the first frame does not wait for the read). A symbol added with ``a`` resumes its own bars.
+
+When the monitor was asked to record but its store could not be opened, ``off`` holds why: the status
+bar says ``recording off`` for as long as the app runs, and the reason is a notification at start (the
+one stderr line said before the screen took over is gone as soon as the screen is drawn).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from tui.model.bars import BarStore
 from tui.model.recording import HistoryRecorder
 from tui.model.stored import read_for, restore
 
+RECORDING_OFF = "recording off"
+"""The status bar's note while the monitor runs without the store it was asked to record into."""
+
 
 class AppHistory:
     """Recording and resuming for one app (``history`` None: the app neither records nor resumes).
@@ -36,6 +43,7 @@ class AppHistory:
         alerts: the app's events (their stored part is read at start too).
         resumed: told, on the event loop, how many bars were loaded and whether this was the start
             (the app then starts its feed).
+        off: why the monitor does not record though asked to ("" when it records, or was not asked).
     """
 
     def __init__(
@@ -47,8 +55,10 @@ class AppHistory:
         clock: Clock,
         alerts: AppAlerts,
         resumed: Callable[[int, bool], None],
+        off: str = "",
     ) -> None:
         self.app = app
+        self.off = off
         self.store = store
         self.history = history
         self.clock = clock
@@ -60,6 +70,22 @@ class AppHistory:
             self.recorder = HistoryRecorder(history, lambda: store.symbols)
             self.recorder.attach(store)
             source.listen_liquidations(self.recorder.liquidations)
+
+    def notes(self) -> list[tuple[str, str]]:
+        """The status bar's note (text, style name) while recording is off; none otherwise."""
+        return [(RECORDING_OFF, "error")] if self.off else []
+
+    def announce(self) -> None:
+        """Say once, at start, why recording is off and what the user can do about it."""
+        if self.off:
+            self.app.notify(
+                f"{self.off}. Nothing is recorded this session: fix or move the store ([store] path in "
+                "the config), or set [store] record = false there to run without one.",
+                title="recording off",
+                severity="error",
+                timeout=30,
+                markup=False,  # "[store]" and a path with brackets in it are text, not Rich markup
+            )
 
     def start(self) -> None:
         """Read the stored bars (then start the feed) and the stored events, on worker threads."""

@@ -36,6 +36,7 @@ from tui.config.alerts import (
     ThresholdMetric,
 )
 from tui.config.lines import ItemPath, item_line_of, item_lines
+from tui.config.paths import BadPath, expand_path
 from tui.config.values import BadValue, Bounds, read_duration, read_number, read_url, show
 
 COOLDOWN_BOUNDS = Bounds(0.0, 720.0)  # hours: "0s" (every crossing alerts) to 30 days
@@ -340,7 +341,7 @@ class _Reader:
             if shutil.which(name) is None:
                 raise self.error(key, f"program {show(name)} not found on PATH")
             return name
-        path = Path(name).expanduser()
+        path = self.expanded(name, key)
         # Relative to the config file's folder, like [store] path: not to wherever perptop was started.
         path = path if path.is_absolute() else self.path.parent / path
         if not path.is_file():
@@ -364,10 +365,17 @@ class _Reader:
             raise self.error(key, "needs the apprise package, which is not installed: pip install apprise")
         return tuple(urls)
 
+    def expanded(self, text: str, key: ItemPath) -> Path:
+        """``text`` with ``~`` and ``$VAR`` expanded, as every path in the config (``[store] path`` too)."""
+        try:
+            return expand_path(text)
+        except BadPath as exc:
+            raise self.error(key, str(exc)) from None
+
     def log(self, value: object, key: ItemPath) -> Path:
         if not isinstance(value, str) or not value.strip():
             raise self.error(key, f'expected a file path like "alerts.jsonl", got {show(value)}')
-        path = Path(value).expanduser()
+        path = self.expanded(value, key)
         path = path if path.is_absolute() else self.path.parent / path
         if path.is_dir():
             raise self.error(key, f"{show(str(path))} is a folder: name a file in it, like alerts.jsonl")

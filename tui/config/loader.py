@@ -24,9 +24,10 @@ from themes import DEFAULT_THEME, MONOCHROME_THEME, theme_names
 from tui.config.alerts import AlertRule, EventSettings
 from tui.config.alerts_reader import AlertsConfigError, read_alerts
 from tui.config.columns import COLUMN_KEYS
+from tui.config.limits import MAX_SYMBOLS, too_many
 from tui.config.lines import KeyPath, key_lines, line_of
-from tui.config.paths import default_config_path, state_path_for
-from tui.config.state import WatchState, effective_watchlist, load_state
+from tui.config.paths import BadPath, default_config_path, expand_path, state_path_for
+from tui.config.state import WatchState, kept_watchlist, load_state
 from tui.config.syntax import syntax_error
 from tui.config.values import BadValue, Bounds, read_duration, read_number, read_url, show
 
@@ -35,7 +36,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-MAX_WATCHLIST = 200
+MAX_WATCHLIST = MAX_SYMBOLS  # the one limit (tui.config.limits), under the name its importers use
 POLL_BOUNDS = Bounds(2.0, 3600.0)  # below 2 s the venues' weight budgets run out (EXCHANGES.md)
 PAINT_BOUNDS = Bounds(0.25, 60.0)
 VENUE_URL_KEYS: dict[str, tuple[str, ...]] = {
@@ -202,8 +203,8 @@ class _Reader:
             raise self.error(
                 ("watchlist",), f'expected an array of symbols like ["BTC", "ETH"], got {show(raw)}'
             )
-        if len(raw) > MAX_WATCHLIST:
-            raise self.error(("watchlist",), f"at most {MAX_WATCHLIST} symbols, got {len(raw)}")
+        if len(raw) > MAX_SYMBOLS:  # before normalising any of them: a huge array is refused at once
+            raise self.error(("watchlist",), too_many(len(raw)))
         out: dict[str, None] = {}
         for position, item in enumerate(raw, start=1):
             try:
@@ -283,7 +284,10 @@ class _Reader:
             if key == "path":
                 if not isinstance(value, str) or not value.strip():
                     raise self.error(where, f"expected a file path as a string, got {show(value)}")
-                path = Path(value).expanduser()
+                try:
+                    path = expand_path(value)
+                except BadPath as exc:
+                    raise self.error(where, str(exc)) from None
                 # A relative path is taken from the config file's folder, not from wherever perptop started.
                 out["store_path"] = path if path.is_absolute() else self.path.parent / path
             elif key == "retention":
@@ -410,11 +414,13 @@ def resolve_config(
     state_path = state_path_for(config_path)
     state = load_state(state_path)
     warnings = config.warnings + ((state.warning,) if state.warning else ())
+    watchlist, state, left_out = kept_watchlist(config.config_watchlist, state, state_path)
+    warnings += (left_out,) if left_out else ()
     # The theme last picked with t beats the config's (the file is written once, the key pressed since).
     saved = state.ui.theme if state.ui.theme in theme_names() else None
     return replace(
         config,
-        watchlist=effective_watchlist(config.config_watchlist, state),
+        watchlist=watchlist,
         theme=choose_theme(cli_theme, saved or config.theme, env),
         state_path=state_path,
         state=state,

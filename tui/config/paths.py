@@ -6,10 +6,17 @@ or ``~/.config/perptop`` on Linux, ``~/Library/Application Support/perptop`` on 
 the app go to a separate state file next to it, so a hand-edited config is never rewritten. The
 history store lives in the user data folder (``$XDG_DATA_HOME/perptop`` or ``~/.local/share/perptop``
 on Linux).
+
+``expand_path`` is how every path the user writes (``[store] path``, an alert ``log`` sink, ``--store``,
+``--config``, ...) is read: ``~`` and ``$VAR`` / ``${VAR}`` are expanded, and a variable that is not
+set is an error rather than a folder literally named ``$NOPE``.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -18,6 +25,41 @@ APP_NAME = "perptop"
 CONFIG_NAME = "config.toml"
 STORE_NAME = "history.sqlite3"
 DEMO_STORE_NAME = "demo-history.sqlite3"
+
+# The variables os.path.expandvars replaces on POSIX: $NAME (letters, digits, _) and ${ANYTHING}.
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
+class BadPath(ValueError):
+    """A path that cannot be expanded; the message says why in a few words (``$NOPE is not set``)."""
+
+
+def expand_path(text: str, env: Mapping[str, str] | None = None) -> Path:
+    """``text`` as a path with ``$VAR``/``${VAR}`` and then ``~`` expanded (``os.path.expandvars`` rules).
+
+    Args:
+        text: the path as the user wrote it.
+        env: the environment (default ``os.environ``).
+
+    Raises:
+        BadPath: a variable it names is not set (``expandvars`` would keep ``$NOPE`` as written and the
+            store would land in a folder named ``$NOPE``, which nobody means; a set but empty variable
+            expands to nothing, as in the shell), or ``~user`` names no user (pathlib's RuntimeError).
+    """
+    environ = os.environ if env is None else env
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        name = name[1:-1] if name.startswith("{") else name
+        if name not in environ:
+            raise BadPath(f"{match.group(0)} is not set")
+        return environ[name]
+
+    path = Path(_VARIABLE.sub(value, text))
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise BadPath(f"cannot find the home folder of {path.parts[0]}") from None
 
 
 def default_config_path() -> Path:

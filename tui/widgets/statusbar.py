@@ -20,8 +20,10 @@ from signals.formats import fmt_age, shorten
 from signals.times import utc_text
 from tui.widgets.linediff import Span, changed_runs, flatten
 
+SEPARATOR, TIGHT_SEPARATOR = " │ ", "│"  # between venues; the tight one where every cell counts
 DETAIL_CHARS = 40  # a venue's error in the status line, cut at a word (the full text is in the drill-down)
-STYLE_NAMES = ("ok", "stale", "error", "detail", "muted", "mode", "paused", "clock")
+STYLE_NAMES = ("ok", "stale", "error", "detail", "muted", "aside", "mode", "paused", "clock")
+BADGES = ("mode", "paused")  # styles drawn on a coloured background: a note in one gets a cell of margin
 
 
 class StatusLine(NamedTuple):
@@ -44,8 +46,9 @@ def status_spans(
     """The status line as (text, style name) spans.
 
     A venue reported ``ok`` whose latest data is older than ``stale_after_s`` shows as ``stale``; a
-    venue's detail is cut at a word. ``notes`` (a filter, flagged only) and ``extra`` (alerts, events
-    while away) come after the mode.
+    venue's detail is cut at a word. ``notes`` (a filter, flagged only, recording off) and ``extra``
+    (alerts, events while away) come after the mode; a note in a badge style is padded to look like one,
+    any other is a plain coloured word (``recording off``), which keeps the tail short at 80 columns.
     """
     spans: list[Span] = []
     for i, v in enumerate(venues):
@@ -54,21 +57,21 @@ def status_spans(
         if state == "ok" and age_s is not None and age_s > stale_after_s:
             state = "stale"
         if i:
-            spans.append((" │ ", "muted"))
+            spans.append((SEPARATOR, "muted"))
         spans.append((f"{v.venue} ", ""))
         spans.append((state, state if state in STYLE_NAMES else "stale"))
         if age_s is not None:
-            spans.append((f" {fmt_age(age_s)}", "muted"))
+            spans.append((f" {fmt_age(age_s)}", "aside"))
         if v.detail and state != "ok":
             spans.append((f" {shorten(v.detail.split(';')[0], DETAIL_CHARS)}", "detail"))
         elif state == "ok" and "backfill " in v.detail:  # history still loading: say how far
             progress = v.detail[v.detail.index("backfill ") :].split(";")[0]
-            spans.append((f" {progress}", "muted"))
+            spans.append((f" {progress}", "aside"))
     tail: list[Span] = [("  ", ""), (f" {mode.upper()} ", "mode")]
     if paused:
         tail += [(" ", ""), (" PAUSED ", "paused")]
     for text, style in notes:
-        tail += [(" ", ""), (f" {text} ", style)]
+        tail += [(" ", ""), (f" {text} " if style in BADGES else text, style)]
     tail.extend(extra)
     tail.append(("  ? help", "muted"))
     return StatusLine(spans, tail)
@@ -84,6 +87,7 @@ class StatusBar(Widget):
     StatusBar > .statusbar--error { color: $error; text-style: bold; }
     StatusBar > .statusbar--detail { color: $error; }
     StatusBar > .statusbar--muted { color: $muted; }
+    StatusBar > .statusbar--aside { color: $muted; }
     StatusBar > .statusbar--mode { background: $warning; color: $background; text-style: bold; }
     StatusBar > .statusbar--paused { background: $accent; color: $background; text-style: bold; }
     StatusBar > .statusbar--clock { color: $foreground; }
@@ -105,9 +109,10 @@ class StatusBar(Widget):
     def show(self, line: StatusLine, now_ms: int) -> None:
         """Display ``line`` and the clock for ``now_ms`` on the right; repaint what changed.
 
-        When it does not fit, the clock goes first, then the venues' error details (every venue's state
-        stays), then the venues are cut (at a cell, with ``…``); the mode, the notes and ``? help`` always
-        show.
+        When it does not fit, the clock goes first, then the venues' error details, then their asides (data
+        ages and backfill progress: every venue's state stays, and a late venue says ``stale``), then the
+        spaces around the venues' separators, then the venues are cut (at a cell, with ``…``); the mode,
+        the notes and ``? help`` always show.
         """
         self._last = (line, now_ms)
         width = max(self.size.width, 1)
@@ -118,6 +123,11 @@ class StatusBar(Widget):
         room = width - 1 - len(tail) - (len(clock) + 2 if clock else 1)
         if len(head) > room:
             head = flatten([span for span in line.head if span[1] != "detail"])
+        if len(head) > room:
+            head = flatten([span for span in line.head if span[1] not in ("detail", "aside")])
+        if len(head) > room:
+            states = [span for span in line.head if span[1] not in ("detail", "aside")]
+            head = flatten([(TIGHT_SEPARATOR, s) if t == SEPARATOR else (t, s) for t, s in states])
         if len(head) > room:
             head = [*head[: max(room - 1, 0)], ("…", "muted")] if room > 0 else []
         cells = [(" ", ""), *head, *tail][:width]
