@@ -102,3 +102,6 @@ class Source(Protocol):
 
     def listen_liquidations(self, listener: LiquidationListener) -> None:
         """Also hand every liquidation event the source receives to ``listener`` (the history recorder)."""
+
+    def retry_stopped(self) -> list[str]:
+        """Try every venue stopped for its location now (the app's ``r``); returns their names."""

@@ -1,9 +1,9 @@
 """The main screen's keys, and the state they leave behind.
 
 ``WatchlistActions`` is the part of ``PerptopApp`` that answers the watchlist's keys: filter, sort,
-flagged only, heatmap, columns, theme, pause, add, remove and undo. Whatever they change is written to
-the state file beside the config (``tui.config.state``), so a restart comes back to the screen as it
-was left: theme, sort, heatmap, chosen columns, expanded symbols, filter, flagged only.
+flagged only, heatmap, columns, theme, pause, retry stopped venues, add, remove and undo. Whatever they
+change is written to the state file beside the config (``tui.config.state``), so a restart comes back
+to the screen as it was left: theme, sort, heatmap, chosen columns, expanded symbols, filter, flagged only.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from feeds.source import Source
 from tui.app_alerts import AppAlerts
 from tui.app_history import AppHistory
 from tui.config import state as saved
-from tui.config.loader import MAX_WATCHLIST, AppConfig
+from tui.config.limits import MAX_SYMBOLS
+from tui.config.loader import AppConfig
 from tui.model.bars import BarStore
 from tui.model.rows import SORTS
 from tui.model.view import WatchView
@@ -173,6 +174,14 @@ class WatchlistActions(App[None]):
         self.paused = not self.paused
         self.paint()
 
+    def action_retry_venues(self) -> None:
+        """``r``: try every venue stopped for its location now, rather than at its next hourly try."""
+        retried = self.source.retry_stopped()  # only the live source stops venues
+        if retried:
+            self.notify(f"retrying {', '.join(retried)} now", timeout=4)
+        else:
+            self.notify("no venue is stopped: nothing to retry", timeout=3)
+
     # ---- the watchlist's symbols ---------------------------------------------------------------
 
     def action_add_symbol(self) -> None:
@@ -196,9 +205,11 @@ class WatchlistActions(App[None]):
             self.notify(f"{symbol} is already on the watchlist", timeout=3)
             self.jump_to(symbol)
             return
-        if len(self.store.symbols) >= MAX_WATCHLIST:
+        if len(self.store.symbols) >= MAX_SYMBOLS:
             self.notify(
-                f"the watchlist holds at most {MAX_WATCHLIST} symbols; remove one first", severity="error"
+                f"{symbol} not added: the watchlist holds at most {MAX_SYMBOLS} symbols, the most perptop "
+                "watches at once; remove one first",
+                severity="error",
             )
             return
         self.store.add_symbol(symbol)

@@ -187,6 +187,10 @@ class ReplaySource:
     def listen_liquidations(self, listener: LiquidationListener) -> None:
         """Nothing to hand on: a replayed history holds liquidations as bar totals, not events."""
 
+    def retry_stopped(self) -> list[str]:
+        """A replayed venue is never stopped: nothing to retry."""
+        return []
+
     def health(self, now_ms: int) -> SourceHealth:
         """Every replayed venue: ``error`` after a failure of the loop, else ``ok``."""
         if self._error:

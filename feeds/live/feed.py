@@ -2,26 +2,29 @@
 
 Every job of the plan is its own loop with its own backoff and its own last error, so a failing
 endpoint neither stops the others nor is hidden by their success; the whole venue stops only when it
-is blocked (HTTP 451, a geo 403), and says so once. Rate-limit answers pause the venue for exactly the
-time it asked (``feeds.net.http_api``); timeouts, dropped connections and 5xx back off exponentially with
-jitter up to 60 s; a malformed payload is skipped and counted. Nothing a venue sends can raise out of
-``run``: an unexpected error is shown and the venue restarts after a pause.
+is blocked for its location (HTTP 451, Bybit's location 403), and says so once; it is then tried again
+quietly once an hour (the user may have moved, or fixed a proxy), or at once with ``retry_now`` (the
+app's ``r``). Rate-limit answers pause the venue for exactly the time it asked (``feeds.net.http_api``);
+timeouts, dropped connections and 5xx back off exponentially with jitter up to 60 s; a malformed payload
+is skipped and counted. A watched symbol the venue's batch answer stops carrying is marked not listed
+(``feeds.live.delisting``). Nothing a venue sends can raise out of ``run``: an unexpected error is shown
+and the venue restarts after a pause.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from feeds.aio import wait_event
-from feeds.live.backfill import history_bars
+from feeds.live.backfill_loop import Backfilling
 from feeds.live.bars import BarAssembler
+from feeds.live.delisting import DelistWatch
+from feeds.live.status import FeedStatus
 from feeds.live.stream import LiquidationStream
-from feeds.messages import BarUpdate, History, VenueStatus
+from feeds.messages import BarUpdate, History
 from feeds.net.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, VenueError
 from feeds.net.http_api import VenueApi
 from feeds.net.plan import fit_plan
@@ -35,13 +38,15 @@ PublishHistory = Callable[[list[History]], None]
 
 REDISCOVER_S = 300.0  # how often to look again for symbols a venue did not list
 RESTART_S = 10.0  # pause before restarting a venue after an unexpected error
+RETRY_BLOCKED_S = 3600.0  # a venue stopped for its location is tried again this often
+NAN = float("nan")
 
 
 def _detail(exc: BaseException) -> str:
     return exc.detail if isinstance(exc, VenueError) else f"{type(exc).__name__}: {exc}"
 
 
-class VenueFeed:
+class VenueFeed(Backfilling, FeedStatus):
     """One venue's live feed.
 
     Args:
@@ -58,6 +63,7 @@ class VenueFeed:
         ws_url: the liquidation stream's base URL ("" for none).
         clock: epoch ms.
         ws_ping_s: seconds between application pings on the stream (and the stall limit is twice that).
+        monotonic: steady seconds (when the next try of a stopped venue is due).
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class VenueFeed:
         clock: Clock = wall_ms,
         ws_ping_s: float = 20.0,
         backfill_from: dict[str, int] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.adapter = adapter
         self.api = api
@@ -91,6 +98,12 @@ class VenueFeed:
         self.discovered = False
         self.not_listed: list[str] = []
         self.blocked = ""
+        self.retry_at = 0.0  # monotonic time of the next try of a stopped venue (0: not stopped)
+        self.monotonic = monotonic
+        self._retry_now = asyncio.Event()
+        self._probed: tuple[dict[str, Listing], Poll] | None = None  # the try that found it open again
+        self.delist = DelistWatch()
+        self._gone: dict[str, Listing] = {}  # listings of symbols delisted while running
         self.error = ""  # discovery, backfill or an unexpected failure; jobs keep theirs in job_errors
         self.error_ms = 0
         self.job_errors: dict[str, str] = {}
@@ -127,6 +140,7 @@ class VenueFeed:
             self.assembler.forget(gone)
             self.backfill_done.discard(gone)
             self.backfill_from.pop(gone, None)
+            self.delist.forget(gone)
         self.wanted = list(symbols)
         self.plan = fit_plan(self.adapter.plan(self.poll_s), self.adapter.budgets, len(symbols))
         self._update_not_listed()
@@ -150,7 +164,7 @@ class VenueFeed:
             except Blocked as exc:
                 self.blocked = exc.detail
                 self.error, self.error_ms = exc.detail, self.clock()
-                return
+                await self._while_blocked()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -174,14 +188,49 @@ class VenueFeed:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _while_blocked(self) -> None:
+        """Try a stopped venue again once an hour (or when ``retry_now`` is called) until it answers.
+
+        Quietly: a try that fails leaves the venue shown as stopped for its first reason (a new location
+        reason replaces it), with no error of its own, and never more often than hourly on its own.
+        """
+        while True:
+            self.retry_at = self.monotonic() + RETRY_BLOCKED_S
+            await wait_event(self._retry_now, RETRY_BLOCKED_S)
+            self._retry_now.clear()
+            try:
+                self._probed = await self._list()
+            except Blocked as exc:
+                self.blocked = exc.detail
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                continue
+            self.blocked, self.retry_at = "", 0.0
+            self.error = ""
+            return
+
+    def retry_now(self) -> bool:
+        """Try a venue stopped for its location now rather than at the next hourly try; False if running."""
+        if not self.blocked:
+            return False
+        self._retry_now.set()
+        return True
+
+    async def _list(self) -> tuple[dict[str, Listing], Poll]:
+        listings, first = await self.adapter.discover(self.api, self.clock())
+        if not listings:
+            # Every item skipped is a garbled answer, not a venue that lists nothing.
+            raise Malformed(self.name, "the instrument list came back empty")
+        return listings, first
+
     async def _discover(self) -> None:
         backoff = Backoff()
         while True:
             try:
-                listings, first = await self.adapter.discover(self.api, self.clock())
-                if not listings:
-                    # Every item skipped is a garbled answer, not a venue that lists nothing.
-                    raise Malformed(self.name, "the instrument list came back empty")
+                probed, self._probed = self._probed, None
+                listings, first = probed or await self._list()
             except Blocked:
                 raise
             except Exception as exc:
@@ -208,7 +257,8 @@ class VenueFeed:
                 raise
             except Exception:
                 continue
-            fresh = {b: x for b, x in listings.items() if b not in self.listings}
+            # A symbol delisted while running comes back through the batch answer that dropped it.
+            fresh = {b: x for b, x in listings.items() if b not in self.listings and b not in self._gone}
             if fresh:
                 self.listings.update(fresh)
                 self._update_not_listed()
@@ -221,8 +271,9 @@ class VenueFeed:
             interval = item.interval_s if item else self.poll_s
             started = time.monotonic()
             try:
-                poll = await self.adapter.poll(self.api, job, self.wanted_listings(), self.clock())
-                self._absorb(poll)
+                self.take_poll(
+                    job, await self.adapter.poll(self.api, job, self.wanted_listings(), self.clock())
+                )
             except Blocked:
                 raise
             except Exception as exc:
@@ -250,11 +301,45 @@ class VenueFeed:
             return exc.retry_after_s
         if isinstance(exc, (Malformed, PayloadError, Rejected)):
             return interval  # the same answer is not asked for faster than the plan says
-        return backoff.next_delay()  # Transient, and anything unexpected
+        # Transient, and anything unexpected. Never slower than the plan's own interval: a venue whose
+        # fault has ended is then back within two intervals (the soak bench measures it), and a failing
+        # endpoint is still asked no more often than a healthy one.
+        backoff.cap_s = min(backoff.cap_s, interval)
+        return backoff.next_delay()
+
+    def take_poll(self, job: str, poll: Poll) -> None:
+        """What one job of the plan brought back: into the bars, and (the batch job) who is listed."""
+        if job == self.adapter.listing_job:
+            self._check_listed(poll)
+        self._absorb(poll)
+
+    def _check_listed(self, poll: Poll) -> None:
+        """Mark watched symbols the batch answer stopped carrying as not listed, and those back as listed."""
+        carried = {t.base for t in poll.tickers}
+        delisted, back = self.delist.observe(carried, [s for s in self.wanted if s in self.listings])
+        for base in back:
+            listing = self._gone.pop(base, None)
+            if listing is not None and base not in self.listings:
+                self.listings[base] = listing
+        gone: list[BarUpdate] = []
+        now = self.clock()
+        bar = now - now % self.step_ms
+        for base in delisted:
+            self._gone[base] = self.listings.pop(base)
+            self.assembler.forget(base)
+            # Its last figures stop being current: the bar now holds nothing for it, as at a start
+            # where the venue did not list it, and the next bars carry nothing forward.
+            gone.append(BarUpdate(self.name, base, bar, price=NAN, funding_interval_h=NAN))
+        if gone:
+            self.publish(gone)
+        if delisted or back:
+            self._update_not_listed()
+            self._changed.set()
 
     def _absorb(self, poll: Poll) -> None:
         now = self.clock()
-        wanted = set(self.wanted)
+        # Only symbols the venue lists: a delisted one some other answer still names stays not listed.
+        wanted = {s for s in self.wanted if s in self.listings}
         self._skipped(poll.skipped)
         if poll.tickers or poll.spot or poll.long_short:
             self.last_data_ms = now
@@ -273,53 +358,6 @@ class VenueFeed:
         updates = self.assembler.updates(self.clock())
         if updates:
             self.publish(updates)
-
-    async def _backfill(self) -> None:
-        backoff = Backoff()
-        while True:
-            todo = [x for x in self.wanted_listings() if x.base not in self.backfill_done]
-            if not todo:
-                await self._sleep(3600)
-                continue
-            listing = todo[0]
-            now = self.clock()
-            end = now - now % self.step_ms - 1  # closed bars only: the current one is the live feed's
-            # Only from the first bar the store lacks: a restart does not spend the venue's budget on a week
-            # it already holds (a symbol removed and added again is backfilled in full).
-            start = max(end + 1 - self.history_bars_n * self.step_ms, self.backfill_from.get(listing.base, 0))
-            if start > end:
-                self.backfill_done.add(listing.base)
-                continue
-            try:
-                parts = await self.adapter.backfill(self.api, listing, start, end)
-                self._skipped(parts.skipped)
-                for note in parts.notes:
-                    if note not in self.backfill_notes and not note.startswith("no spot pair"):
-                        self.backfill_notes.append(note)
-                if listing.base in self.wanted:
-                    interval = self.assembler.levels.get(listing.base)
-                    hours = interval.interval_h if interval is not None else math.nan
-                    if not math.isnan(hours):  # history rows that carry no interval have the live one
-                        parts.funding = [
-                            f if not math.isnan(f.interval_h) else replace(f, interval_h=hours)
-                            for f in parts.funding
-                        ]
-                    self.publish_history(
-                        [history_bars(self.name, listing.base, parts, start, end, self.step_ms)]
-                    )
-            except Blocked:
-                raise
-            except Exception as exc:
-                self.error = f"backfill {listing.base}: {_detail(exc)}"
-                if isinstance(exc, (Rejected, Malformed, PayloadError)):
-                    # The venue will give the same answer again: no history for this symbol, said once.
-                    self.backfill_done.add(listing.base)
-                    self.backfill_notes.append(f"{listing.base}: no history ({_detail(exc)})")
-                await asyncio.sleep(self._failed(exc, backoff, self.poll_s))
-                continue
-            backoff.reset()
-            self.error = ""
-            self.backfill_done.add(listing.base)
 
     # ---- the stream --------------------------------------------------------------------------
 
@@ -356,46 +394,3 @@ class VenueFeed:
             for base, level in self.assembler.levels.items()
             if level.updated_ms and now_ms - level.updated_ms > limit
         }
-
-    def status(self, now_ms: int) -> VenueStatus:
-        """The venue's state for the status bar and the snapshot."""
-        if self.blocked:
-            others = "; the other venues keep running (pick them with --venues)"
-            return VenueStatus(self.name, "blocked", self.blocked + others, self.last_data_ms)
-        notes = []
-        paused = self.api.paused_until - time.monotonic()
-        errors = list(
-            dict.fromkeys([*self.job_errors.values(), self.error] if self.error else self.job_errors.values())
-        )
-        if paused > 0:
-            until = time.strftime("%H:%M:%S", time.localtime(time.time() + paused))
-            notes.append(f"paused until {until} ({'; '.join(errors)})")
-        else:
-            notes.extend(errors)
-        stream = self.stream
-        if (
-            stream is not None
-            and stream.down_since_ms
-            and now_ms - stream.down_since_ms > 3 * self.poll_s * 1000
-        ):
-            since = time.strftime("%H:%M:%S", time.localtime(stream.down_since_ms / 1000))
-            notes.append(f"liquidation stream down since {since} ({stream.last_error or 'connecting'})")
-        wanted = len(self.wanted_listings())
-        done = len(self.backfill_done & set(self.wanted))
-        if self.history_bars_n and self.discovered and done < wanted:
-            notes.append(f"backfill {done}/{wanted}")
-        if self.not_listed:
-            notes.append("not listed: " + ", ".join(self.not_listed))
-        if self.malformed:
-            notes.append(f"{self.malformed} malformed payloads skipped, last: {self.last_malformed}")
-        if self.skipped_items:
-            notes.append(f"{self.skipped_items} bad items skipped, last: {self.last_skipped}")
-        if stream is not None and stream.reconnects:
-            notes.append(f"stream reconnected {stream.reconnects}x")
-        notes.extend(self.backfill_notes)
-        detail = "; ".join(notes)
-        if not self.last_data_ms:
-            return VenueStatus(self.name, "error" if errors else "starting", detail, 0)
-        if (now_ms - self.last_data_ms) / 1000 > 3 * self.poll_s:
-            return VenueStatus(self.name, "stale", detail, self.last_data_ms)
-        return VenueStatus(self.name, "error" if self.job_errors else "ok", detail, self.last_data_ms)

@@ -170,7 +170,8 @@ class LiveSource:
         ) as client:
             self.make_feeds(client)
             await asyncio.gather(*(feed.run() for feed in self.feeds.values()))
-            # Every feed returned: all blocked. Stay alive so their messages stay on screen.
+            # Feeds do not return (a stopped venue waits for its next try); if they ever did, stay alive so
+            # their messages stay on screen.
             await asyncio.Event().wait()
 
     def add_symbol(self, symbol: str) -> None:
@@ -186,6 +187,10 @@ class LiveSource:
             self.symbols.remove(symbol)
         for feed in self.feeds.values():
             feed.set_symbols(self.symbols)
+
+    def retry_stopped(self) -> list[str]:
+        """Try every venue stopped for its location now (the app's ``r``); returns their names."""
+        return [v for v, feed in self.feeds.items() if feed.retry_now()]
 
     def settled(self) -> bool:
         """Every venue has either been blocked, or polled data and finished its backfill."""

@@ -20,6 +20,10 @@ from feeds.net.faults import Backoff
 from feeds.venues.base import Listing, VenueAdapter
 from signals.times import Clock
 
+# A dropped stream is tried again at most this far apart (the batch poll's interval): a stream whose
+# venue is back reconnects within two poll intervals, and a venue that hangs up at once is still not
+# hammered (full jitter, at most one attempt each 5-10 s).
+RECONNECT_CAP_S = 10.0
 HEALTHY_S = 60.0  # a session this long resets the reconnect backoff even if the market was quiet
 
 
@@ -80,7 +84,7 @@ class LiquidationStream:
         """Keep the stream connected until cancelled."""
         from websockets.asyncio.client import connect  # only live mode pays for the import
 
-        backoff = Backoff()
+        backoff = Backoff(cap_s=RECONNECT_CAP_S)
         first = True
         self.down_since_ms = self.clock()
         while True:
@@ -111,7 +115,7 @@ class LiquidationStream:
             # accepts and hangs up at once must not be reconnected to in a tight loop.
             if self._heard or time.monotonic() - started > HEALTHY_S:
                 backoff.reset()
-            await asyncio.sleep(backoff.next_delay())
+            await asyncio.sleep(backoff.next_delay())  # at most RECONNECT_CAP_S apart
 
     def _set_connected(self, up: bool) -> None:
         self.connected = up

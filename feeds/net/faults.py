@@ -3,14 +3,35 @@
 Each exception's ``str()`` is one line for the status bar. The feed decides from the type alone:
 ``Transient`` is retried with exponential backoff and jitter, ``RateLimited`` waits exactly what the venue
 asked and slows the venue's plan, ``Banned`` pauses the venue until the ban ends, ``Blocked`` stops the
-venue for good (a restricted location is not going to change by retrying), ``Malformed`` skips and counts
-the payload, ``Rejected`` is a request the venue refused (an unknown symbol), never retried in a loop.
+venue (a restricted location does not change by retrying soon; the feed tries again once an hour, or when
+the user asks), ``Malformed`` skips and counts the payload, ``Rejected`` is a request the venue refused (an
+unknown symbol), never retried in a loop.
+
+Bybit answers HTTP 403 both for a restricted location and for its IP rate limit ("access too frequent",
+at least 10 minutes), so ``forbidden_kind`` reads the body to tell them apart (EXCHANGES.md §3, §9).
 """
 
 from __future__ import annotations
 
+import html
 import random
+import re
 from dataclasses import dataclass, field
+from typing import Literal
+
+ForbiddenKind = Literal["location", "rate_limit"]
+
+# Words of a restricted-location answer: CloudFront's "configured to block access from your country",
+# Bybit's "IP addresses located in the US or Mainland China are restricted", "your region is restricted".
+_LOCATION_WORDS = (
+    "country",
+    "region",
+    "restricted location",
+    "jurisdiction",
+    "located in",
+    "not available in your",
+)
+BYBIT_403_BACKOFF_S = 600.0  # Bybit: stop every session for at least 10 minutes after "access too frequent"
 
 
 class VenueError(Exception):
@@ -48,6 +69,35 @@ class Banned(RateLimited):
 
 class Blocked(VenueError):
     """HTTP 451 / a geo 403: this venue will not serve this machine; stop it and say so once."""
+
+
+def plain_text(body: str) -> str:
+    """``body`` on one line, without the tags of an HTML error page (CloudFront's, a proxy's)."""
+    if body.lstrip().startswith("<"):
+        body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.IGNORECASE | re.DOTALL)
+        body = html.unescape(re.sub(r"<[^>]*>", " ", body))
+    return " ".join(body.split())
+
+
+def location_reason(body: str) -> str:
+    """The sentence of a location 403 that names the restriction, else a generic one (one line)."""
+    for sentence in re.split(r"(?<=[.!?])\s+", plain_text(body)):
+        if any(word in sentence.lower() for word in _LOCATION_WORDS):
+            return sentence if len(sentence) <= 160 else sentence[:157] + "..."
+    return "access from this location is restricted"
+
+
+def forbidden_kind(body: str) -> ForbiddenKind:
+    """Which of Bybit's two HTTP 403 answers ``body`` is: a restricted location, or its IP rate limit.
+
+    The location words are looked for first: CloudFront's country page also says "There might be too
+    much traffic". A 403 that names neither is taken as the rate-limit kind: waiting ten minutes costs
+    little and ends by itself, while stopping the venue on a guess would hide it until the next hourly try.
+    """
+    text = " ".join(body.lower().split())
+    if any(word in text for word in _LOCATION_WORDS):
+        return "location"
+    return "rate_limit"
 
 
 @dataclass

@@ -17,7 +17,19 @@ from typing import Any
 
 import httpx
 
-from feeds.net.faults import Banned, Blocked, Malformed, RateLimited, Rejected, Transient, VenueError
+from feeds.net.faults import (
+    BYBIT_403_BACKOFF_S,
+    Banned,
+    Blocked,
+    Malformed,
+    RateLimited,
+    Rejected,
+    Transient,
+    VenueError,
+    forbidden_kind,
+    location_reason,
+    plain_text,
+)
 from feeds.net.limiter import Budget, Clock, Limiter
 
 # A venue hook that turns a 200 body carrying an error code into a fault (Bybit retCode 10006, ...).
@@ -35,7 +47,7 @@ def _retry_after(response: httpx.Response, default_s: float) -> float:
 
 def _message(response: httpx.Response) -> str:
     """The venue's own words from an error body, on one line (``msg``/``retMsg``/the text)."""
-    text = response.text.strip()
+    text = plain_text(response.text)
     try:
         body = json.loads(text)
     except ValueError:
@@ -58,7 +70,8 @@ class VenueApi:
         urls: base URL per role, e.g. ``{"rest": "https://fapi.binance.com", "spot": ...}``.
         budgets: the venue's published limits; each request names one.
         share: the part of each limit perptop may use.
-        geo_403: whether a 403 from this venue means a restricted location (Bybit) rather than a firewall rule.
+        geo_403: whether a 403 from this venue is Bybit's: a restricted location or its IP rate limit, told
+            apart by the body (``faults.forbidden_kind``), rather than a firewall rule.
         envelope: the venue's check for error codes inside a 200 body.
         retry_after_s: the wait after a 429 that carries no ``Retry-After`` (the venue's budget window:
             2 s at OKX, a minute at Binance); a 418 without one waits 120 s (Binance's shortest ban).
@@ -86,7 +99,8 @@ class VenueApi:
         self.envelope = envelope
         self.retry_after_s = retry_after_s
         self.clock = clock
-        self.paused_until = 0.0  # monotonic time before which nothing is sent (429 / 418)
+        self.paused_until = 0.0  # monotonic time before which nothing is sent (429 / 418 / Bybit's 403)
+        self.pause_word = "paused"  # how the status line names the pause: "backing off" for Bybit's 403
         self.requests: Counter[str] = Counter()  # per endpoint path
         self.failures = 0
 
@@ -183,15 +197,19 @@ class VenueApi:
         if status == 451:
             raise Blocked(self.venue, f"HTTP 451 {_message(response)}")
         if status == 403 and self.geo_403:
-            text = response.text.lower()
-            if "too frequent" in text or "rate limit" in text:
-                self._pause(600.0, budget)  # Bybit's IP rate-limit ban lasts at least 10 minutes
-                raise RateLimited(self.venue, detail, 600.0)
-            raise Blocked(self.venue, f"HTTP 403 {_message(response)}")
+            if forbidden_kind(response.text) == "location":
+                reason = location_reason(response.text)
+                raise Blocked(self.venue, f"HTTP 403: not served from this location ({reason})")
+            # Bybit's IP rate-limit ban lasts at least 10 minutes: nothing is sent before it ends.
+            self._pause(BYBIT_403_BACKOFF_S, budget, "backing off")
+            raise RateLimited(self.venue, detail, BYBIT_403_BACKOFF_S)
         if status >= 500 or status in (403, 408):
             raise Transient(self.venue, detail)
         raise Rejected(self.venue, detail)
 
-    def _pause(self, seconds: float, budget: str) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
+    def _pause(self, seconds: float, budget: str, word: str = "paused") -> None:
+        until = self.clock() + seconds
+        if until >= self.paused_until:
+            self.pause_word = word
+        self.paused_until = max(self.paused_until, until)
         self.limiters[budget].slow_down()

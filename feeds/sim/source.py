@@ -71,6 +71,10 @@ class DemoSource:
     def listen_liquidations(self, listener: LiquidationListener) -> None:
         """Nothing to hand on: simulated liquidations exist only as bar totals, never as events."""
 
+    def retry_stopped(self) -> list[str]:
+        """No simulated venue is ever stopped: nothing to retry."""
+        return []
+
     def _loaded(self, histories: Sequence[History]) -> None:
         assert self._store is not None
         self._store.load_history(histories)

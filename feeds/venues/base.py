@@ -112,6 +112,7 @@ class VenueAdapter(Protocol):
     liquidations: str  # "observed" (lower bound), "all", or "" (no public feed)
     retry_after_s: float  # wait after a 429 without Retry-After: the venue's budget window
     funding_interval_note: str
+    listing_job: str  # the plan's batch job whose answer carries every perpetual the venue lists
 
     def envelope(self) -> EnvelopeCheck | None:
         """The check for error codes inside a 200 body."""

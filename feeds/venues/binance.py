@@ -46,6 +46,7 @@ class Binance:
     liquidations = "observed"
     retry_after_s = 60.0  # Binance sends Retry-After; its weight window is a minute
     funding_interval_note = "8 h unless /fapi/v1/fundingInfo lists the symbol"
+    listing_job = "tickers"  # its answer carries every listed perpetual: a delisted one drops out
 
     def __init__(self) -> None:
         self._intervals: dict[str, float] = {}  # instrument -> hours, from fundingInfo

@@ -50,6 +50,7 @@ class Bybit:
     liquidations = "all"
     retry_after_s = 5.0  # its window is 5 s
     funding_interval_note = "fundingIntervalHour of the tickers"
+    listing_job = "tickers"  # its answer carries every listed perpetual: a delisted one drops out
 
     def envelope(self) -> EnvelopeCheck | None:
         return _envelope

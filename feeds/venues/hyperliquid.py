@@ -35,6 +35,7 @@ class Hyperliquid:
     liquidations = ""
     retry_after_s = 10.0
     funding_interval_note = "hourly"
+    listing_job = "ctxs"  # its answer carries every listed perpetual: a delisted one drops out
 
     def envelope(self) -> EnvelopeCheck | None:
         return None

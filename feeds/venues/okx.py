@@ -62,6 +62,7 @@ class Okx:
     liquidations = "observed"
     retry_after_s = 2.0  # code 50011 carries no Retry-After; the budgets are per 2 s
     funding_interval_note = "nextFundingTime - fundingTime"
+    listing_job = "tickers"  # its answer carries every listed perpetual: a delisted one drops out
 
     def __init__(self) -> None:
         self._ct_val: dict[str, float] = {}

@@ -192,6 +192,14 @@ class Market:
         gone = self.unlisted.get(venue, frozenset())
         return tuple(b for b in self.symbols if b not in gone)
 
+    def delist(self, venue: str, base: str) -> None:
+        """``venue`` stops listing ``base`` from now on (it drops out of every list and per-symbol endpoint)."""
+        self.unlisted[venue] = self.unlisted.get(venue, frozenset()) | {base.upper()}
+
+    def relist(self, venue: str, base: str) -> None:
+        """``venue`` lists ``base`` again."""
+        self.unlisted[venue] = self.unlisted.get(venue, frozenset()) - {base.upper()}
+
     def lists(self, venue: str, base: str) -> bool:
         """Whether ``venue`` lists ``base``."""
         return base in self.coins and base not in self.unlisted.get(venue, frozenset())

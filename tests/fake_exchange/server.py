@@ -3,8 +3,9 @@
 Every venue's REST paths share one small stdlib-asyncio HTTP/1.1 server (their paths do not collide) and
 every venue's WebSocket paths share one ``websockets`` server on a second port. Payloads come from the
 deterministic ``Market`` through the ``routes_<venue>`` builders. Tests inject faults per venue and path
-prefix (``inject``), push liquidations (``liquidate``), drop sockets (``drop_ws``) and read what was asked
-(``log``, ``count``). Meant for loopback tests and benchmarks only: no TLS, no auth.
+prefix (``inject``), delist a symbol mid-run (``delist``, ``relist``), push liquidations (``liquidate``),
+drop sockets (``drop_ws``) and read what was asked (``log``, ``count``). Meant for loopback tests and
+benchmarks only: no TLS, no auth.
 """
 
 from __future__ import annotations
@@ -199,6 +200,16 @@ class FakeExchange:
     def clear(self) -> None:
         """Remove every fault."""
         self.faults.clear()
+
+    def delist(self, venue: str, base: str) -> None:
+        """``venue`` delists ``base`` now: its lists (tickers, instruments) stop carrying it mid-run."""
+        if base.upper() not in self.market.coins:
+            raise ValueError(f"{base} is not one of the fake market's symbols")
+        self.market.delist(venue, base)
+
+    def relist(self, venue: str, base: str) -> None:
+        """``venue`` lists ``base`` again (after ``delist``)."""
+        self.market.relist(venue, base)
 
     def take_fault(self, venue: str, path: str, kinds: frozenset[str]) -> Fault | None:
         """The first live fault for this request, its ``times`` used up by one."""

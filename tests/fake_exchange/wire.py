@@ -85,6 +85,9 @@ BYBIT_403 = (
     "from your country.</body></html>"
 )
 
+# Bybit's other 403: its IP rate limit (600 requests/5 s), "stop all sessions for at least 10 minutes".
+BYBIT_403_TOO_FREQUENT = "403 Forbidden: access too frequent"
+
 
 def status_answer(
     venue: str, status: int, body: Any = None, retry_after: float | None = None, now_ms: int = 0

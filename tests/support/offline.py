@@ -51,6 +51,10 @@ class OfflineSource:
     def listen_liquidations(self, listener: LiquidationListener) -> None:
         """None will come."""
 
+    def retry_stopped(self) -> list[str]:
+        """Unreachable venues are not stopped for their location: nothing to retry."""
+        return []
+
     def health(self, now_ms: int) -> SourceHealth:
         """Every venue failing, and the notice the live source gives for that."""
         states = tuple(

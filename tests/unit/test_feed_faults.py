@@ -3,7 +3,7 @@
 Answers come from ``httpx.MockTransport`` here (no sockets); the same faults over real loopback HTTP
 are in tests/integration/test_live_faults.py. Expected figures come from the issue and the venues' docs: 429 waits
 exactly ``Retry-After``, 418 pauses until the ban ends, 451 (and Bybit's geo 403) stop the venue, backoff
-never exceeds 60 s.
+never exceeds 60 s, nor a poll job's own interval.
 """
 
 from __future__ import annotations
@@ -213,3 +213,27 @@ async def test_requests_queued_during_a_429_wait_out_its_retry_after() -> None:
     assert isinstance(results[0], RateLimited) and results[1:] == [[], []]
     # Both later requests were already queued when the 429 came; neither went out inside its 0.6 s.
     assert min(sent[1:]) - sent[0] >= 0.6 - 0.02
+
+
+def test_a_failing_poll_job_is_retried_no_slower_than_its_interval() -> None:
+    # Issue 11: a venue is back within two poll intervals of a fault's end, so however long the
+    # outage, the wait before the next try never exceeds the job's interval (10 s here), where an
+    # uncapped backoff would reach 60 s.
+    from feeds.live.feed import VenueFeed
+
+    api = VenueApi("bybit", httpx.AsyncClient(), {"rest": "http://127.0.0.1:9"}, [])
+    feed = VenueFeed(
+        make_adapter("bybit"),
+        api,
+        ["BTC"],
+        step_ms=300_000,
+        poll_s=10.0,
+        publish=lambda _: None,
+        publish_history=lambda _: None,
+        history_bars_n=0,
+        ws_url="",
+    )
+    backoff = Backoff(rng=random.Random(3))
+    delays = [feed._failed(Transient("testvenue", "HTTP 503"), backoff, 10.0) for _ in range(20)]
+    assert max(delays) <= 10.0
+    assert delays[0] <= 1.0 and max(delays[6:]) > 5.0  # still exponential at first, jittered in [5, 10] after

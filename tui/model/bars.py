@@ -240,6 +240,11 @@ class BarStore:
             if u.oi == u.oi and self.oi_anchor[s, v] != self.oi_anchor[s, v]:
                 self.oi_anchor[s, v] = u.oi
                 anchored.add(s)
+            elif u.price != u.price and u.oi != u.oi and self.oi_anchor[s, v] == self.oi_anchor[s, v]:
+                # Nothing at all: the venue stopped listing the symbol (feeds.live.feed). Its open
+                # interest counts nowhere any more, as at a start where the venue did not list it.
+                self.oi_anchor[s, v] = np.nan
+                anchored.add(s)
             if u.next_funding_ms:
                 self.next_funding_ms[s, v] = u.next_funding_ms
             self.versions[s, v] += 1

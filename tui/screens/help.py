@@ -28,6 +28,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("l", "event log: flags on/off and thresholds, newest first (Enter drills into the event)"),
     ("t", "next theme"),
     ("p", "pause repainting"),
+    ("r", "retry every venue stopped for its location now (otherwise tried again once an hour)"),
     ("n  N", "drill-down: next / previous symbol (Esc returns to the last one viewed)"),
     ("c  C", "drill-down on a small screen: next / previous chart"),
     ("Ctrl+P", "command palette: jump to a symbol"),
