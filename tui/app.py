@@ -224,10 +224,10 @@ class PerptopApp(WatchlistActions):
                 self.start_feed()
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
         self._terminal = TerminalWatch()
-        if self._terminal.armed:
-            install_stop_handlers(self.exit)
-            if self.config.paint_interval > 2.0:  # the paint tick also watches the terminal; keep it prompt
-                self.set_interval(2.0, self._check_terminal, name="terminal")
+        install_stop_handlers(self.exit, hangup=self._terminal.armed)
+        if self._terminal.armed and self.config.paint_interval > 2.0:
+            # the paint tick also watches the terminal; keep it prompt
+            self.set_interval(2.0, self._check_terminal, name="terminal")
         for warning in self.config.warnings:
             self.notify(warning, severity="warning", timeout=15)
         self.stored.announce()  # the store it was asked to record into could not be opened: say why

@@ -96,16 +96,19 @@ def leave(request_exit: Callable[[], None]) -> None:
     request_exit()
 
 
-def install_stop_handlers(request_exit: Callable[[], None]) -> bool:
-    """Make SIGHUP end the app through ``leave``, and SIGTERM through ``request_exit`` (as ``q``).
+def install_stop_handlers(request_exit: Callable[[], None], *, hangup: bool = True) -> bool:
+    """Make SIGTERM end the app through ``request_exit`` (as ``q``), and with ``hangup`` SIGHUP through ``leave``.
 
+    ``hangup`` is for an app on a terminal (SIGHUP means the terminal went away); SIGTERM is always
+    handled, so the app under ``perptop serve`` (pipes, no terminal) also makes its final write.
     Returns False where signals can't be handled (Windows, no running loop, not the main thread).
     """
     if not hasattr(signal, "SIGHUP"):
         return False
     try:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGHUP, leave, request_exit)
+        if hangup:
+            loop.add_signal_handler(signal.SIGHUP, leave, request_exit)
         loop.add_signal_handler(signal.SIGTERM, request_exit)
     except (RuntimeError, NotImplementedError, ValueError):  # no loop, or not the main thread
         return False

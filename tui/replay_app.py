@@ -11,12 +11,13 @@ from textual.widgets import Static
 
 from feeds.history.replay import ReplaySource
 from tui.app import PerptopApp
-from tui.config.loader import MAX_WATCHLIST, AppConfig
+from tui.config.limits import MAX_SYMBOLS
+from tui.config.loader import AppConfig
 
 
 def replay_app(config: AppConfig, source: ReplaySource, **kwargs: Any) -> ReplayApp:
     """A ``ReplayApp`` over ``source``, its watchlist the replayed symbols (a/d changes are not saved)."""
-    symbols = tuple(source.symbols[:MAX_WATCHLIST])
+    symbols = tuple(source.symbols[:MAX_SYMBOLS])
     config = dataclasses.replace(config, watchlist=symbols, config_watchlist=symbols, state_path=None)
     return ReplayApp(config, mode="replay", source=source, **kwargs)
 

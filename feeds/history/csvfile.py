@@ -72,6 +72,7 @@ class HistoryFile:
         missing: the wanted symbols (as given, sorted) that have no row in the file.
         in_file: every symbol of the file (as written, in file order) when a wanted list filtered it, so
             a message can say what it has; empty without a filter (``series`` then holds them all).
+        left_out: how many more symbols the file holds than ``max_symbols`` let through (0: none).
     """
 
     path: Path
@@ -81,6 +82,7 @@ class HistoryFile:
     problems: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     in_file: list[str] = field(default_factory=list)
+    left_out: int = 0
 
 
 def parse_time_ms(text: str) -> float:
@@ -186,7 +188,10 @@ def _wanted(symbols: set[str] | None) -> tuple[set[str], set[str]] | None:
 
 
 def read_history_csv(
-    path: str | Path, symbols: set[str] | None = None, since_ms: int | None = None
+    path: str | Path,
+    symbols: set[str] | None = None,
+    since_ms: int | None = None,
+    max_symbols: int | None = None,
 ) -> HistoryFile:
     """Read a history CSV.
 
@@ -195,6 +200,8 @@ def read_history_csv(
         symbols: keep only these symbols (as written, or as base coins: ``BTC`` matches ``BTCUSDT``); ignored
             for a file without a symbol column.
         since_ms: keep only bars at or after this time (epoch ms).
+        max_symbols: keep the rows of the first this many symbols (in file order) only; the others are
+            counted in ``left_out`` and never held, so memory follows the symbols kept.
 
     Raises:
         SymbolsNotInFile: none of ``symbols`` is in a file that has a symbol column.
@@ -215,6 +222,7 @@ def read_history_csv(
             wanted = _wanted(symbols)
             match: dict[str, bool] = {}
             by_symbol: dict[str, list[list[float]]] = {}
+            dropped: set[str] = set()
             time_at, layout = where["time"], _layout(where)
             width = max([*where.values(), symbol_at or 0]) + 1
             for fields in rows:
@@ -234,6 +242,9 @@ def read_history_csv(
                         keep = match[key] = key in wanted[0] or _coin(key) in wanted[1]
                     if not keep:
                         continue
+                if max_symbols is not None and key not in by_symbol and len(by_symbol) >= max_symbols:
+                    dropped.add(key)
+                    continue
                 try:
                     bar = _row_values(fields, time_at, layout)
                 except ValueError as exc:
@@ -266,7 +277,7 @@ def read_history_csv(
     for b in series.values():
         present |= ~np.isnan(b).all(axis=0)
     columns = tuple(c for c in COLUMNS if present[INDEX[c]])
-    return HistoryFile(path, series, step, columns, problems, missing, list(match))
+    return HistoryFile(path, series, step, columns, problems, missing, list(match), len(dropped))
 
 
 def _unmatched(symbols: set[str] | None, matched: list[str]) -> list[str]:

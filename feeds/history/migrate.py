@@ -18,6 +18,7 @@ from feeds.history.store_check import (
     StoreError,
     as_store_error,
     check_file,
+    listed,
     schema_error,
     schema_report,
 )
@@ -59,11 +60,11 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> list[str]:
     for column in report.missing_columns:
         conn.execute(f"ALTER TABLE bars ADD COLUMN {column} REAL")
     if report.missing_columns:
-        done.append(f"added {_names('column', report.missing_columns)} to bars")
+        done.append(f"added {listed('column', report.missing_columns)} to bars")
     create_schema(conn)  # every table and index it lacks (events, in a store made before events were kept)
     created = tuple(t for t in _tables(conn) if t not in report.tables)
     if created:
-        done.append(f"created {_names('table', created)}")
+        done.append(f"created {listed('table', created)}")
     after = _counts(conn, report.tables)
     if after != rows:  # never expected: a migration that lost a row is not committed
         raise StoreError(
@@ -72,10 +73,6 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> list[str]:
     if done and "bars" in rows:
         done.append(f"kept all {rows['bars']:,} bars")
     return done
-
-
-def _names(noun: str, names: tuple[str, ...]) -> str:
-    return f"{noun}{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
 def _tables(conn: sqlite3.Connection) -> tuple[str, ...]:

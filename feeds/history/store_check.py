@@ -187,13 +187,13 @@ class SchemaReport:
         """What differs, in words: ``table bars lacks columns spot_volume_usd, futures_volume_usd``."""
         parts = list(self.blocking)
         if self.missing_columns:
-            parts.append(f"table bars lacks {_listed('column', self.missing_columns)}")
+            parts.append(f"table bars lacks {listed('column', self.missing_columns)}")
         if self.missing_tables:
-            parts.append(f"it lacks {_listed('table', self.missing_tables)}")
+            parts.append(f"it lacks {listed('table', self.missing_tables)}")
         return "; ".join(parts)
 
 
-def _listed(noun: str, names: tuple[str, ...]) -> str:
+def listed(noun: str, names: tuple[str, ...]) -> str:
     return f"{noun}{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
@@ -210,13 +210,13 @@ def schema_report(conn: sqlite3.Connection) -> SchemaReport:
         required = [n for n, r in info.items() if n not in TABLE_COLUMNS[table] and r[3] and r[4] is None]
         if required:
             blocking.append(
-                f"table {table} requires {_listed('column', tuple(required))} perptop does not write"
+                f"table {table} requires {listed('column', tuple(required))} perptop does not write"
             )
         if table == "bars":
             keys = {n for n, r in info.items() if r[5]}
             if any(c in lacking for c in KEY_COLUMNS):
                 blocking.append(
-                    f"table bars lacks {_listed('key column', tuple(c for c in KEY_COLUMNS if c in lacking))}"
+                    f"table bars lacks {listed('key column', tuple(c for c in KEY_COLUMNS if c in lacking))}"
                 )
             elif keys != set(KEY_COLUMNS):
                 blocking.append(
@@ -224,7 +224,7 @@ def schema_report(conn: sqlite3.Connection) -> SchemaReport:
                 )
             missing_columns = tuple(c for c in lacking if c not in KEY_COLUMNS)
         elif lacking:
-            blocking.append(f"table {table} lacks {_listed('column', lacking)}")
+            blocking.append(f"table {table} lacks {listed('column', lacking)}")
     return SchemaReport(tables, missing_tables, missing_columns, tuple(blocking))
 
 
@@ -265,7 +265,8 @@ def open_for_reading(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
 
     A store in WAL mode needs its ``-shm`` file, which a reader cannot create on a read-only mount (or in a
     folder it may not write): there it is opened ``immutable``, which is right because nothing can write
-    to it there (a WAL left uncommitted beside it is not read).
+    to it there (a WAL left uncommitted beside it is not read). In a folder it merely may not write, a
+    store with such a WAL is not opened ``immutable``: its last commits would be silently missing.
     """
     uri = path.resolve().as_uri()
     conn = _connect(f"{uri}?mode=ro", busy_timeout_s)
@@ -274,11 +275,17 @@ def open_for_reading(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:
         conn.close()
         if "unable to open" not in str(exc) or not (
-            read_only_fs(path) or not os.access(path.parent, os.W_OK)
+            read_only_fs(path) or (not os.access(path.parent, os.W_OK) and not _pending_wal(path))
         ):
             raise
         conn = _connect(f"{uri}?mode=ro&immutable=1", busy_timeout_s)
     return conn
+
+
+def _pending_wal(path: Path) -> bool:
+    """Whether a WAL beside ``path`` holds commits not yet in it (``immutable`` would not read them)."""
+    wal = Path(f"{path}-wal")
+    return wal.exists() and wal.stat().st_size > 0
 
 
 def _connect(uri: str, busy_timeout_s: float) -> sqlite3.Connection:

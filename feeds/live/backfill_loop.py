@@ -15,15 +15,11 @@ from dataclasses import replace
 from feeds.live.backfill import history_bars
 from feeds.live.bars import BarAssembler
 from feeds.messages import History
-from feeds.net.faults import Backoff, Blocked, Malformed, Rejected, VenueError
+from feeds.net.faults import Backoff, Blocked, Malformed, Rejected, error_detail
 from feeds.net.http_api import VenueApi
 from feeds.records import PayloadError
 from feeds.venues.base import Listing, VenueAdapter
 from signals.times import Clock
-
-
-def _detail(exc: BaseException) -> str:
-    return exc.detail if isinstance(exc, VenueError) else f"{type(exc).__name__}: {exc}"
 
 
 class Backfilling:
@@ -85,11 +81,11 @@ class Backfilling:
             except Blocked:
                 raise
             except Exception as exc:
-                self.error = f"backfill {listing.base}: {_detail(exc)}"
+                self.error = f"backfill {listing.base}: {error_detail(exc)}"
                 if isinstance(exc, (Rejected, Malformed, PayloadError)):
                     # The venue will give the same answer again: no history for this symbol, said once.
                     self.backfill_done.add(listing.base)
-                    self.backfill_notes.append(f"{listing.base}: no history ({_detail(exc)})")
+                    self.backfill_notes.append(f"{listing.base}: no history ({error_detail(exc)})")
                 await asyncio.sleep(self._failed(exc, backoff, self.poll_s))
                 continue
             backoff.reset()

@@ -23,9 +23,9 @@ from feeds.live.backfill_loop import Backfilling
 from feeds.live.bars import BarAssembler
 from feeds.live.delisting import DelistWatch
 from feeds.live.status import FeedStatus
-from feeds.live.stream import LiquidationStream
+from feeds.live.stream import MIN_RECONNECT_CAP_S, LiquidationStream
 from feeds.messages import BarUpdate, History
-from feeds.net.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, VenueError
+from feeds.net.faults import Backoff, Blocked, Malformed, RateLimited, Rejected, error_detail
 from feeds.net.http_api import VenueApi
 from feeds.net.plan import fit_plan
 from feeds.records import PayloadError
@@ -40,10 +40,6 @@ REDISCOVER_S = 300.0  # how often to look again for symbols a venue did not list
 RESTART_S = 10.0  # pause before restarting a venue after an unexpected error
 RETRY_BLOCKED_S = 3600.0  # a venue stopped for its location is tried again this often
 NAN = float("nan")
-
-
-def _detail(exc: BaseException) -> str:
-    return exc.detail if isinstance(exc, VenueError) else f"{type(exc).__name__}: {exc}"
 
 
 class VenueFeed(Backfilling, FeedStatus):
@@ -126,6 +122,7 @@ class VenueFeed(Backfilling, FeedStatus):
                 on_state=self._stream_state,
                 clock=clock,
                 ping_s=ws_ping_s,
+                reconnect_cap_s=max(poll_s, MIN_RECONNECT_CAP_S),
             )
             if ws_url and adapter.liquidations
             else None
@@ -168,7 +165,7 @@ class VenueFeed(Backfilling, FeedStatus):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.error, self.error_ms = f"restarting after {_detail(exc)}", self.clock()
+                self.error, self.error_ms = f"restarting after {error_detail(exc)}", self.clock()
                 await asyncio.sleep(RESTART_S)
 
     async def _run_once(self) -> None:
@@ -234,7 +231,7 @@ class VenueFeed(Backfilling, FeedStatus):
             except Blocked:
                 raise
             except Exception as exc:
-                self.error = _detail(exc)
+                self.error = error_detail(exc)
                 await asyncio.sleep(self._failed(exc, backoff, self.poll_s))
                 continue
             self.error = ""
@@ -278,8 +275,11 @@ class VenueFeed(Backfilling, FeedStatus):
                 raise
             except Exception as exc:
                 if not isinstance(exc, (Malformed, PayloadError)):  # those are counted, not a venue state
-                    self.job_errors[job] = _detail(exc)
-                delay = self._failed(exc, backoff, interval)
+                    self.job_errors[job] = error_detail(exc)
+                # Never slower than the plan's own interval: a venue whose fault has ended is back within
+                # two intervals (the soak bench measures it), and a failing endpoint is asked no more
+                # often than a healthy one. Discovery and the backfill keep backing off to 60 s.
+                delay = min(self._failed(exc, backoff, interval), interval)
             else:
                 backoff.reset()
                 self.job_errors.pop(job, None)
@@ -296,16 +296,12 @@ class VenueFeed(Backfilling, FeedStatus):
         self.error_ms = self.clock()
         if isinstance(exc, (Malformed, PayloadError)):
             self.malformed += 1
-            self.last_malformed = _detail(exc)
+            self.last_malformed = error_detail(exc)
         if isinstance(exc, RateLimited):
             return exc.retry_after_s
         if isinstance(exc, (Malformed, PayloadError, Rejected)):
             return interval  # the same answer is not asked for faster than the plan says
-        # Transient, and anything unexpected. Never slower than the plan's own interval: a venue whose
-        # fault has ended is then back within two intervals (the soak bench measures it), and a failing
-        # endpoint is still asked no more often than a healthy one.
-        backoff.cap_s = min(backoff.cap_s, interval)
-        return backoff.next_delay()
+        return backoff.next_delay()  # Transient, and anything unexpected
 
     def take_poll(self, job: str, poll: Poll) -> None:
         """What one job of the plan brought back: into the bars, and (the batch job) who is listed."""

@@ -20,10 +20,9 @@ from feeds.net.faults import Backoff
 from feeds.venues.base import Listing, VenueAdapter
 from signals.times import Clock
 
-# A dropped stream is tried again at most this far apart (the batch poll's interval): a stream whose
-# venue is back reconnects within two poll intervals, and a venue that hangs up at once is still not
-# hammered (full jitter, at most one attempt each 5-10 s).
-RECONNECT_CAP_S = 10.0
+# The reconnect cap never goes below this, however short the poll interval: a venue that hangs up at
+# once is tried at most every 5-10 s (full jitter), never in a storm.
+MIN_RECONNECT_CAP_S = 10.0
 HEALTHY_S = 60.0  # a session this long resets the reconnect backoff even if the market was quiet
 
 
@@ -53,6 +52,9 @@ class LiquidationStream:
         on_state: receives True when the stream is up, False when it went down.
         clock: epoch ms, for ``down_since_ms``.
         ping_s: seconds between application pings; also the keepalive interval.
+        reconnect_cap_s: the longest wait between reconnection attempts (the feed passes its poll
+            interval, at least ``MIN_RECONNECT_CAP_S``: a stream whose venue is back reconnects within two
+            poll intervals).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class LiquidationStream:
         on_state: Callable[[bool], None],
         clock: Clock,
         ping_s: float = 20.0,
+        reconnect_cap_s: float = 60.0,
     ) -> None:
         self.adapter = adapter
         self.url = base_url.rstrip("/") + adapter.ws_path()
@@ -73,6 +76,7 @@ class LiquidationStream:
         self.on_state = on_state
         self.clock = clock
         self.ping_s = ping_s
+        self.reconnect_cap_s = reconnect_cap_s
         self.connected = False
         self.reconnects = 0
         self.messages = 0
@@ -84,7 +88,7 @@ class LiquidationStream:
         """Keep the stream connected until cancelled."""
         from websockets.asyncio.client import connect  # only live mode pays for the import
 
-        backoff = Backoff(cap_s=RECONNECT_CAP_S)
+        backoff = Backoff(cap_s=self.reconnect_cap_s)
         first = True
         self.down_since_ms = self.clock()
         while True:
@@ -115,7 +119,7 @@ class LiquidationStream:
             # accepts and hangs up at once must not be reconnected to in a tight loop.
             if self._heard or time.monotonic() - started > HEALTHY_S:
                 backoff.reset()
-            await asyncio.sleep(backoff.next_delay())  # at most RECONNECT_CAP_S apart
+            await asyncio.sleep(backoff.next_delay())
 
     def _set_connected(self, up: bool) -> None:
         self.connected = up

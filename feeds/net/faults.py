@@ -71,6 +71,11 @@ class Blocked(VenueError):
     """HTTP 451 / a geo 403: this venue will not serve this machine; stop it and say so once."""
 
 
+def error_detail(exc: BaseException) -> str:
+    """One line for any failure of a venue call: a ``VenueError``'s own detail, else type and message."""
+    return exc.detail if isinstance(exc, VenueError) else f"{type(exc).__name__}: {exc}"
+
+
 def plain_text(body: str) -> str:
     """``body`` on one line, without the tags of an HTML error page (CloudFront's, a proxy's)."""
     if body.lstrip().startswith("<"):
@@ -94,7 +99,7 @@ def forbidden_kind(body: str) -> ForbiddenKind:
     much traffic". A 403 that names neither is taken as the rate-limit kind: waiting ten minutes costs
     little and ends by itself, while stopping the venue on a guess would hide it until the next hourly try.
     """
-    text = " ".join(body.lower().split())
+    text = plain_text(body).lower()  # the words a reader sees, not those of a script or meta tag
     if any(word in text for word in _LOCATION_WORDS):
         return "location"
     return "rate_limit"

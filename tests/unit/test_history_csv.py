@@ -189,3 +189,15 @@ def test_real_binance_funding_reads_as_a_history_file(tmp_path: Path) -> None:
     assert len(b) == 1731 and h.problems == []
     assert h.step_ms == 8 * H  # settlements every 8 h (the first is stamped 15 ms late)
     assert b[0, Col.TIME] == 1735689600015 and b[0, Col.FUNDING] == 0.0001
+
+
+def test_max_symbols_keeps_the_first_symbols_in_file_order_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    rows = ["time,symbol,price"]
+    for t in (0, 300):  # two bars each, interleaved: ZZZ first, then AAA, BBB, CCC
+        rows += [f"{t},{s},{i + 1}" for i, s in enumerate(("ZZZ", "AAA", "BBB", "CCC"))]
+    path.write_text("\n".join(rows) + "\n")
+    history = read_history_csv(path, max_symbols=2)
+    assert list(history.series) == ["ZZZ", "AAA"] and history.left_out == 2
+    assert history.series["AAA"][:, Col.PRICE].tolist() == [2.0, 2.0]
+    assert read_history_csv(path, max_symbols=4).left_out == 0

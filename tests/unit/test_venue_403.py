@@ -57,7 +57,14 @@ def test_a_403_naming_a_country_or_region_is_the_location_kind(body: str) -> Non
     assert forbidden_kind(body) == "location"
 
 
-@pytest.mark.parametrize("body", [TOO_FREQUENT, TOO_FREQUENT_JSON, CLOUDFRONT_OTHER, ""])
+# A rate-limit page whose markup, not its text, says "region" (a tag a reader never sees).
+TOO_FREQUENT_PAGE = (
+    '<html><head><meta name="aws-region" content="ap-southeast-1"><script>var region = "sg";</script>'
+    "</head><body><p>access too frequent</p></body></html>"
+)
+
+
+@pytest.mark.parametrize("body", [TOO_FREQUENT, TOO_FREQUENT_JSON, CLOUDFRONT_OTHER, TOO_FREQUENT_PAGE, ""])
 def test_a_403_naming_no_location_is_the_rate_limit_kind(body: str) -> None:
     # "There might be too much traffic" (CloudFront's other page) or nothing at all: waiting ends by
     # itself, stopping the venue on a guess would not.

@@ -130,11 +130,7 @@ def watchlist_arg(text: str) -> tuple[str, ...]:
 
     The items are counted before any is normalised, so 10,000 symbols are refused at once.
     """
-    try:
-        check_symbol_count(list_length(text))
-    except TooManySymbols as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return symbols_arg(text)
+    return symbols_arg(symbol_choice(text))
 
 
 def symbol_choice(text: str) -> str:

@@ -124,16 +124,14 @@ def load_source(
     from feeds.history.csvfile import HistoryCsvError, read_history_csv
 
     try:
-        history = read_history_csv(args.file, symbols=wanted)
+        history = read_history_csv(args.file, symbols=wanted, max_symbols=MAX_SYMBOLS)
     except HistoryCsvError as exc:
         raise ValueError(str(exc)) from None
     _problems(history.problems, err)
     # A file without a symbol column is one series: it is named after the file.
     series = {(key or Path(args.file).stem): bars for key, bars in history.series.items()}
-    if len(series) > MAX_SYMBOLS:
-        _left_out(Path(args.file).name, len(series), err, notes)
-        # Only the kept series go into the source, so what the replay holds scales with them.
-        series = dict(list(series.items())[:MAX_SYMBOLS])
+    if history.left_out:  # only the kept series were read, so what the replay holds scales with them
+        _left_out(Path(args.file).name, len(series) + history.left_out, err, notes)
     step = round(history.step_ms)
     speed = args.speed if args.speed is not None else default_speed(step)
     return ReplaySource(series, step, config.signals, speed, name=Path(args.file).name)

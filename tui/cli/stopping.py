@@ -10,6 +10,7 @@ carries on, and the interpreter's last flush of that stream succeeds too.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 from typing import TextIO
@@ -18,6 +19,11 @@ from typing import TextIO
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
+
+
+def reader_gone(exc: OSError) -> bool:
+    """Whether a failed write means nobody reads the stream any more (EPIPE, EIO), not a failing disk."""
+    return isinstance(exc, BrokenPipeError) or exc.errno in (errno.EPIPE, errno.EIO)
 
 
 def say(stream: TextIO, text: str) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from signals.formats import counted
 from tui.cli.args import expand_path, number_arg
-from tui.cli.stopping import STOP_SIGNALS, say, silence
+from tui.cli.stopping import STOP_SIGNALS, reader_gone, say, silence
 from tui.config.loader import AppConfig
 
 if TYPE_CHECKING:  # numpy comes with these: only a watch that runs pays for them
@@ -92,7 +92,13 @@ def _printer(out: TextIO, jsonl: bool) -> Any:
             for e in events:
                 out.write((json.dumps(e.as_json(), separators=(",", ":")) if jsonl else e.line()) + "\n")
             out.flush()
-        except OSError:  # `perptop watch | head`, or a terminal that hung up: the alerts go on
+        except OSError as exc:  # `perptop watch | head`, a terminal that hung up, a full disk
+            if not reader_gone(exc):  # a failing file is news to the user; a reader who left is not
+                say(
+                    sys.stderr,
+                    f"perptop watch: cannot write the events to standard output ({exc.strerror}); "
+                    "the alerts go on, the events are no longer printed\n",
+                )
             silence(out)
 
     return show

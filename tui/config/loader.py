@@ -36,7 +36,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-MAX_WATCHLIST = MAX_SYMBOLS  # the one limit (tui.config.limits), under the name its importers use
 POLL_BOUNDS = Bounds(2.0, 3600.0)  # below 2 s the venues' weight budgets run out (EXCHANGES.md)
 PAINT_BOUNDS = Bounds(0.25, 60.0)
 VENUE_URL_KEYS: dict[str, tuple[str, ...]] = {
