@@ -6,7 +6,9 @@ rate and baseline weigh every event and every bar alike), ``wilson`` (the 95 % i
 (missing bars put back as NaN rows, so windows counted in bars stay windows in time).
 
 Everything is kept as counts (``Counts``, ``HorizonScore``) and the rates are derived from them: pooling
-is then exact addition, never an average of averages.
+is then exact addition, never an average of averages. Each score also keeps its non-overlapping events
+(``HorizonScore.independent``) and direction-signed return sums, from which ``signals.significance``
+derives the dependence-aware interval, p- and q-values, excess return and verdict.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import FlagTable, evaluate
 from signals.flags import DIRECTION, FLAG_NAMES, INPUTS
 from signals.params import SignalParams, n_bars
-
-Z95 = 1.959963984540054
-"""The standard normal quantile of 0.975: the z of a two-sided 95 % interval."""
+from signals.significance import Z95 as Z95  # re-exported: the interval's z has always lived here too
+from signals.significance import non_overlapping
 
 DIRECTIONAL: tuple[str, ...] = tuple(n for n in FLAG_NAMES if DIRECTION[n] != 0 or n == "funding_extreme")
 """Flags scored against forward returns; the others are context (event counts only)."""
@@ -92,14 +93,23 @@ def fill_gaps(bars: np.ndarray, step_ms: float) -> tuple[np.ndarray, int]:
 
 @dataclass
 class Counts:
-    """Events scored at one horizon: how many had a full horizon, how many hit, and their summed ``fwd``."""
+    """Events scored at one horizon: how many had a full horizon, how many hit, their summed ``fwd``, and
+    the sum and sum of squares of ``dir * fwd`` (the signed return, for the excess return's interval)."""
 
     n: int = 0
     hits: int = 0
     ret_sum: float = 0.0
+    signed_sum: float = 0.0
+    signed_sq: float = 0.0
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(self.n + other.n, self.hits + other.hits, self.ret_sum + other.ret_sum)
+        return Counts(
+            self.n + other.n,
+            self.hits + other.hits,
+            self.ret_sum + other.ret_sum,
+            self.signed_sum + other.signed_sum,
+            self.signed_sq + other.signed_sq,
+        )
 
     @property
     def hit_rate(self) -> float | None:
@@ -128,6 +138,9 @@ class HorizonScore:
         leverage_on: events where ``leverage_driven`` was on.
         leverage_off: events where it was known to be off (spot/futures ratio above ``sfr_max``); events
             where the ratio is unknown are in neither.
+        independent: the events left when one within a horizon of the previous counted one is not
+            counted (``signals.significance.non_overlapping``, per series).
+        base_signed_sum: sum of ``dir * fwd`` over the ``base_n`` bars.
     """
 
     events: Counts = field(default_factory=Counts)
@@ -135,6 +148,8 @@ class HorizonScore:
     base_hits: int = 0
     leverage_on: Counts = field(default_factory=Counts)
     leverage_off: Counts = field(default_factory=Counts)
+    independent: Counts = field(default_factory=Counts)
+    base_signed_sum: float = 0.0
 
     def __add__(self, other: HorizonScore) -> HorizonScore:
         return HorizonScore(
@@ -143,6 +158,8 @@ class HorizonScore:
             self.base_hits + other.base_hits,
             self.leverage_on + other.leverage_on,
             self.leverage_off + other.leverage_off,
+            self.independent + other.independent,
+            self.base_signed_sum + other.base_signed_sum,
         )
 
     @property
@@ -152,7 +169,8 @@ class HorizonScore:
 
     @property
     def verdict(self) -> str:
-        """``"beats"``, ``"worse"`` (baseline outside the interval), ``"within"`` or ``"no events"``."""
+        """``"beats"``, ``"worse"`` (baseline outside the interval), ``"within"`` or ``"no events"``: the
+        plain verdict over all events; ``signals.significance.assess`` gives the dependence-aware one."""
         ci, base = self.events.ci95, self.baseline
         if ci is None or base is None:
             return "no events"
@@ -210,9 +228,11 @@ def _missing(bars: np.ndarray) -> set[str]:
     return {c for c in COLUMNS if absent[INDEX[c]]}
 
 
-def _counts(idx: np.ndarray, fwd: np.ndarray, good: np.ndarray) -> Counts:
-    """Counts of the events ``idx`` (already limited to those with a full horizon)."""
-    return Counts(int(idx.size), int(good[idx].sum()), float(fwd[idx].sum()))
+def _counts(idx: np.ndarray, fwd: np.ndarray, good: np.ndarray, signed: np.ndarray) -> Counts:
+    """Counts of the events ``idx`` (already limited to those with a full horizon); ``signed`` is
+    ``dir * fwd``."""
+    s = signed[idx]
+    return Counts(int(idx.size), int(good[idx].sum()), float(fwd[idx].sum()), float(s.sum()), float(s @ s))
 
 
 def score_table(
@@ -234,8 +254,11 @@ def score_table(
     sfr = table.features.sfr
     lev_on = sfr <= table.params.sfr_max
     lev_off = sfr > table.params.sfr_max  # NaN in neither: unknown leverage is not "off"
-    fwds = {h: forward_returns(price, n_bars(hours, step_ms)) for h, hours in horizons.items()}
+    steps = {h: n_bars(hours, step_ms) for h, hours in horizons.items()}
+    fwds = {h: forward_returns(price, steps[h]) for h in horizons}
     full = {h: ~np.isnan(f) for h, f in fwds.items()}
+    # Sum of fwd over the bars with a full horizon: the baseline's mean return, signed by dir below.
+    fwd_sum = {h: float(f[full[h]].sum()) for h, f in fwds.items()}
     up = {h: f > 0 for h, f in fwds.items()}
     down = {h: f < 0 for h, f in fwds.items()}
     # Baselines of the fixed directions are shared by every flag: counted once per horizon.
@@ -255,21 +278,27 @@ def score_table(
         if name in DIRECTIONAL:
             for h in horizons:
                 idx = edges[full[h][edges]]
+                fwd = fwds[h]
                 if name == "funding_extreme":
                     d = table.direction[name]
                     good = ((d > 0) & up[h]) | ((d < 0) & down[h])
                     has_dir = full[h] & (d != 0)
                     b_n, b_hits = int(has_dir.sum()), int(good.sum())
+                    signed = np.where(d != 0, d * fwd, 0.0)
+                    b_sum = float(signed[has_dir].sum())
                 else:
                     good = up[h] if DIRECTION[name] > 0 else down[h]
                     b_n, b_hits = base[(h, DIRECTION[name])]
-                fwd = fwds[h]
+                    signed = DIRECTION[name] * fwd
+                    b_sum = DIRECTION[name] * fwd_sum[h]
                 score.horizons[h] = HorizonScore(
-                    _counts(idx, fwd, good),
+                    _counts(idx, fwd, good, signed),
                     b_n,
                     b_hits,
-                    _counts(idx[lev_on[idx]], fwd, good),
-                    _counts(idx[lev_off[idx]], fwd, good),
+                    _counts(idx[lev_on[idx]], fwd, good, signed),
+                    _counts(idx[lev_off[idx]], fwd, good, signed),
+                    _counts(non_overlapping(idx, steps[h]), fwd, good, signed),
+                    b_sum,
                 )
         flags[name] = score
     return SeriesScore(len(price), flags)

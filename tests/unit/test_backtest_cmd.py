@@ -211,3 +211,59 @@ def test_real_binance_btc_hourly_candles_and_funding(tmp_path: Path) -> None:
     # 24 bars of 1h: every bar but the last 24 has a full horizon for the baseline
     assert fx["baseline_bars"] == 13_848 - 24
     assert doc["flags"]["funding_flip"]["events"] > 0
+
+
+def test_json_adds_the_dependence_aware_figures_q_values_and_verdict(tmp_path: Path) -> None:
+    code, out, _ = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h,24h", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    # Tested: short_squeeze_risk at 1h and 24h; long_squeeze_risk and funding_extreme have no event.
+    assert doc["tests"] == 2
+    sq = doc["flags"]["short_squeeze_risk"]["horizons"]
+    one, day = sq["1h"], sq["24h"]
+    # 1h: events 10 bars apart never overlap a one-bar window: all 20 count, all hit.
+    assert (one["n_independent"], one["hits_independent"]) == (20, 20)
+    assert one["ci95_dependent"][0] == pytest.approx(20 / (20 + 1.959964**2), abs=1e-5)
+    p = (20 / 199) ** 20  # P[Bin(20, 20/199) >= 20]
+    assert one["p_value"] == pytest.approx(p, rel=1e-3)
+    assert one["q_value"] == pytest.approx(2 * p, rel=1e-3)  # rank 1 of 2 tests: 2 p / 1
+    assert one["verdict"] == "beats"
+    # excess: +3 % at each event; all 199 bars: (20 * 0.03 - 179 * 0.01) / 199 = -0.5980 %
+    assert one["excess_return_bp"] == pytest.approx(300 + 1e4 * 1.19 / 199, abs=0.01)
+    assert one["excess_ci95"] == pytest.approx([one["excess_return_bp"]] * 2, abs=0.01)  # no spread
+    # 24h (24 bars): events 5, 15, ..., 175 have a full horizon; counted 5, 35, 65, 95, 125, 155 (each the
+    # first at least 24 bars after the last counted): 6 of 18. No 24-bar window rises: 0 hits, baseline 0.
+    assert (day["n"], day["n_independent"], day["hits_independent"]) == (18, 6, 0)
+    assert day["p_value"] == 1.0 and day["q_value"] == 1.0
+    assert day["verdict"] == "no edge measured"
+    assert doc["flags"]["long_squeeze_risk"]["horizons"]["1h"]["p_value"] is None
+
+
+def test_q_values_are_corrected_over_every_symbol_and_the_pool(tmp_path: Path) -> None:
+    path = squeeze_file(tmp_path, symbols=("BTCUSDT", "ETHUSDT"))
+    doc = json.loads(backtest(str(path), "--horizons", "1h,24h", "--json")[1])
+    # short_squeeze_risk x 2 horizons x (2 symbols + the pool)
+    assert doc["tests"] == 6
+    pooled = doc["flags"]["short_squeeze_risk"]["horizons"]
+    assert pooled["1h"]["n_independent"] == 40 and pooled["24h"]["n_independent"] == 12  # per symbol, summed
+    eth = doc["symbols"]["ETHUSDT"]["flags"]["short_squeeze_risk"]["horizons"]["1h"]
+    # the three 1h tests have p = (20/199)^20 (symbols) and (20/199)^40 (pool); the symbols' q: rank 3 of 6
+    # ties with rank 2 -> 6 p / 3 = 2 p
+    assert eth["q_value"] == pytest.approx(2 * (20 / 199) ** 20, rel=1e-3)
+
+
+def test_the_table_shows_the_non_overlapping_row_and_q_within_120_columns(tmp_path: Path) -> None:
+    code, out, _ = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h,24h")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines[1:]) <= 120  # the first line names the file: its length
+    assert "Benjamini-Hochberg q-value over all 2 tests of this run" in out.replace("\n", " ")
+    day = lines.index("horizon 24h (24 bars)")
+    sq = next(i for i in range(day, len(lines)) if lines[i].startswith("short_squeeze_risk"))
+    assert lines[sq].endswith("no edge measured")
+    below = lines[sq + 1].split()
+    # non-overlapping: 6 events, 0 hits, 0.0 %, interval, q 1.000
+    assert lines[sq + 1].startswith("  non-overlapping") and below[1:4] == ["6", "0", "0.0%"]
+    assert "q 1.000" in lines[sq + 1]
+    one = lines.index("horizon 1h (1 bar)")
+    assert "q <0.001, excess +360 bp" in lines[one + 3]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ PARAMS = SignalParams(sfr_window_h=1.0)
 HORIZONS = {"1h": 1.0, "2h": 2.0}
 
 
-def bars(price: list[float], **cols: list[float]) -> np.ndarray:
+def bars(price: Sequence[float], **cols: Sequence[float]) -> np.ndarray:
     b = np.full((len(price), len(COLUMNS)), np.nan)
     b[:, Col.TIME] = 1.7e12 + H * np.arange(len(price))
     b[:, Col.PRICE] = price
@@ -189,3 +190,38 @@ def test_an_unknown_funding_interval_counts_as_8h() -> None:
     a = series_a()
     a[:, Col.FUNDING_INTERVAL_H] = np.nan  # defaults to 8 h
     assert score_series(a, PARAMS, H, HORIZONS).flags["short_squeeze_risk"].events == 4
+
+
+def test_non_overlapping_events_over_a_series() -> None:
+    # short_squeeze_risk on series A fires at 1, 4, 7, 10; a 4-bar horizon exists for bars 0..7, so the
+    # events scored are 1, 4, 7. Non-overlapping at 4 bars: 1 counted, 4 (3 bars later) not, 7 (6 after 1)
+    # counted. fwd(1) = 103/101 - 1 > 0 (hit), fwd(7) = 106/106 - 1 = 0 (no hit): 1 of 2.
+    sq = score_series(series_a(), PARAMS, H, {"4h": 4.0}).flags["short_squeeze_risk"].horizons["4h"]
+    assert (sq.events.n, sq.events.hits) == (3, 1)  # fwd(4) = 104/104 - 1 = 0: no hit
+    assert (sq.independent.n, sq.independent.hits) == (2, 1)
+    # the signed returns behind the excess return: dir +1, so as they are
+    assert sq.independent.signed_sum == pytest.approx(103 / 101 - 1)
+    assert sq.independent.signed_sq == pytest.approx((103 / 101 - 1) ** 2)
+    # all bars 0..7: 104/100, 103/101, 105/103, 106/102, 104/104, 105/103, 107/105, 106/106, each - 1
+    p = A_PRICE
+    assert sq.base_signed_sum == pytest.approx(sum(p[t + 4] / p[t] - 1 for t in range(8)))
+    # a one-bar horizon never overlaps: every event counts
+    one = score_series(series_a(), PARAMS, H, HORIZONS).flags["short_squeeze_risk"].horizons["1h"]
+    assert one.independent.n == one.events.n == 4
+
+
+def test_signed_returns_follow_the_direction_of_each_event() -> None:
+    # funding_extreme on B: dir -1 at 1, +1 at 4 and 7. One-bar returns there: 101/102 - 1 (a fall, which
+    # is a win for dir -1: counted +), 98/100 - 1 (a fall against dir +1: -), 100/99 - 1 (a rise: +).
+    fx = score_series(series_b(), PARAMS, H, {"1h": 1.0}).flags["funding_extreme"].horizons["1h"]
+    assert fx.independent.n == 3
+    assert fx.independent.signed_sum == pytest.approx(-(101 / 102 - 1) + (98 / 100 - 1) + (100 / 99 - 1))
+    # the baseline's sum over bars 0..8, dir = -sign(funding) at each: + at 4 and 7, - elsewhere
+    fwd = [B_PRICE[t + 1] / B_PRICE[t] - 1 for t in range(9)]
+    dirs = [-1, -1, -1, -1, 1, -1, -1, 1, -1]
+    assert fx.base_signed_sum == pytest.approx(sum(d * r for d, r in zip(dirs, fwd, strict=True)))
+    # pooling adds the non-overlapping counts and the sums
+    both = (
+        pool([score_series(series_b(), PARAMS, H, {"1h": 1.0})] * 2).flags["funding_extreme"].horizons["1h"]
+    )
+    assert both.independent.n == 6 and both.base_signed_sum == pytest.approx(2 * fx.base_signed_sum)

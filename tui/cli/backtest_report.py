@@ -28,17 +28,10 @@ from feeds.history.csvfile import (
 from signals.flags import CODE, FLAG_NAMES
 from signals.formats import counted
 from signals.params import n_bars
-from signals.scoring import (
-    DIRECTIONAL,
-    Counts,
-    FlagScore,
-    HorizonScore,
-    SeriesScore,
-    fill_gaps,
-    pool,
-    score_series,
-)
+from signals.scoring import DIRECTIONAL, Counts, SeriesScore, fill_gaps, pool, score_series
+from signals.significance import BEATS, NO_EDGE, Q_MAX, WORSE, Significance
 from signals.times import HOUR_MS, utc_text
+from tui.cli.backtest_json import flags_json, significance_of, tests_of, unscorable, why
 from tui.config.loader import AppConfig
 from tui.config.values import BadValue, format_duration, parse_duration
 
@@ -48,10 +41,10 @@ PROG = "perptop backtest"
 MAX_PROBLEMS_SHOWN = 10
 
 VERDICT_WORDS = {
-    "beats": "beats its baseline beyond its interval",
-    "worse": "worse than its baseline beyond its interval",
-    "within": "not distinguishable from its baseline (baseline inside the interval)",
-    "no events": "no event with a full horizon: not scored",
+    # The verdict of signals.significance: dependence-aware interval and q-value; short enough for 120 columns.
+    BEATS: "beats its baseline beyond its interval",
+    WORSE: "below its baseline beyond its interval",
+    NO_EDGE: NO_EDGE,
 }
 NO_EVENT_AT_ALL = "no events"
 
@@ -198,6 +191,12 @@ class BacktestResult:
     pooled: SeriesScore
     rows: int
     missing_bars: int
+    significance: dict[int, Significance]
+
+    @property
+    def tests(self) -> int:
+        """How many flag x horizon x series tests the q-values were corrected over."""
+        return tests_of(self.significance)
 
     @property
     def step_ms(self) -> float:
@@ -209,8 +208,9 @@ class BacktestResult:
         doc: dict[str, Any] = {
             "bars": self.rows,
             "step_s": self.step_ms / 1000,
-            "flags": _flags_json(self.pooled),
-            "unscorable": _unscorable(self.pooled),
+            "flags": flags_json(self.pooled, self.significance),
+            "unscorable": unscorable(self.pooled),
+            "tests": self.tests,
             "file": str(self.history.path),
             "columns": list(self.history.columns),
             "horizons": {h: {"hours": v, "bars": n_bars(v, self.step_ms)} for h, v in self.horizons.items()},
@@ -219,7 +219,7 @@ class BacktestResult:
         }
         if any(self.per_series):
             doc["symbols"] = {
-                k: {"bars": s.bars, "flags": _flags_json(s), "unscorable": _unscorable(s)}
+                k: {"bars": s.bars, "flags": flags_json(s, self.significance), "unscorable": unscorable(s)}
                 for k, s in self.per_series.items()
             }
         return doc
@@ -240,64 +240,9 @@ def score_file(
         missing += added
         scores[key] = score_series(grid, config.signals, history.step_ms, horizons)
     pooled = pool(scores.values()) if len(scores) > 1 else next(iter(scores.values()))
-    return BacktestResult(history, horizons, scores, pooled, rows, missing)
-
-
-def _r(x: float | None, digits: int = 6) -> float | None:
-    return None if x is None else round(x, digits)
-
-
-def _counts_json(c: Counts) -> dict[str, Any]:
-    ci = c.ci95
-    return {
-        "n": c.n,
-        "hits": c.hits,
-        "hit_rate": _r(c.hit_rate),
-        "ci95": None if ci is None else [_r(ci[0]), _r(ci[1])],
-        "mean_return": _r(c.mean_return, 8),
-    }
-
-
-def _horizon_json(h: HorizonScore, split: bool) -> dict[str, Any]:
-    doc = _counts_json(h.events)
-    doc["baseline"] = _r(h.baseline)
-    doc["baseline_bars"] = h.base_n
-    doc["verdict"] = h.verdict
-    if split:
-        doc["leverage_on"] = _counts_json(h.leverage_on)
-        doc["leverage_off"] = _counts_json(h.leverage_off)
-    return doc
-
-
-def _flags_json(score: SeriesScore) -> dict[str, Any]:
-    split = score.flags["leverage_driven"].scorable
-    doc: dict[str, Any] = {}
-    for name, f in score.flags.items():
-        if not f.scorable:
-            doc[name] = {
-                "direction": f.direction,
-                "events": None,
-                "horizons": {},
-                "scorable": False,
-                "missing": list(f.missing),
-            }
-            continue
-        doc[name] = {
-            "direction": f.direction,
-            "events": f.events,
-            "horizons": {h: _horizon_json(hs, split) for h, hs in f.horizons.items()},
-        }
-        if f.direction is None:
-            doc[name]["direction_rule"] = "-sign(funding8h) at each event"
-    return doc
-
-
-def _why(f: FlagScore) -> str:
-    return f"needs {', '.join(f.missing)}, not in the file"
-
-
-def _unscorable(score: SeriesScore) -> dict[str, str]:
-    return {n: _why(f) for n, f in score.flags.items() if not f.scorable}
+    # One family of tests per run: every symbol's and the pool's flag x horizon, corrected together.
+    sig = significance_of([*scores.values(), pooled])
+    return BacktestResult(history, horizons, scores, pooled, rows, missing, sig)
 
 
 def _print_problems(problems: list[str], err: TextIO) -> None:
@@ -318,13 +263,28 @@ def _ci(c: Counts) -> str:
     return "-" if ci is None else f"{ci[0] * 100:.1f}-{ci[1] * 100:.1f}%"
 
 
-_ROW = "{:<22}{:>7}{:>7}{:>6}{:>9}{:>14}{:>9}{:>10}  {}"
+# 80 columns of figures, then the verdict (at most 38 characters): a row fits in 120 columns.
+_ROW = "{:<21}{:>7}{:>6}{:>6}{:>9}{:>13}{:>9}{:>9}  {}"
+INDEPENDENT = "  non-overlapping"
 
 
 def _row(label: str, events: str, c: Counts, base: str, verdict: str) -> str:
     return _ROW.format(
         label, events, c.n, c.hits, _pct(c.hit_rate), _ci(c), base, _pct(c.mean_return, True), verdict
     ).rstrip()
+
+
+def _q(q: float | None) -> str:
+    return "-" if q is None else "<0.001" if q < 0.001 else f"{q:.3f}"
+
+
+def _significance_words(sig: Significance | None) -> str:
+    """The tail of the non-overlapping row: the q-value and the excess return over all bars."""
+    if sig is None or sig.n_independent == 0:
+        return ""
+    # round to an int first: -0.3 bp reads "+0 bp", not "-0 bp"
+    ex = "-" if sig.excess_return_bp is None else f"{round(sig.excess_return_bp) + 0:+d} bp"
+    return f"q {_q(sig.q_value)}, excess {ex}"
 
 
 def _iso(ms: float) -> str:
@@ -346,6 +306,10 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
     )
     out.write(
         "A hit is a forward move in the flag's direction; the baseline is that same bet on every bar.\n"
+        "The verdict uses the non-overlapping events (the row below each flag: an event within one horizon of "
+        "the\nlast one counted is not counted again) and the Benjamini-Hochberg q-value over all "
+        f"{counted(result.tests, 'test')} of this run;\n'beats' needs q <= {Q_MAX:g}. "
+        "Excess: mean signed forward return at those events minus that of all bars.\n"
     )
     pooled = result.pooled
     split = pooled.flags["leverage_driven"].scorable
@@ -362,8 +326,12 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
             if not f.scorable:
                 continue
             hs = f.horizons[h]
-            words = NO_EVENT_AT_ALL if not f.events else VERDICT_WORDS[hs.verdict]
+            sig = result.significance.get(id(hs))
+            verdict = NO_EDGE if sig is None else sig.verdict
+            words = NO_EVENT_AT_ALL if not f.events else VERDICT_WORDS[verdict]
             out.write(_row(name, f"{f.events:,}", hs.events, _pct(hs.baseline), words) + "\n")
+            if hs.events.n:
+                out.write(_row(INDEPENDENT, "", hs.independent, "", _significance_words(sig)) + "\n")
             if split and hs.events.n:
                 out.write(_row("  leverage_driven on", "", hs.leverage_on, "", "") + "\n")
                 out.write(_row("  leverage_driven off", "", hs.leverage_off, "", "") + "\n")
@@ -380,7 +348,7 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
     if cannot:
         out.write("\ncannot be scored on this file:\n")
         for f in cannot:
-            out.write(f"  {f.name}: {_why(f)}\n")
+            out.write(f"  {f.name}: {why(f)}\n")
     if len(result.per_series) > 1:
         first = next(iter(result.horizons))
         out.write(f"\nper symbol: events, hit rate at {first} (codes as in the watchlist)\n")

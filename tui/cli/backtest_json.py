@@ -1,0 +1,113 @@
+"""The ``--json`` document of ``perptop backtest``: the SIGNALS.md shape plus the dependence-aware figures.
+
+Per flag and horizon, beside SIGNALS.md's ``n``, ``hits``, ``hit_rate``, ``ci95``, ``baseline`` and
+``mean_return`` (all events, plain Wilson interval): ``n_independent``, ``hits_independent``,
+``ci95_dependent``, ``p_value``, ``q_value``, ``excess_return_bp``, ``excess_ci95`` and ``verdict`` ("beats",
+"worse", "no edge measured", from ``signals.significance``); ``verdict_plain`` keeps the old comparison of
+the plain interval with the baseline. ``significance_of`` runs the q-value correction over a whole run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from signals.scoring import DIRECTIONAL, Counts, FlagScore, HorizonScore, SeriesScore
+from signals.significance import Significance, assess
+
+
+def significance_of(scores: Iterable[SeriesScore]) -> dict[int, Significance]:
+    """``id(HorizonScore)`` -> its ``Significance``, q-values corrected across every directional flag x
+    horizon of every series given (each score object once: a pool of one series is that series)."""
+    seen: dict[int, HorizonScore] = {}
+    for s in scores:
+        for name in DIRECTIONAL:
+            f = s.flags.get(name)
+            if f is not None and f.scorable:
+                for hs in f.horizons.values():
+                    seen.setdefault(id(hs), hs)
+    return dict(zip(seen, assess(list(seen.values())), strict=True))
+
+
+def tests_of(sig: dict[int, Significance]) -> int:
+    """How many tests the q-values were corrected over (those with a p-value)."""
+    return sum(s.p_value is not None for s in sig.values())
+
+
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def _sig(x: float | None) -> float | None:
+    """Four significant figures: p-values can be 1e-20 and must not round to 0."""
+    return None if x is None else float(f"{x:.4g}")
+
+
+def _pair(ci: tuple[float, float] | None, digits: int = 6) -> list[float | None] | None:
+    return None if ci is None else [_r(ci[0], digits), _r(ci[1], digits)]
+
+
+def counts_json(c: Counts) -> dict[str, Any]:
+    """``n``, ``hits``, ``hit_rate``, ``ci95`` (Wilson) and ``mean_return`` of some events."""
+    return {
+        "n": c.n,
+        "hits": c.hits,
+        "hit_rate": _r(c.hit_rate),
+        "ci95": _pair(c.ci95),
+        "mean_return": _r(c.mean_return, 8),
+    }
+
+
+def horizon_json(h: HorizonScore, sig: Significance | None, split: bool) -> dict[str, Any]:
+    """One flag at one horizon: the SIGNALS.md keys, the significance keys, the leverage split."""
+    doc = counts_json(h.events)
+    doc["baseline"] = _r(h.baseline)
+    doc["baseline_bars"] = h.base_n
+    doc["verdict_plain"] = h.verdict
+    if sig is not None:
+        doc["n_independent"] = sig.n_independent
+        doc["hits_independent"] = sig.hits_independent
+        doc["ci95_dependent"] = _pair(sig.ci95_dependent)
+        doc["p_value"] = _sig(sig.p_value)
+        doc["q_value"] = _sig(sig.q_value)
+        doc["excess_return_bp"] = _r(sig.excess_return_bp, 2)
+        doc["excess_ci95"] = _pair(sig.excess_ci95, 2)
+        doc["verdict"] = sig.verdict
+    if split:
+        doc["leverage_on"] = counts_json(h.leverage_on)
+        doc["leverage_off"] = counts_json(h.leverage_off)
+    return doc
+
+
+def why(f: FlagScore) -> str:
+    """Why a flag cannot be scored."""
+    return f"needs {', '.join(f.missing)}, not in the file"
+
+
+def unscorable(score: SeriesScore) -> dict[str, str]:
+    """Flag -> why, for the flags that cannot be scored."""
+    return {n: why(f) for n, f in score.flags.items() if not f.scorable}
+
+
+def flags_json(score: SeriesScore, sig: dict[int, Significance]) -> dict[str, Any]:
+    """Every flag of a series (or pool), in the SIGNALS.md shape."""
+    split = score.flags["leverage_driven"].scorable
+    doc: dict[str, Any] = {}
+    for name, f in score.flags.items():
+        if not f.scorable:
+            doc[name] = {
+                "direction": f.direction,
+                "events": None,
+                "horizons": {},
+                "scorable": False,
+                "missing": list(f.missing),
+            }
+            continue
+        doc[name] = {
+            "direction": f.direction,
+            "events": f.events,
+            "horizons": {h: horizon_json(hs, sig.get(id(hs)), split) for h, hs in f.horizons.items()},
+        }
+        if f.direction is None:
+            doc[name]["direction_rule"] = "-sign(funding8h) at each event"
+    return doc
