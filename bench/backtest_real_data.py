@@ -217,13 +217,6 @@ def iso(ms: float) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-def verdict(h: dict[str, Any]) -> str:
-    ci, base = h.get("ci95"), h.get("baseline")
-    if not h.get("n") or ci is None or base is None:
-        return "no events"
-    return "yes" if ci[0] > base else "no, worse" if ci[1] < base else "not distinguishable"
-
-
 def pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.1f}%"
 
@@ -256,16 +249,20 @@ def tables(results: list[tuple[Built, dict[str, Any]]]) -> list[str]:
     def cell(s: dict[str, Any]) -> str:
         if not s["n"]:
             return "no events"
-        ci = s["ci95"]
+        ci, dep = s["ci95"], s.get("ci95_dependent")
+        apart = f"{s['n_independent']} apart: {dep[0] * 100:.0f}-{dep[1] * 100:.0f}%" if dep else "none apart"
+        q = "" if s.get("q_value") is None else f", q {s['q_value']:.2f}"
         return (
-            f"{pct(s['hit_rate'])} vs {pct(s['baseline'])} ({s['n']}; "
-            f"{ci[0] * 100:.0f}-{ci[1] * 100:.0f}%) {VERDICT_WORD[verdict(s)]}"
+            f"{pct(s['hit_rate'])} vs {pct(s['baseline'])} ({s['n']}: {ci[0] * 100:.0f}-{ci[1] * 100:.0f}%; "
+            f"{apart}{q}) {VERDICT_WORD[s['verdict']]}"
         )
 
     out = [
         (
-            "Default thresholds. Each cell: hit rate vs baseline (events; Wilson 95% interval) and whether the "
-            "whole interval is above the baseline (beats), below it (worse), or neither (=)."
+            "Default thresholds. Each cell: hit rate vs baseline (events: Wilson 95% interval; the events at "
+            "least one horizon apart: their interval; the Benjamini-Hochberg q-value over every test of the "
+            "run) and the verdict, taken on the events apart: beats (q <= 0.05 and that interval above the "
+            "baseline), worse (below it), or = (no edge measured)."
         ),
         "",
         "| data set | flag | 4h ahead | 24h ahead |",
@@ -280,7 +277,7 @@ def tables(results: list[tuple[Built, dict[str, Any]]]) -> list[str]:
     return out
 
 
-VERDICT_WORD = {"yes": "beats", "no, worse": "worse", "not distinguishable": "=", "no events": ""}
+VERDICT_WORD = {"beats": "**beats**", "worse": "**worse**", "no edge measured": "="}
 
 
 def main() -> int:
