@@ -16,7 +16,7 @@ from feeds.live.backfill import history_bars
 from feeds.live.bars import BarAssembler
 from feeds.messages import History
 from feeds.net.faults import Backoff, Blocked, Malformed, Rejected, error_detail
-from feeds.net.http_api import VenueApi
+from feeds.net.http_api import BACKGROUND, VenueApi
 from feeds.records import PayloadError
 from feeds.venues.base import Listing, VenueAdapter
 from signals.times import Clock
@@ -46,6 +46,7 @@ class Backfilling:
 
     async def _backfill(self) -> None:
         """Backfill the watched symbols one after another; then wait for the watchlist to change."""
+        BACKGROUND.set(True)  # this task's requests give way to the polls (it runs in a task of its own)
         backoff = Backoff()
         while True:
             todo = [x for x in self.wanted_listings() if x.base not in self.backfill_done]

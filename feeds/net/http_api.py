@@ -9,6 +9,7 @@ that prove the request plan.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import time
 from collections import Counter
@@ -31,6 +32,9 @@ from feeds.net.faults import (
     plain_text,
 )
 from feeds.net.limiter import Budget, Clock, Limiter
+
+# Set in the task of a feed's backfill: its requests give way to the polls (``Limiter.acquire``).
+BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("background", default=False)
 
 # A venue hook that turns a 200 body carrying an error code into a fault (Bybit retCode 10006, ...).
 EnvelopeCheck = Callable[[str, Any], "VenueError | None"]
@@ -138,7 +142,7 @@ class VenueApi:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
-            await self.limiters[budget].acquire(weight)
+            await self.limiters[budget].acquire(weight, background=BACKGROUND.get())
             # A 429 may have arrived while this request queued for its budget: it waits too.
             if self.paused_until <= self.clock():
                 break

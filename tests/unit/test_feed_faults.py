@@ -159,6 +159,22 @@ async def test_limiter_keeps_spending_under_the_share() -> None:
     assert limiter.used() == 10
 
 
+async def test_a_poll_never_waits_behind_the_backfill() -> None:
+    # Budget 100 per 10 s at half: 50 allowed; the backfill may take 80 % of it (40), a poll the rest.
+    clock = FakeClock()
+    limiter = Limiter(Budget("w", 100, 10), share=0.5, clock=clock)
+    backfill = [asyncio.ensure_future(limiter.acquire(10, background=True)) for _ in range(8)]
+    await asyncio.sleep(0.1)
+    assert sum(t.done() for t in backfill) == 4 and limiter.used() == 40  # the rest wait for the window
+    await asyncio.wait_for(limiter.acquire(10), 1)  # the poll goes at once, ahead of the queued backfill
+    assert limiter.used() == 50
+    clock.t += 10.001
+    await asyncio.sleep(1.2)
+    assert sum(t.done() for t in backfill) == 8 and limiter.used() == 40
+    for t in backfill:
+        t.cancel()
+
+
 @pytest.mark.parametrize("venue", ["binance", "bybit", "okx", "hyperliquid"])
 @pytest.mark.parametrize("n", [50, 500])
 def test_fitted_plans_stay_under_half_of_every_published_limit(venue: str, n: int) -> None:
