@@ -276,10 +276,11 @@ class VenueFeed(Backfilling, FeedStatus):
             except Exception as exc:
                 if not isinstance(exc, (Malformed, PayloadError)):  # those are counted, not a venue state
                     self.job_errors[job] = error_detail(exc)
-                # Never slower than the plan's own interval: a venue whose fault has ended is back within
-                # two intervals (the soak bench measures it), and a failing endpoint is asked no more
-                # often than a healthy one. Discovery and the backfill keep backing off to 60 s.
-                delay = min(self._failed(exc, backoff, interval), interval)
+                # Never slower than the plan's interval, nor the poll's for a slower job (OKX's hourly
+                # instruments): a venue whose fault has ended is back within two poll intervals (the soak
+                # bench measured 64-66 s without the second cap). Discovery and the backfill keep backing
+                # off to 60 s.
+                delay = min(self._failed(exc, backoff, interval), interval, self.poll_s)
             else:
                 backoff.reset()
                 self.job_errors.pop(job, None)
