@@ -241,6 +241,7 @@ def score_table(
     missing: set[str],
     step_ms: float,
     horizons: Mapping[str, float],
+    mask: np.ndarray | None = None,
 ) -> SeriesScore:
     """Score a ``FlagTable`` already evaluated on a series.
 
@@ -250,17 +251,20 @@ def score_table(
         missing: columns with no value in the series (a flag needing one is not scorable).
         step_ms: the bar step.
         horizons: label -> hours, e.g. ``{"4h": 4.0, "24h": 24.0}``.
+        mask: bool (T,): score only the events and baseline bars where it is on (a regime or a period,
+            ``signals.regimes``); rising edges and forward returns still see every bar.
     """
     sfr = table.features.sfr
     lev_on = sfr <= table.params.sfr_max
     lev_off = sfr > table.params.sfr_max  # NaN in neither: unknown leverage is not "off"
     steps = {h: n_bars(hours, step_ms) for h, hours in horizons.items()}
     fwds = {h: forward_returns(price, steps[h]) for h in horizons}
-    full = {h: ~np.isnan(f) for h, f in fwds.items()}
+    full = {h: ~np.isnan(f) if mask is None else ~np.isnan(f) & mask for h, f in fwds.items()}
     # Sum of fwd over the bars with a full horizon: the baseline's mean return, signed by dir below.
     fwd_sum = {h: float(f[full[h]].sum()) for h, f in fwds.items()}
-    up = {h: f > 0 for h, f in fwds.items()}
-    down = {h: f < 0 for h, f in fwds.items()}
+    # Limited to ``full`` so that, under a mask, the baseline's hits come from the same bars as its n.
+    up = {h: (f > 0) & full[h] for h, f in fwds.items()}
+    down = {h: (f < 0) & full[h] for h, f in fwds.items()}
     # Baselines of the fixed directions are shared by every flag: counted once per horizon.
     base = {
         (h, d): (int(full[h].sum()), int((up[h] if d > 0 else down[h]).sum()))
@@ -274,6 +278,7 @@ def score_table(
             flags[name] = FlagScore(name, False, lacks)
             continue
         edges = rising_edges(table.fired[name])
+        edges = edges if mask is None else edges[mask[edges]]
         score = FlagScore(name, True, (), int(edges.size), series=1)
         if name in DIRECTIONAL:
             for h in horizons:

@@ -5,6 +5,13 @@ Per flag and horizon, beside SIGNALS.md's ``n``, ``hits``, ``hit_rate``, ``ci95`
 ``ci95_dependent``, ``p_value``, ``q_value``, ``excess_return_bp``, ``excess_ci95`` and ``verdict`` ("beats",
 "worse", "no edge measured", from ``signals.significance``); ``verdict_plain`` keeps the old comparison of
 the plain interval with the baseline. ``significance_of`` runs the q-value correction over a whole run.
+
+Per flag (of the pool, directional flags only), ``regimes`` (regime -> value -> horizon -> the same keys,
+each value's baseline taken over that value's bars; ``signals.regimes``) and ``by_period`` (``"2025Q1"``
+-> horizon -> ``n``, ``hits``, ``hit_rate``, ``ci95``, ``baseline``, ``n_independent``, ``ci95_dependent``).
+The regime cells' q-values are one Benjamini-Hochberg family of their own, over every flag x horizon x
+regime value of the pool (``regime_tests`` at the top says how many), apart from the run's main family so
+that adding the splits does not change the whole-series q-values.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from signals.regimes import RegimeScores
 from signals.scoring import DIRECTIONAL, Counts, FlagScore, HorizonScore, SeriesScore
 from signals.significance import Significance, assess
 
@@ -89,8 +97,49 @@ def unscorable(score: SeriesScore) -> dict[str, str]:
     return {n: why(f) for n, f in score.flags.items() if not f.scorable}
 
 
-def flags_json(score: SeriesScore, sig: dict[int, Significance]) -> dict[str, Any]:
-    """Every flag of a series (or pool), in the SIGNALS.md shape."""
+def regime_significance(splits: RegimeScores) -> dict[int, Significance]:
+    """The significance of every regime cell, q-values corrected over all of them (one family)."""
+    return significance_of(cell for values in splits.regimes.values() for cell in values.values())
+
+
+def period_json(h: HorizonScore) -> dict[str, Any]:
+    """One flag at one horizon in one quarter: the plain figures, the baseline and the non-overlapping n."""
+    doc = counts_json(h.events)
+    doc["baseline"] = _r(h.baseline)
+    doc["baseline_bars"] = h.base_n
+    doc["n_independent"] = h.independent.n
+    doc["hits_independent"] = h.independent.hits
+    doc["ci95_dependent"] = _pair(h.independent.ci95)
+    return doc
+
+
+def splits_json(name: str, splits: RegimeScores, sig: dict[int, Significance]) -> dict[str, Any]:
+    """``regimes`` and ``by_period`` of one flag."""
+    regimes = {
+        regime: {
+            value: {
+                h: horizon_json(hs, sig.get(id(hs)), split=False)
+                for h, hs in cell.flags[name].horizons.items()
+            }
+            for value, cell in values.items()
+        }
+        for regime, values in splits.regimes.items()
+    }
+    periods = {
+        q: {h: period_json(hs) for h, hs in cell.flags[name].horizons.items()}
+        for q, cell in splits.periods.items()
+    }
+    return {"regimes": regimes, "by_period": periods}
+
+
+def flags_json(
+    score: SeriesScore,
+    sig: dict[int, Significance],
+    splits: RegimeScores | None = None,
+    split_sig: dict[int, Significance] | None = None,
+) -> dict[str, Any]:
+    """Every flag of a series (or pool), in the SIGNALS.md shape; with ``splits`` (of the same scores),
+    each directional flag also gets ``regimes`` and ``by_period`` (q-values from ``split_sig``)."""
     split = score.flags["leverage_driven"].scorable
     doc: dict[str, Any] = {}
     for name, f in score.flags.items():
@@ -110,4 +159,6 @@ def flags_json(score: SeriesScore, sig: dict[int, Significance]) -> dict[str, An
         }
         if f.direction is None:
             doc[name]["direction_rule"] = "-sign(funding8h) at each event"
+        if splits is not None and name in DIRECTIONAL:
+            doc[name].update(splits_json(name, splits, split_sig or {}))
     return doc

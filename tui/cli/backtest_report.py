@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from feeds.history.csvfile import (
@@ -28,10 +28,12 @@ from feeds.history.csvfile import (
 from signals.flags import CODE, FLAG_NAMES
 from signals.formats import counted
 from signals.params import n_bars
-from signals.scoring import DIRECTIONAL, Counts, SeriesScore, fill_gaps, pool, score_series
+from signals.regimes import DEFINITIONS, RegimeScores, pool_splits, score_series_split
+from signals.scoring import DIRECTIONAL, Counts, SeriesScore, fill_gaps, pool
 from signals.significance import BEATS, NO_EDGE, Q_MAX, WORSE, Significance
 from signals.times import HOUR_MS, utc_text
-from tui.cli.backtest_json import flags_json, significance_of, tests_of, unscorable, why
+from tui.cli.backtest_json import flags_json, regime_significance, significance_of, tests_of, unscorable, why
+from tui.cli.backtest_regimes import write_regimes
 from tui.config.loader import AppConfig
 from tui.config.values import BadValue, format_duration, parse_duration
 
@@ -192,6 +194,8 @@ class BacktestResult:
     rows: int
     missing_bars: int
     significance: dict[int, Significance]
+    splits: RegimeScores = field(default_factory=RegimeScores)
+    split_significance: dict[int, Significance] = field(default_factory=dict)
 
     @property
     def tests(self) -> int:
@@ -208,9 +212,11 @@ class BacktestResult:
         doc: dict[str, Any] = {
             "bars": self.rows,
             "step_s": self.step_ms / 1000,
-            "flags": flags_json(self.pooled, self.significance),
+            "flags": flags_json(self.pooled, self.significance, self.splits, self.split_significance),
             "unscorable": unscorable(self.pooled),
             "tests": self.tests,
+            "regime_tests": tests_of(self.split_significance),
+            "regime_definitions": {r: DEFINITIONS[r] for r in self.splits.regimes},
             "file": str(self.history.path),
             "columns": list(self.history.columns),
             "horizons": {h: {"hours": v, "bars": n_bars(v, self.step_ms)} for h, v in self.horizons.items()},
@@ -230,6 +236,7 @@ def score_file(
 ) -> BacktestResult:
     """Score every series of a history file with ``config.signals`` and pool them."""
     scores: dict[str, SeriesScore] = {}
+    splits: list[RegimeScores] = []
     rows = missing = 0
     for i, (key, bars) in enumerate(history.series.items()):
         if progress is not None:
@@ -238,11 +245,15 @@ def score_file(
         # Windows count bars, so a hole in the file is put back as empty bars rather than closed up.
         grid, added = fill_gaps(bars, history.step_ms)
         missing += added
-        scores[key] = score_series(grid, config.signals, history.step_ms, horizons)
+        scores[key], split = score_series_split(grid, config.signals, history.step_ms, horizons)
+        splits.append(split)
     pooled = pool(scores.values()) if len(scores) > 1 else next(iter(scores.values()))
+    pooled_splits = pool_splits(splits) if len(splits) > 1 else splits[0]
     # One family of tests per run: every symbol's and the pool's flag x horizon, corrected together.
     sig = significance_of([*scores.values(), pooled])
-    return BacktestResult(history, horizons, scores, pooled, rows, missing, sig)
+    # The regime cells (of the pool, the only ones reported) are a second family, corrected on their own.
+    split_sig = regime_significance(pooled_splits)
+    return BacktestResult(history, horizons, scores, pooled, rows, missing, sig, pooled_splits, split_sig)
 
 
 def _print_problems(problems: list[str], err: TextIO) -> None:
@@ -349,6 +360,7 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
         out.write("\ncannot be scored on this file:\n")
         for f in cannot:
             out.write(f"  {f.name}: {why(f)}\n")
+    write_regimes(result.pooled, result.splits, result.split_significance, next(iter(result.horizons)), out)
     if len(result.per_series) > 1:
         first = next(iter(result.horizons))
         out.write(f"\nper symbol: events, hit rate at {first} (codes as in the watchlist)\n")
