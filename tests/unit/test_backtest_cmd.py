@@ -267,3 +267,100 @@ def test_the_table_shows_the_non_overlapping_row_and_q_within_120_columns(tmp_pa
     assert "q 1.000" in lines[sq + 1]
     one = lines.index("horizon 1h (1 bar)")
     assert "q <0.001, excess +360 bp" in lines[one + 3]
+
+
+def test_json_splits_each_flag_by_regime_with_the_regimes_own_baseline(tmp_path: Path) -> None:
+    code, out, _ = backtest(str(squeeze_file(tmp_path)), "--horizons", "1h", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    regimes = doc["flags"]["short_squeeze_risk"]["regimes"]
+    # no spot/futures volume in the file: no leverage_driven split
+    assert set(regimes) == set(doc["regime_definitions"]) == {"trend", "volatility", "funding"}
+    assert set(regimes["trend"]) == {"up", "chop", "down"}
+    # Trend needs 168 bars back: bars 168..199 are labelled, all "down" (17 rises of 3 % and 151 falls of
+    # 1 % in a week: -64 %). Of them 168..198 have a next bar (31); rises at 175, 185, 195: baseline 3/31.
+    # Events in it: 175, 185, 195, all hits.
+    down = regimes["trend"]["down"]["1h"]
+    assert (down["n"], down["hits"], down["baseline_bars"]) == (3, 3, 31)
+    assert down["baseline"] == pytest.approx(3 / 31, abs=1e-6)
+    assert down["n_independent"] == 3 and down["p_value"] == pytest.approx((3 / 31) ** 3, rel=1e-3)
+    assert regimes["trend"]["up"]["1h"]["n"] == 0 and regimes["trend"]["up"]["1h"]["baseline_bars"] == 0
+    # funding is -0.0001 on every bar: the "negative" cell is the whole score
+    neg = regimes["funding"]["negative"]["1h"]
+    assert (neg["n"], neg["hits"], neg["baseline_bars"]) == (20, 20, 199)
+    assert regimes["funding"]["positive"]["1h"]["n"] == 0
+    assert neg["verdict"] == "beats"
+    # the q-values of the regime cells form their own family: tested cells are those with an event
+    # volatility: the first 24 h value is at bar 23 and terciles need 168 values, so labels start at bar
+    # 190 and only event 195 falls in a tercile; tested cells are trend down, funding negative and that one
+    vol = regimes["volatility"]
+    assert sum(vol[v]["1h"]["n"] for v in ("low", "mid", "high")) == 1
+    assert doc["regime_tests"] == 3
+    assert doc["tests"] == 1  # the main family is unchanged
+
+
+def test_by_period_buckets_events_and_bars_by_utc_quarter(tmp_path: Path) -> None:
+    # Starts 100 hours before 2025-04-01T00:00Z: bars 0..99 are in 2025Q1, bars 100..199 in 2025Q2.
+    q2 = 1_743_465_600_000
+    path = squeeze_file(tmp_path)
+    text = path.read_text().replace(str(T0), "T0")  # rebase the times
+    lines = text.splitlines()
+    rebased = [lines[0]] + [
+        f"{q2 - 100 * H + i * H}," + line.split(",", 1)[1] for i, line in enumerate(lines[1:])
+    ]
+    path.write_text("\n".join(rebased) + "\n")
+    doc = json.loads(backtest(str(path), "--horizons", "1h", "--json")[1])
+    periods = doc["flags"]["short_squeeze_risk"]["by_period"]
+    assert list(periods) == ["2025Q1", "2025Q2"]
+    # events at 5, 15, ..., 95 in Q1 (10) and 105, ..., 195 in Q2 (10), all hits; Q1's bars 0..99 all have a
+    # next bar, with rises at 5..95 (10 of 100); Q2's 100..198 (99), rises at 105..195 (10 of 99)
+    q1, q2d = periods["2025Q1"]["1h"], periods["2025Q2"]["1h"]
+    assert (q1["n"], q1["hits"], q1["n_independent"], q1["baseline_bars"]) == (10, 10, 10, 100)
+    assert q1["baseline"] == pytest.approx(0.1)
+    assert (q2d["n"], q2d["hits"], q2d["baseline_bars"]) == (10, 10, 99)
+    assert q2d["baseline"] == pytest.approx(10 / 99, abs=1e-6)
+    assert q1["ci95"][0] == pytest.approx(10 / (10 + 1.959964**2), abs=1e-5)
+
+
+def _leverage_file(tmp_path: Path) -> Path:
+    """The squeeze file plus volumes: spot 10 against futures 100 for bars 0..99, then 100 against 100."""
+    lines = squeeze_file(tmp_path).read_text().splitlines()
+    out = [lines[0] + ",spot_volume_usd,futures_volume_usd"]
+    out += [line + (",10,100" if i < 100 else ",100,100") for i, line in enumerate(lines[1:])]
+    path = tmp_path / "leverage.csv"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def test_the_leverage_driven_split_is_a_measured_row_in_json_and_table(tmp_path: Path) -> None:
+    path = _leverage_file(tmp_path)
+    doc = json.loads(backtest(str(path), "--horizons", "1h", "--json")[1])
+    lev = doc["flags"]["short_squeeze_risk"]["regimes"]["leverage_driven"]
+    # 24 h ratio (24 bars, none before bar 23): 0.1 up to bar 99; bar 100: 330/2400, 101: 420/2400 (on);
+    # from 102: 510/2400 = 0.2125 > 0.2 (off). On: bars 23..101, events 25, ..., 95 (8); off: 105..195 (10).
+    on, off = lev["on"]["1h"], lev["off"]["1h"]
+    assert (on["n"], on["baseline_bars"]) == (8, 79) and (off["n"], off["baseline_bars"]) == (10, 97)
+    code, out, _ = backtest(str(path), "--horizons", "1h")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines[1:]) <= 120
+    block = lines.index("short_squeeze_risk", lines.index("cannot be scored on this file:"))
+    row = next(line for line in lines[block:] if line.startswith("  leverage_driven"))
+    # on: 8 events apart, all hits, baseline 8/79 = 10.1 %; off: 10 of 10, baseline 10/97 = 10.3 %
+    assert row.split() == [
+        "leverage_driven",
+        "on",
+        "100.0%",
+        "vs",
+        "10.1%",
+        "n",
+        "8+",
+        "off",
+        "100.0%",
+        "vs",
+        "10.3%",
+        "n",
+        "10+",
+    ]
+    quarter = next(line for line in lines[block:] if line.startswith("  by quarter"))
+    assert quarter.split()[2:4] == ["2025Q1", "100.0%"]

@@ -48,12 +48,22 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also draw each flag's hit rate against its baseline in the terminal",
     )
+    parser.add_argument(
+        "--combined",
+        action="store_true",
+        help="also measure the claimed '71.4 %%' accuracy of combined signals: a walk-forward logistic model on "
+        "every flag and its inputs, scored out of sample against the majority-class baseline",
+    )
     parser.set_defaults(handler=run)
     return parser
 
 
 def run(config: AppConfig, args: argparse.Namespace) -> int:
     """The handler: score the file and print the report; 0, or 2 for a bad file or argument."""
+    if getattr(args, "combined", False):
+        from tui.cli.backtest_combined import run_combined
+
+        return run_combined(config, args)
     from tui.cli.backtest_report import run_backtest
 
     return run_backtest(config, args)
