@@ -149,6 +149,8 @@ class PerptopApp(WatchlistActions):
         self.history = history
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
         self.alerts = AppAlerts(self, config, self.store, history, self.clock, self.hit_rate_job)
+        # Flags with no measured edge on their symbol are dimmed from the alert service's records.
+        self.view.edge_source, self.view.dim_unproven = self.alerts.service.records, config.dim_unproven
         self.stored = AppHistory(
             self, self.store, source, history, self.clock, self.alerts, self._resumed, off=recording_off
         )

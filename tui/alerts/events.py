@@ -35,7 +35,8 @@ class Event:
         direction: +1 bullish, -1 bearish, 0 context (a threshold event: +1 above, -1 below).
         reason: the flag's reason line with its figures, or the threshold crossed with the value.
         confidence: 1.0, or the low confidence while ``leverage_driven`` is on.
-        record: the flag's measured record on this symbol, when it has one.
+        record: the flag's measured record on this symbol, when it has one: the plain figures and the
+            dependence-aware ones (``n_independent``, ``ci95_dependent``, ``q_value``, ``verdict``).
         record_note: why there is no record ("not enough history: 4 events", "not measured yet").
         alerted: the rules that delivered it.
         suppressed: rules that matched but held it back (cooldown, rate cap), with the cause.
@@ -99,16 +100,19 @@ class Event:
         rec = doc.get("record")
         record = None
         if isinstance(rec, dict):
-            ci = rec.get("ci95")
+            q = rec.get("q_value")
             record = FlagRecord(
                 _num(rec.get("hit_rate")),
                 _num(rec.get("baseline")),
-                (_num(ci[0]), _num(ci[1]))
-                if isinstance(ci, list) and len(ci) == 2 and None not in ci
-                else None,
+                _interval(rec.get("ci95")),
                 int(rec.get("n") or 0),
                 str(rec.get("horizon") or ""),
                 str(rec.get("verdict") or ""),
+                # Events stored before the dependence-aware figures have none: 0, null, null, "".
+                int(rec.get("n_independent") or 0),
+                _interval(rec.get("ci95_dependent")),
+                _num(q) if q is not None else None,
+                str(rec.get("verdict_plain") or ""),
             )
         return cls(
             time_ms,
@@ -132,6 +136,13 @@ class Event:
         extra = f" [{', '.join(self.alerted)}]" if self.alerted else ""
         conf = f" (confidence {self.confidence:.0%})" if self.confidence < 1.0 else ""
         return f"{iso_utc(self.time_ms)}  {self.label}: {self.reason}{conf}{extra}"
+
+
+def _interval(ci: object) -> tuple[float, float] | None:
+    """A JSON ``[low, high]`` as a pair of floats (anything else, or a null end: None)."""
+    if isinstance(ci, list) and len(ci) == 2 and None not in ci:
+        return _num(ci[0]), _num(ci[1])
+    return None
 
 
 def _num(x: object, default: float = math.nan) -> float:

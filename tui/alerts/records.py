@@ -27,6 +27,7 @@ class RecordBook:
         self._rates: dict[str, HitRates] = {}
         self._at: dict[str, int] = {}
         self._failed: dict[str, str] = {}
+        self.version = 0  # grows with every ``update``: the watchlist re-dims its flags when it moves
 
     def due(self, symbols: Iterable[str], now_ms: int) -> list[str]:
         """The symbols never measured, or measured over ``every_ms`` before ``now_ms``."""
@@ -41,6 +42,13 @@ class RecordBook:
         """Keep a symbol's fresh measurement."""
         self._rates[rates.symbol] = rates
         self._failed.pop(rates.symbol, None)
+        self.version += 1  # after the dict is updated: a reader that sees the new version sees the rates
+
+    def edges(self, symbol: str) -> frozenset[str] | None:
+        """The flags with a measured edge (verdict "beats") on ``symbol``; None before its first
+        measurement. A plain dict read, cheap enough for a paint (the scoring ran on the worker)."""
+        rates = self._rates.get(symbol)
+        return None if rates is None else rates.edges
 
     def fail(self, symbol: str, note: str) -> None:
         """A symbol's measurement failed: its events say why (and the last good record is kept)."""

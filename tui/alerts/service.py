@@ -51,6 +51,8 @@ def alert_text(alert: Alert) -> tuple[str, str]:
         r = e.record
         ci = f"{r.ci95[0]:.0%}-{r.ci95[1]:.0%}, " if r.ci95 is not None else ""
         record = f" · measured {r.hit_rate:.0%} vs {r.baseline:.0%} base ({ci}n={r.n}, {r.horizon})"
+        if r.verdict:  # an event stored before the dependence-aware figures has none to show
+            record += f"; {r.significance_words()}"
     return f"perptop: {e.label}", f"{e.reason}{record}"
 
 

@@ -107,7 +107,8 @@ class AlertRule:
         flags: flag names whose ``flag_on`` events alert, ``("*",)`` for every flag, ``()`` for none.
         symbols: the symbols it watches; None for the watchlist.
         min_confidence: flags below this confidence (low while ``leverage_driven`` is on) do not alert.
-        only_with_edge: alert only for flags whose measured interval on the symbol lies above its baseline.
+        only_with_edge: alert only for flags whose dependence-aware verdict on the symbol is "beats": the
+            interval of its events a horizon apart lies above the baseline and its q-value is at most 0.05.
         thresholds: level crossings that alert as ``threshold`` events.
         cooldown_s: the least bar time between two alerts of this rule for one symbol (0 allowed).
         sinks: where its alerts go.

@@ -3,7 +3,8 @@
 The file is TOML at ``--config PATH`` or ``tui.config.paths.default_config_path()`` (absent: defaults). Keys:
 ``watchlist``, ``venues``, ``theme``, ``poll_interval``, ``paint_interval``, ``[signals]`` (mapped onto
 ``signals.params.SignalParams``; durations as ``"4h"``, percentages in percent), ``[venue.<name>]``
-(``base_url``, ``ws_url``), ``[store]``, ``[events]`` and ``[[alerts]]`` (read by ``tui.config.alerts_reader``).
+(``base_url``, ``ws_url``), ``[store]``, ``[display]`` (``dim_unproven``), ``[events]`` and ``[[alerts]]`` (read
+by ``tui.config.alerts_reader``).
 A bad file raises ``ConfigError`` whose message is one line naming the file, the line and the key; unknown
 keys become warnings in the same format. No Textual import here, so ``perptop --help`` stays fast.
 """
@@ -48,6 +49,7 @@ _DURATION_1M_30D = Bounds(1 / 60, 720.0)
 _DURATION_1H_30D = Bounds(1.0, 720.0)  # lookback: capped by venue history (30 d) and by memory
 RETENTION_BOUNDS = Bounds(1.0, 24 * 3650.0)  # an hour to ten years
 STORE_KEYS: tuple[str, ...] = ("path", "retention", "record")
+DISPLAY_KEYS: tuple[str, ...] = ("dim_unproven",)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ SIGNAL_KEYS: tuple[SignalKey, ...] = (
     SignalKey("funding_extreme_pct", "funding_extreme", "percent", Bounds(0, 10, open_lo=True)),
     SignalKey("low_confidence", "low_confidence", "number", Bounds(0, 1)),
 )
-_TABLES = ("signals", "venue", "store", "events", "alerts")
+_TABLES = ("signals", "venue", "store", "display", "events", "alerts")
 _TOP_KEYS = ("watchlist", "venues", "theme", "columns", "poll_interval", "paint_interval", *_TABLES)
 
 
@@ -107,6 +109,8 @@ class AppConfig:
         store_record: whether the live monitor writes its bars to the store and resumes from it.
         alerts: the ``[[alerts]]`` rules, in file order.
         events: the ``[events]`` settings.
+        dim_unproven: dim the flags in the watchlist whose verdict on the symbol is not "beats" (no
+            measured edge, too little history); ``[display] dim_unproven``, on by default.
     """
 
     watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
@@ -128,6 +132,7 @@ class AppConfig:
     store_record: bool = True
     alerts: tuple[AlertRule, ...] = ()
     events: EventSettings = field(default_factory=EventSettings)
+    dim_unproven: bool = True
 
 
 class _Reader:
@@ -186,6 +191,8 @@ class _Reader:
             values["venue_options"] = self.venue_options(self.table(data["venue"], ("venue",)))
         if "store" in data:
             values.update(self.store(self.table(data["store"], ("store",))))
+        if "display" in data:
+            values.update(self.display(self.table(data["display"], ("display",))))
         if "alerts" in data or "events" in data:
             try:
                 found = read_alerts(data.get("alerts"), data.get("events"), self.path, self.text)
@@ -300,6 +307,18 @@ class _Reader:
                 out["store_record"] = value
             else:
                 self.unknown(where, STORE_KEYS)
+        return out
+
+    def display(self, raw: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            where = ("display", key)
+            if key == "dim_unproven":
+                if not isinstance(value, bool):
+                    raise self.error(where, f"expected true or false, got {show(value)}")
+                out["dim_unproven"] = value
+            else:
+                self.unknown(where, DISPLAY_KEYS)
         return out
 
     def venue_options(self, raw: dict[str, Any]) -> dict[str, dict[str, str]]:

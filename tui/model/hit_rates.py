@@ -6,6 +6,13 @@ else from the bars in memory (the simulated week in the demo, the bars replayed 
 A flag with fewer than ``MIN_EVENTS`` scored events shows "not enough history: N events" rather than a
 rate, since a rate of 3 events says nothing; a flag whose inputs the history lacks says which.
 
+Beside the plain figure (every rising edge) each flag gets the dependence-aware one of
+``signals.significance``: its events at least a horizon apart, their Wilson interval, a Benjamini-Hochberg
+q-value and the verdict ("beats", "worse", "no edge measured"). The q-values are corrected over one family
+per symbol: every directional flag of that symbol that could be tested at the horizon shown (flag x
+horizon; the drill-down scores one horizon, so the family is that symbol's flags at 24h). ``HitRates.edges``
+names the flags whose verdict is "beats": the watchlist dims the others (``[display] dim_unproven``).
+
 ``prepare_*`` run on the event loop and only copy or name what to read; the callable they return
 does the reading and scoring, and is meant for a worker thread.
 """
@@ -24,6 +31,7 @@ from feeds.messages import ALL
 from signals.columns import COLUMNS
 from signals.params import SignalParams
 from signals.scoring import DIRECTIONAL, FlagScore, fill_gaps, score_series
+from signals.significance import BEATS, Significance, assess
 from signals.times import DAY_MS
 from tui.model.bars import BarStore
 
@@ -41,7 +49,14 @@ class FlagRecord:
         ci95: the hit rate's 95 % interval (None when undefined).
         n: scored events.
         horizon: the forward horizon (``"24h"``).
-        verdict: ``beats`` (the interval lies above the baseline), ``worse`` or ``within``.
+        verdict: the dependence-aware verdict of ``signals.significance``: ``beats`` (q-value at most
+            0.05 and the interval of the events a horizon apart above the baseline), ``worse`` (that
+            interval below it) or ``no edge measured``.
+        n_independent: the events at least a horizon apart (``signals.significance.non_overlapping``).
+        ci95_dependent: the Wilson 95 % interval of their hit rate (None without such events).
+        q_value: Benjamini-Hochberg q-value over the symbol's flags (None when not tested).
+        verdict_plain: the verdict over every event (``beats``, ``worse``, ``within``): too sure of
+            itself when events overlap, kept for comparison.
     """
 
     hit_rate: float
@@ -50,22 +65,50 @@ class FlagRecord:
     n: int
     horizon: str
     verdict: str
+    n_independent: int = 0
+    ci95_dependent: tuple[float, float] | None = None
+    q_value: float | None = None
+    verdict_plain: str = ""
 
     @property
     def has_edge(self) -> bool:
-        """Whether the measured interval lies above the baseline."""
-        return self.verdict == "beats"
+        """Whether the dependence-aware verdict is ``beats`` (what ``only_with_edge`` alerts on)."""
+        return self.verdict == BEATS
 
     def as_json(self) -> dict[str, Any]:
         """The ``record`` object of an event."""
         return {
             "hit_rate": _round(self.hit_rate),
             "baseline": _round(self.baseline),
-            "ci95": [_round(self.ci95[0]), _round(self.ci95[1])] if self.ci95 else None,
+            "ci95": _pair(self.ci95),
             "n": self.n,
             "horizon": self.horizon,
             "verdict": self.verdict,
+            "n_independent": self.n_independent,
+            "ci95_dependent": _pair(self.ci95_dependent),
+            "q_value": None if self.q_value is None else _round(self.q_value),
+            "verdict_plain": self.verdict_plain,
         }
+
+    def significance_words(self) -> str:
+        """The dependence-aware figures in a few words: ``"apart n=9 (40%-85%) q=0.41: no edge measured"``
+        (the events a horizon apart, their interval, the q-value, the verdict)."""
+        ci = self.ci95_dependent
+        interval = f" ({_pct(ci[0])}-{_pct(ci[1])})" if ci else ""
+        return f"apart n={self.n_independent}{interval} {q_words(self.q_value)}: {self.verdict}"
+
+
+def _pair(ci: tuple[float, float] | None) -> list[float | None] | None:
+    return [_round(ci[0]), _round(ci[1])] if ci else None
+
+
+def q_words(q: float | None) -> str:
+    """A q-value as shown: ``q=0.41``, ``q=0.032`` near the 0.05 cut, ``q<0.001``, ``q -`` untested."""
+    if q is None:
+        return "q -"
+    if q < 0.001:
+        return "q<0.001"
+    return f"q={q:.3f}" if q < 0.1 else f"q={q:.2f}"
 
 
 def _round(x: float) -> float | None:
@@ -83,6 +126,7 @@ class HitRates:
         lines: flag name -> its figure in words, for every directional flag.
         rates: flag name -> the short figure shown beside a flag that is on (flags with a rate only).
         records: flag name -> its figures as numbers (flags with a rate only), for events and alerts.
+        tests: how many flag x horizon tests the q-values were corrected over (this symbol's family).
     """
 
     symbol: str
@@ -91,6 +135,13 @@ class HitRates:
     lines: dict[str, str] = field(default_factory=dict)
     rates: dict[str, str] = field(default_factory=dict)
     records: dict[str, FlagRecord] = field(default_factory=dict)
+    tests: int = 0
+
+    @property
+    def edges(self) -> frozenset[str]:
+        """The flags whose dependence-aware verdict on this symbol is ``beats``; every other flag
+        (worse, no edge, too few events, not measurable) has no measured edge."""
+        return frozenset(name for name, r in self.records.items() if r.has_edge)
 
 
 def _pct(x: float | None) -> str:
@@ -116,21 +167,38 @@ def measure(symbol: str, bars: np.ndarray, step_ms: int, params: SignalParams, o
     """Score every directional flag on ``bars`` (the symbol's cross-venue series, oldest first)."""
     label, hours = HORIZON
     bars = bars[~np.isnan(bars[:, 1])] if len(bars) else bars
-    result = HitRates(symbol, origin, label)
     if len(bars) < 2:
-        result.lines.update(dict.fromkeys(DIRECTIONAL, "not enough history: no bars"))
-        return result
+        empty = HitRates(symbol, origin, label)
+        empty.lines.update(dict.fromkeys(DIRECTIONAL, "not enough history: no bars"))
+        return empty
     filled, _ = fill_gaps(bars, step_ms)
     score = score_series(filled, params, step_ms, {label: hours})
+    # One BH family per symbol: every directional flag x horizon scored here (one horizon), tested or not
+    # (``assess`` corrects over those with a p-value, i.e. with at least one event apart).
+    scored = [n for n in DIRECTIONAL if score.flags[n].scorable and label in score.flags[n].horizons]
+    sig: dict[str, Significance] = dict(
+        zip(scored, assess([score.flags[n].horizons[label] for n in scored]), strict=True)
+    )
+    result = HitRates(symbol, origin, label, tests=sum(1 for s in sig.values() if s.p_value is not None))
     for name in DIRECTIONAL:
         line, rate = describe(score.flags[name], label)
         result.lines[name] = line
         if rate is not None:
             result.rates[name] = rate
             h = score.flags[name].horizons[label]
+            s = sig[name]
             if h.events.hit_rate is not None and h.baseline is not None:
                 result.records[name] = FlagRecord(
-                    h.events.hit_rate, h.baseline, h.events.ci95, h.events.n, label, h.verdict
+                    h.events.hit_rate,
+                    h.baseline,
+                    h.events.ci95,
+                    h.events.n,
+                    label,
+                    s.verdict,
+                    s.n_independent,
+                    s.ci95_dependent,
+                    s.q_value,
+                    h.verdict,
                 )
     return result
 

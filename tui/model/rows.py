@@ -10,7 +10,7 @@ to a theme colour; every number goes through ``signals.formats``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from signals.features import funding8h
 from signals.flags import Flag
 from signals.formats import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 from signals.params import SignalParams, n_bars
+from signals.scoring import DIRECTIONAL
 from tui.model.bars import BarStore
 
 NAN = float("nan")
@@ -229,13 +230,20 @@ DIRECTION_MARKS = {1: "▲", -1: "▼", 0: "◆"}
 """A flag's direction as a mark before its code (bullish, bearish, context), so it reads without colour."""
 
 
-def flag_spans(flags: Sequence[Flag]) -> Cell:
+def flag_spans(flags: Sequence[Flag], proven: Collection[str] | None = None) -> Cell:
     """The flag column: per flag its direction mark and two-letter code, coloured by direction and dimmed
-    (``-dim``) below full confidence."""
+    (``-dim``) below full confidence.
+
+    ``proven``: the flags with a measured edge on the symbol (verdict "beats"); a directional flag not in
+    it is shown muted (``flag-unproven``, its mark still says the direction). None: no flag is muted.
+    Context flags bet on no direction, so they have no edge to measure and are never muted.
+    """
     spans: list[Span] = []
     for i, f in enumerate(flags):
         kind = "flag-bull" if f.direction > 0 else "flag-bear" if f.direction < 0 else "flag-context"
-        if f.confidence < 1.0:
+        if proven is not None and f.name in DIRECTIONAL and f.name not in proven:
+            kind = "flag-unproven"
+        elif f.confidence < 1.0:
             kind += "-dim"
         if i:
             spans.append((" ", ""))
@@ -243,7 +251,9 @@ def flag_spans(flags: Sequence[Flag]) -> Cell:
     return tuple(spans)
 
 
-def row_cells(row: RowData, price_spark: str, oi_spark: str, label: str) -> tuple[Cell, ...]:
+def row_cells(
+    row: RowData, price_spark: str, oi_spark: str, label: str, proven: Collection[str] | None = None
+) -> tuple[Cell, ...]:
     """Formatted cells of one row in watchlist column order.
 
     Args:
@@ -251,6 +261,7 @@ def row_cells(row: RowData, price_spark: str, oi_spark: str, label: str) -> tupl
         price_spark: sparkline text of the price (see ``tui.model.spark``).
         oi_spark: sparkline text of open interest.
         label: the symbol cell (with its expand marker, or indented for a venue row).
+        proven: the flags with a measured edge on the symbol (see ``flag_spans``); None dims none.
     """
     liq = f"{fmt_usd(row.liq_long_usd_1h)}/{fmt_usd(row.liq_short_usd_1h)}"
     funding = f"{fmt_funding(row.funding_8h)} {_interval(row.funding_interval_h)}"
@@ -267,7 +278,7 @@ def row_cells(row: RowData, price_spark: str, oi_spark: str, label: str) -> tupl
         ((fmt_ratio(row.ls_ratio), ""),),
         ((liq, ""),),
         ((fmt_ratio(row.spot_futures_ratio), ""),),
-        flag_spans(row.flags),
+        flag_spans(row.flags, proven),
     )
 
 

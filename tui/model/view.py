@@ -7,11 +7,16 @@ heatmap values) to its widgets, which repaint only what changed.
 
 Flags are evaluated at the latest bar of every cross-venue series in one vectorised call, and of the
 venue rows of expanded symbols in a second; each selection keeps its own ``LatestCache``.
+
+With ``dim_unproven`` on, a flag shown on a row is dimmed unless its dependence-aware verdict on that
+symbol is "beats" (``EdgeSource``: the alert service's flag records, scored on a worker thread). The
+paint only compares a version number; a symbol's cells are rebuilt when its set of proven flags moved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -28,6 +33,20 @@ from tui.model.spark import sparklines
 
 SPARK_REFRESH_MS = 10_000
 HEATMAP_HOURS = 24
+
+
+class EdgeSource(Protocol):
+    """Where the rows learn which flags have a measured edge (``tui.alerts.records.RecordBook``)."""
+
+    @property
+    def version(self) -> int:
+        """Grows whenever any symbol was measured again."""
+        ...
+
+    def edges(self, symbol: str) -> frozenset[str] | None:
+        """The flags whose verdict on ``symbol`` is "beats"; None before it was first measured."""
+        ...
+
 
 Heatmap = tuple[str, list[str], list[str], np.ndarray]
 """(mode, row labels, column labels, values): what the funding heatmap draws."""
@@ -71,6 +90,10 @@ class WatchView:
         self._venue_cache = LatestCache()  # the expanded symbols' venue rows, a selection of its own
         self._spark_bar: int | None = None
         self._spark_ms = 0
+        self.edge_source: EdgeSource | None = None  # set by the app: its alert service's flag records
+        self.dim_unproven = True  # [display] dim_unproven
+        self._edges: dict[str, frozenset[str] | None] = {}
+        self._edges_seen = -1
 
     # ---- data --------------------------------------------------------------------------------
 
@@ -88,8 +111,9 @@ class WatchView:
             changed = np.arange(len(store.symbols))
         else:
             changed = np.flatnonzero((versions != self._seen).any(axis=1))
+        redimmed = self._take_edges()
         if changed.size == 0:
-            return False
+            return redimmed
         self._seen = versions.copy()
         # Flags and rows only for what can be shown: every cross-venue row (sorting and `f` need
         # them all) and the venue rows of expanded symbols.
@@ -106,6 +130,28 @@ class WatchView:
         self.stale_cells.update(fresh)
         self._update_sparks(changed)
         return True
+
+    def _take_edges(self) -> bool:
+        """Note new flag verdicts; True when a row shown must be redrawn for them (its cells marked)."""
+        src = self.edge_source
+        if src is None or not self.dim_unproven or src.version == self._edges_seen:
+            return False
+        self._edges_seen = src.version
+        moved = set()
+        for symbol in self.store.symbols:
+            edges = src.edges(symbol)
+            if self._edges.get(symbol) != edges:
+                self._edges[symbol] = edges
+                moved.add(symbol)
+        keys = [k for k in self.rows if k[0] in moved]
+        self.stale_cells.update(keys)
+        return bool(keys)
+
+    def proven(self, symbol: str) -> frozenset[str] | None:
+        """The flags not to dim on ``symbol``'s rows; None: dim none (the switch is off)."""
+        if not self.dim_unproven or self.edge_source is None:
+            return None
+        return self._edges.get(symbol) or frozenset()
 
     def _update_sparks(self, changed: np.ndarray) -> None:
         """Rebuild the sparklines of ``changed`` symbols on a new bar, else at most every SPARK_REFRESH_MS.
@@ -205,7 +251,7 @@ class WatchView:
         spark, oi_spark = self.sparks.get(key, ("", ""))
         # A venue row names its venue, so it reads where the venue column gave way to a narrow terminal.
         label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0] if key[1] == ALL else "└ " + key[1]
-        cells = row_cells(row, spark, oi_spark, label)
+        cells = row_cells(row, spark, oi_spark, label, self.proven(key[0]))
         if key in self.old_series:  # no update for three poll intervals: the whole row says so
             cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
         elif key in self.unlisted:  # said once, in place of figures the venue cannot have

@@ -3,7 +3,9 @@
 Provides ``flags_content``: the cross-venue (ALL) flags in full (direction, code, name, the reason line
 with its figures, confidence, and a measured hit rate only when a backtest supplied one), the flags that
 could not be computed for lack of inputs, then one compact line per venue, and last every directional
-flag's hit rate as measured on the symbol's own history (``tui.model.hit_rates``). Text is built with
+flag's hit rate as measured on the symbol's own history (``tui.model.hit_rates``), each with its
+dependence-aware figures (events a horizon apart, their interval, the q-value over the symbol's flags,
+the verdict; a flag that is on repeats them beside its measured rate). Text is built with
 ``Content.assemble`` so reason strings are never parsed as markup, and styles are theme variables.
 """
 
@@ -16,7 +18,7 @@ from textual.content import Content
 
 from signals.evaluate import LatestResult
 from signals.flags import CODE, FLAG_NAMES, INPUTS, Flag
-from tui.model.hit_rates import HitRates
+from tui.model.hit_rates import FlagRecord, HitRates
 
 GLYPH = {1: "▲", -1: "▼", 0: "●"}
 STYLE = {1: "$flag-bull", -1: "$flag-bear", 0: "$flag-context"}
@@ -28,7 +30,18 @@ def _ordered(names: Iterable[str]) -> list[str]:
     return [n for n in FLAG_NAMES if n in wanted]
 
 
-def _flag_block(flag: Flag, hit_rate: str | None) -> list[Content]:
+VERDICT_STYLE = {"beats": "bold $success", "worse": "bold $warning"}
+"""How a verdict is set off in the text (theme variables); "no edge measured" stays muted."""
+
+
+def _significance(record: FlagRecord) -> list[tuple[str, str] | str]:
+    """`` · apart n=9 (40%-85%) q=0.41: no edge measured``, the verdict styled by what it says."""
+    words = record.significance_words()
+    head, verdict = words.rsplit(": ", 1)
+    return [(f" · {head}: ", "$text-muted"), (verdict, VERDICT_STYLE.get(verdict, "$text-muted"))]
+
+
+def _flag_block(flag: Flag, hit_rate: str | None, record: FlagRecord | None = None) -> list[Content]:
     d = flag.direction if flag.direction in GLYPH else 0
     head: list[tuple[str, str] | str] = [
         (f"{GLYPH[d]} {flag.code} {flag.name}", f"bold {STYLE[d]}"),
@@ -40,6 +53,8 @@ def _flag_block(flag: Flag, hit_rate: str | None) -> list[Content]:
         head.append((f"  confidence {flag.confidence:.0%}", "$text-muted"))
     if hit_rate is not None:
         head.append((f"  measured hit rate {hit_rate}", "$text-muted"))
+        if record is not None:
+            head.extend(_significance(record))
     return [Content.assemble(*head), Content.assemble("    ", flag.reason)]
 
 
@@ -125,7 +140,8 @@ def flags_content(
         if not overall.flags:
             lines.append(Content.styled("no flag is on", "$text-muted"))
         for flag in sorted(overall.flags, key=lambda f: FLAG_NAMES.index(f.name)):
-            lines.extend(_flag_block(flag, (hit_rates or {}).get(flag.name)))
+            record = measured.records.get(flag.name) if measured is not None else None
+            lines.extend(_flag_block(flag, (hit_rates or {}).get(flag.name), record))
         unavailable = _unavailable_line(overall.unavailable, absent)
         if unavailable is not None:
             lines.append(unavailable)
@@ -148,9 +164,22 @@ def _measured_lines(measured: HitRates | None, pending: bool) -> list[Content]:
     lines = [
         Content(""),
         Content.styled(f"Measured hit rate, {measured.horizon} ahead", "bold"),
-        Content.styled(f"on {measured.origin}", "$text-muted"),
+        Content.styled(f"on {measured.origin}{_family(measured.tests)}", "$text-muted"),
     ]
     for name, text in measured.lines.items():
         style = "$text-muted" if name not in measured.rates else ""
-        lines.append(Content.assemble(f"  {CODE[name]} ", (text, style)))
+        record = measured.records.get(name)
+        # On the flag's own line (it wraps where the panel is narrow): one line per flag, in flag order.
+        extra = _significance(record) if record is not None else []
+        lines.append(Content.assemble(f"  {CODE[name]} ", (text, style), *extra))
     return lines
+
+
+def _family(tests: int) -> str:
+    """What "apart" and the q-values mean, said once under the heading."""
+    if not tests:
+        return ""
+    return (
+        f" · apart: events a horizon apart · q: Benjamini-Hochberg over this symbol's {tests} "
+        f"test{'' if tests == 1 else 's'}"
+    )

@@ -39,6 +39,7 @@ STYLE_NAMES = (
     "flag-bull",
     "flag-bear",
     "flag-context",
+    "flag-unproven",
     "stale",
 )
 
@@ -69,6 +70,7 @@ class Watchlist(ScrollView, can_focus=True):
     Watchlist > .watchlist--flag-bull { color: $flag-bull; text-style: bold; }
     Watchlist > .watchlist--flag-bear { color: $flag-bear; text-style: bold; }
     Watchlist > .watchlist--flag-context { color: $flag-context; text-style: bold; }
+    Watchlist > .watchlist--flag-unproven { color: $text-muted; }
     Watchlist > .watchlist--stale { color: $stale; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"watchlist--{name}" for name in STYLE_NAMES}
