@@ -157,9 +157,10 @@ def describe(score: FlagScore, horizon: str) -> tuple[str, str | None]:
     if n < MIN_EVENTS:
         return f"not enough history: {n} event{'' if n == 1 else 's'}", None
     ci = h.events.ci95
-    verdict = {"beats": "beats base", "worse": "below base", "within": "≈ base"}[h.verdict]
     interval = f" ({_pct(ci[0])}-{_pct(ci[1])})" if ci else ""
-    line = f"{_pct(h.events.hit_rate)} vs {_pct(h.baseline)} base{interval} n={n} {verdict}"
+    # No verdict here: the interval over every event is too narrow (overlapping forward windows), and a
+    # "beats base" from it beside the dependence-aware "no edge measured" read as a contradiction.
+    line = f"{_pct(h.events.hit_rate)} vs {_pct(h.baseline)} base{interval} n={n}"
     return line, f"{_pct(h.events.hit_rate)} vs {_pct(h.baseline)} base ({horizon}, {n} events)"
 
 
