@@ -36,7 +36,7 @@ import numpy as np
 from signals.columns import Col
 from signals.evaluate import FlagTable, evaluate
 from signals.params import SignalParams, n_bars
-from signals.scoring import SeriesScore, _missing, pool, score_table
+from signals.scoring import SeriesScore, missing_columns, pool, score_table
 
 TREND_H = 168.0
 """The trend's trailing window: 7 days."""
@@ -222,7 +222,7 @@ def score_series_split(
 ) -> tuple[SeriesScore, RegimeScores]:
     """``signals.scoring.score_series`` and ``score_splits`` of one series, evaluating its flags once."""
     table = evaluate(bars, params, step_ms)
-    price, missing = bars[:, Col.PRICE], _missing(bars)
+    price, missing = bars[:, Col.PRICE], missing_columns(bars)
     whole = score_table(table, price, missing, step_ms, horizons)
     return whole, score_splits(table, price, bars[:, Col.TIME], missing, step_ms, horizons)
 

@@ -8,7 +8,9 @@ rate and baseline weigh every event and every bar alike), ``wilson`` (the 95 % i
 Everything is kept as counts (``Counts``, ``HorizonScore``) and the rates are derived from them: pooling
 is then exact addition, never an average of averages. Each score also keeps its non-overlapping events
 (``HorizonScore.independent``) and direction-signed return sums, from which ``signals.significance``
-derives the dependence-aware interval, p- and q-values, excess return and verdict.
+derives the dependence-aware interval, p- and q-values, excess return and verdict. With ``bootstrap``
+resamples asked for, each score also keeps its moving-block bootstrap replicates (``HorizonScore.boot``,
+``signals.bootstrap``), a second dependence-aware interval beside the non-overlapping one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from signals.bootstrap import BootDraws, add_draws, block_length, draw_starts, resample_many
 from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import FlagTable, evaluate
 from signals.flags import DIRECTION, FLAG_NAMES, INPUTS
@@ -141,6 +144,8 @@ class HorizonScore:
         independent: the events left when one within a horizon of the previous counted one is not
             counted (``signals.significance.non_overlapping``, per series).
         base_signed_sum: sum of ``dir * fwd`` over the ``base_n`` bars.
+        boot: the moving-block bootstrap replicates (``signals.bootstrap``); None when the bootstrap is
+            off or the score is under a regime or period mask.
     """
 
     events: Counts = field(default_factory=Counts)
@@ -150,6 +155,7 @@ class HorizonScore:
     leverage_off: Counts = field(default_factory=Counts)
     independent: Counts = field(default_factory=Counts)
     base_signed_sum: float = 0.0
+    boot: BootDraws | None = None
 
     def __add__(self, other: HorizonScore) -> HorizonScore:
         return HorizonScore(
@@ -160,6 +166,7 @@ class HorizonScore:
             self.leverage_off + other.leverage_off,
             self.independent + other.independent,
             self.base_signed_sum + other.base_signed_sum,
+            add_draws(self.boot, other.boot),
         )
 
     @property
@@ -222,7 +229,7 @@ class SeriesScore:
     series: int = 1
 
 
-def _missing(bars: np.ndarray) -> set[str]:
+def missing_columns(bars: np.ndarray) -> set[str]:
     """Input columns without a single value in ``bars``."""
     absent = np.isnan(bars).all(axis=0)
     return {c for c in COLUMNS if absent[INDEX[c]]}
@@ -242,6 +249,10 @@ def score_table(
     step_ms: float,
     horizons: Mapping[str, float],
     mask: np.ndarray | None = None,
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    key: str = "",
 ) -> SeriesScore:
     """Score a ``FlagTable`` already evaluated on a series.
 
@@ -253,6 +264,10 @@ def score_table(
         horizons: label -> hours, e.g. ``{"4h": 4.0, "24h": 24.0}``.
         mask: bool (T,): score only the events and baseline bars where it is on (a regime or a period,
             ``signals.regimes``); rising edges and forward returns still see every bar.
+        bootstrap: moving-block bootstrap resamples per flag and horizon (``signals.bootstrap``); 0 (the
+            default) for none. Ignored under a ``mask``: a regime's bars are not contiguous blocks of time.
+        seed: the bootstrap's seed.
+        key: the series' key (its symbol), which seeds its draws together with ``seed``.
     """
     sfr = table.features.sfr
     lev_on = sfr <= table.params.sfr_max
@@ -270,6 +285,17 @@ def score_table(
         (h, d): (int(full[h].sum()), int((up[h] if d > 0 else down[h]).sum()))
         for h in horizons
         for d in (1, -1)
+    }
+    # One start matrix per horizon, shared by every flag of the series (drawn once: the costly part is
+    # the gather, not the draw, but sharing keeps the flags' replicates comparable).
+    starts = (
+        {h: draw_starts(len(price), block_length(steps[h]), bootstrap, seed, key) for h in horizons}
+        if bootstrap > 0 and mask is None
+        else {}
+    )
+    # per horizon, the scores still waiting for their replicates and their events, hits and signed returns
+    pending: dict[str, list[tuple[HorizonScore, np.ndarray, np.ndarray, np.ndarray]]] = {
+        h: [] for h in starts
     }
     flags: dict[str, FlagScore] = {}
     for name in FLAG_NAMES:
@@ -296,7 +322,7 @@ def score_table(
                     b_n, b_hits = base[(h, DIRECTION[name])]
                     signed = DIRECTION[name] * fwd
                     b_sum = DIRECTION[name] * fwd_sum[h]
-                score.horizons[h] = HorizonScore(
+                score.horizons[h] = hs = HorizonScore(
                     _counts(idx, fwd, good, signed),
                     b_n,
                     b_hits,
@@ -305,7 +331,14 @@ def score_table(
                     _counts(non_overlapping(idx, steps[h]), fwd, good, signed),
                     b_sum,
                 )
+                if h in pending:
+                    pending[h].append((hs, idx, good, signed))
         flags[name] = score
+    for h, waiting in pending.items():
+        events = [(idx, good, signed) for _, idx, good, signed in waiting]
+        draws = resample_many(len(price), events, block_length(steps[h]), starts[h])
+        for (hs, *_), drawn in zip(waiting, draws, strict=True):
+            hs.boot = drawn
     return SeriesScore(len(price), flags)
 
 
@@ -314,6 +347,10 @@ def score_series(
     params: SignalParams,
     step_ms: float,
     horizons: Mapping[str, float],
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    key: str = "",
 ) -> SeriesScore:
     """Evaluate the flags on one series and score them.
 
@@ -323,9 +360,21 @@ def score_series(
         params: thresholds and windows.
         step_ms: the bar step.
         horizons: label -> hours.
+        bootstrap: moving-block bootstrap resamples (0: none); see ``score_table``.
+        seed: the bootstrap's seed.
+        key: the series' key, for its draws.
     """
     table = evaluate(bars, params, step_ms)
-    return score_table(table, bars[:, Col.PRICE], _missing(bars), step_ms, horizons)
+    return score_table(
+        table,
+        bars[:, Col.PRICE],
+        missing_columns(bars),
+        step_ms,
+        horizons,
+        bootstrap=bootstrap,
+        seed=seed,
+        key=key,
+    )
 
 
 def pool(scores: Iterable[SeriesScore]) -> SeriesScore:

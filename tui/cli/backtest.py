@@ -54,12 +54,69 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also measure the claimed '71.4 %%' accuracy of combined signals: a walk-forward logistic model on "
         "every flag and its inputs, scored out of sample against the majority-class baseline",
     )
+    parser.add_argument(
+        "--bootstrap",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="also give each flag a moving-block bootstrap 95%% interval over N resamples (blocks as long as the "
+        "horizon; e.g. 999; default off)",
+    )
+    parser.add_argument(
+        "--bootstrap-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the bootstrap's random draws (default 0: the same file gives the same interval)",
+    )
+    parser.add_argument(
+        "--sweep",
+        nargs="+",
+        action="extend",  # --sweep a=.. --sweep b=.. is one grid, as if written after one --sweep
+        default=None,
+        metavar="KEY=LIST",
+        help="score a grid of [signals] settings, e.g. window=2h,4h,8h price_change_pct=0.5,1,2; the best "
+        "setting picked on the same data is labelled in-sample",
+    )
+    parser.add_argument(
+        "--walk-forward",
+        action="store_true",
+        help="with --sweep: pick each flag's setting on the past folds and score it on the next (expanding "
+        "window); only the out-of-sample result is reported",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write a self-contained scorecard to FILE.html (plots drawn with matplotlib, from "
+        "perptop[report]) or FILE.md (plots as text)",
+    )
     parser.set_defaults(handler=run)
     return parser
 
 
+def _count(text: str) -> int:
+    """``--bootstrap``: a whole number of resamples, 0 (off) or at least 99."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n != 0 and not 99 <= n <= 100_000:
+        raise argparse.ArgumentTypeError(f"{n} resamples: use 0 (off) or 99 to 100000")
+    return n
+
+
 def run(config: AppConfig, args: argparse.Namespace) -> int:
     """The handler: score the file and print the report; 0, or 2 for a bad file or argument."""
+    if getattr(args, "sweep", None) or getattr(args, "walk_forward", False):
+        from tui.cli.backtest_sweep import run_sweep
+
+        return run_sweep(config, args)
+    if getattr(args, "report", None) is not None:
+        from tui.cli.backtest_scorecard import run_scorecard
+
+        return run_scorecard(config, args)
     if getattr(args, "combined", False):
         from tui.cli.backtest_combined import run_combined
 

@@ -21,7 +21,8 @@ from feeds.history.csvfile import HistoryCsvError, read_history_csv
 from signals.formats import counted
 from signals.times import utc_text
 from signals.walkforward import CLAIMED, FEATURE_NAMES, K_FOLDS, MIN_TRAIN, CombinedScore, combined
-from tui.cli.backtest_report import PROG, UsageError, parse_horizons, run_backtest
+from tui.cli.backtest_input import PROG, UsageError, parse_horizons
+from tui.cli.backtest_report import run_backtest
 from tui.config.loader import AppConfig
 
 EXIT_OK = 0

@@ -12,6 +12,13 @@ each value's baseline taken over that value's bars; ``signals.regimes``) and ``b
 The regime cells' q-values are one Benjamini-Hochberg family of their own, over every flag x horizon x
 regime value of the pool (``regime_tests`` at the top says how many), apart from the run's main family so
 that adding the splits does not change the whole-series q-values.
+
+With ``--bootstrap N`` (``signals.bootstrap``), each whole-series flag and horizon (of every symbol and of
+the pool; never of a regime or period) also gets ``ci95_bootstrap`` (the moving-block bootstrap 95 %
+interval of the hit rate, ``[lo, hi]`` or null when fewer than half of the resamples drew an event),
+``excess_ci95_bootstrap`` (that of the excess return, bp) and ``bootstrap_no_event`` (resamples that drew
+no event); the top level gets ``bootstrap`` = ``{"resamples": N, "seed": S, "block": "one horizon"}``.
+Without it none of these keys is there.
 """
 
 from __future__ import annotations
@@ -19,9 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from signals.bootstrap import interval
 from signals.regimes import RegimeScores
 from signals.scoring import DIRECTIONAL, Counts, FlagScore, HorizonScore, SeriesScore
 from signals.significance import Significance, assess
+
+BOOTSTRAP_BLOCK = "one horizon"
+"""The bootstrap's block length, as the JSON and the table say it."""
 
 
 def significance_of(scores: Iterable[SeriesScore]) -> dict[int, Significance]:
@@ -81,6 +92,11 @@ def horizon_json(h: HorizonScore, sig: Significance | None, split: bool) -> dict
         doc["excess_return_bp"] = _r(sig.excess_return_bp, 2)
         doc["excess_ci95"] = _pair(sig.excess_ci95, 2)
         doc["verdict"] = sig.verdict
+    if h.boot is not None:
+        boot = interval(h.boot, h.base_n, h.base_signed_sum)
+        doc["ci95_bootstrap"] = _pair(boot.hit_ci)
+        doc["excess_ci95_bootstrap"] = _pair(boot.excess_ci, 2)
+        doc["bootstrap_no_event"] = boot.no_event
     if split:
         doc["leverage_on"] = counts_json(h.leverage_on)
         doc["leverage_off"] = counts_json(h.leverage_off)
