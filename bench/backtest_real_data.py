@@ -7,7 +7,7 @@ flag at 24h and 4h against its baseline. A value observed at time T is the value
 at or after T (and not much later); a column a data set lacks is left out, never filled, so the backtest
 reports the flags that need it as unscorable. ``--markdown`` prints only the tables.
 
-Run: .venv/bin/python bench/backtest_real_data.py [--markdown]
+Run: .venv/bin/python bench/backtest_real_data.py [--markdown] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -283,6 +283,13 @@ VERDICT_WORD = {"beats": "**beats**", "worse": "**worse**", "no edge measured": 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--markdown", action="store_true", help="print only the Markdown tables")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="also keep the history CSVs in DIR (to run perptop backtest on them yourself)",
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"no data at {DATA}: this script needs the shared real data sets (../shared/data)")
@@ -302,6 +309,9 @@ def main() -> int:
                 print(f"== {name}: cannot be converted ({type(exc).__name__}: {exc}), skipped")
                 continue
             write_history_csv(path := Path(tmp) / f"{name}.csv", built.series, built.step_ms)
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                write_history_csv(args.keep / f"{name}.csv", built.series, built.step_ms)
             results.append((built, doc := backtest(path, config)))
             if not args.markdown:
                 print("\n".join(summary(name, built, doc)) + "\n")
