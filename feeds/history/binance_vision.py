@@ -26,7 +26,7 @@ import re
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -85,11 +85,13 @@ class Points:
     values: list[tuple[float, ...]] = field(default_factory=list)
 
 
-def scan(root: Path) -> tuple[list[DumpFile], int]:
-    """The dump files under ``root`` (sorted by path) and how many other files were passed over."""
+def scan(root: Path, paths: Iterable[Path] | None = None) -> tuple[list[DumpFile], int]:
+    """The dump files under ``root`` (or only those of ``paths``, files under ``root``), sorted by path,
+    and how many other files were passed over."""
     found: list[DumpFile] = []
     other = 0
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    listed = root.rglob("*") if paths is None else paths
+    for path in sorted(p for p in listed if p.is_file()):
         name = path.name
         if name.endswith(".CHECKSUM"):
             continue
@@ -307,7 +309,10 @@ class _Progress:
 
 
 def import_dir(
-    root: Path, interval: str | None = None, err: TextIO | None = sys.stderr
+    root: Path,
+    interval: str | None = None,
+    err: TextIO | None = sys.stderr,
+    paths: Iterable[Path] | None = None,
 ) -> tuple[dict[str, np.ndarray], int, list[str]]:
     """Read every dump file under ``root`` into bars per base coin.
 
@@ -315,6 +320,7 @@ def import_dir(
         root: the folder of dump files (any layout; data.binance.vision's folders included).
         interval: the klines interval of the bars (default: the shortest found).
         err: where progress and notes go (None: quiet).
+        paths: only these files under ``root`` (``perptop download`` imports one symbol's files at a time).
 
     Returns:
         (series by base coin, bar step in ms, problems: one line per unreadable row or skipped input).
@@ -323,7 +329,7 @@ def import_dir(
         ValueError: no futures klines to build bars from, or a bad ``interval``; or ``DumpRefused`` (a
             ValueError) for a zip that expands past its bound or does not match its header.
     """
-    files, other = scan(root)
+    files, other = scan(root, paths)
     futures = {f.interval for f in files if f.kind == "klines"}
     usable = {i for i in futures if i != "1mo"}
     if not usable:

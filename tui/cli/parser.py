@@ -18,6 +18,7 @@ from tui import __version__
 from tui.cli import args as types
 from tui.cli import (
     backtest,
+    download,
     events,
     export,
     importer,
@@ -35,7 +36,20 @@ from tui.config.paths import default_config_path, state_path_for
 
 EXIT_USAGE = 2
 
-SUBCOMMANDS = (snapshot, venues, watch, record, events, store, export, backtest, replay, importer, serve)
+SUBCOMMANDS = (
+    snapshot,
+    venues,
+    watch,
+    record,
+    events,
+    store,
+    export,
+    backtest,
+    replay,
+    importer,
+    download,
+    serve,
+)
 """Every subcommand, in ``--help`` order; each has ``add_parser`` (setting its ``handler``)."""
 
 
