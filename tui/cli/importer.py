@@ -1,6 +1,9 @@
-"""``perptop import binance-vision DIR [--out FILE.csv]``: Binance's public data dumps into a history CSV.
+"""``perptop import binance-vision DIR [--out FILE.csv|DIR|FILE.parquet]``: Binance's dumps into a history.
 
-The reading lives in ``feeds.history.binance_vision``, imported when the command runs.
+The reading lives in ``feeds.history.binance_vision``, imported when the command runs. ``--out`` ending in
+``.csv`` (the default) writes the history CSV; any other name writes the Parquet research store of
+docs/research-store.md: ``FILE.parquet`` one file, anything else a folder partitioned by symbol and year,
+in which each imported symbol replaces its own partitions and leaves the others.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``import`` (with its source ``binance-vision``) to the CLI's ``subparsers``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "import",
-        help="turn public data dumps into a history CSV",
-        description="Turn public data dumps into the history CSV that backtest and replay read.",
+        help="turn public data dumps into a history CSV or Parquet",
+        description="Turn public data dumps into the history (CSV or Parquet) that backtest and replay read.",
     )
     sources = parser.add_subparsers(dest="import_source", metavar="{binance-vision}", required=True)
     vision = sources.add_parser(
@@ -36,9 +39,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     vision.add_argument(
         "--out",
         type=Path,
-        metavar="FILE.csv",
+        metavar="FILE.csv|DIR|FILE.parquet",
         default=Path("binance-vision.csv"),
-        help="the history CSV to write (default: binance-vision.csv here)",
+        help="where to write: a history CSV (a .csv name; default: binance-vision.csv here), one "
+        "FILE.parquet, or a Parquet folder partitioned by symbol and year (any other name)",
     )
     vision.add_argument(
         "--interval",
@@ -53,8 +57,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -> int:
     """Run ``perptop import binance-vision``; returns 0, or 2 when nothing could be imported."""
     from feeds.history.binance_vision import import_dir, interval_ms
-    from feeds.history.csvfile import write_history_csv
-    from tui.cli.outfile import OutputError, write_whole
+    from feeds.history.parquet_store import ParquetWriteError
+    from tui.cli.outfile import OutputError
 
     root: Path = args.dir
     if not root.is_dir():
@@ -75,10 +79,28 @@ def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -
         print("perptop import: no bars to write", file=err)
         return EXIT_USAGE
     try:
-        write_whole(args.out, lambda fh: write_history_csv(fh, series, step))
-    except OutputError as exc:
+        _write(args.out, series, step)
+    except (OutputError, ParquetWriteError) as exc:
         print(f"perptop import: {exc}", file=err)
         return exc.status
+    except ValueError as exc:  # a symbol that cannot name a partition folder
+        print(f"perptop import: {exc}", file=err)
+        return EXIT_USAGE
     bars = sum(len(b) for b in series.values())
     print(f"import: wrote {bars:,} bars of {', '.join(series)} to {args.out}", file=err)
     return 0
+
+
+def _write(out: Path, series: dict[str, Any], step: float) -> None:
+    """Write ``series`` where ``out`` says: the CSV for ``.csv``, else one ``.parquet`` file or the folder."""
+    from feeds.history.parquet_store import is_parquet_target, write_parquet_file, write_store
+
+    if not is_parquet_target(out):
+        from feeds.history.csvfile import write_history_csv
+        from tui.cli.outfile import write_whole
+
+        write_whole(out, lambda fh: write_history_csv(fh, series, step))
+    elif out.suffix.lower() == ".parquet":
+        write_parquet_file(out, series, step)
+    else:
+        write_store(out, series, step)

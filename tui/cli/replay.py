@@ -1,8 +1,9 @@
-"""``perptop replay FILE.csv [--speed N]`` and ``perptop replay --from-store``: the full UI driven by history.
+"""``perptop replay FILE.csv|FILE.parquet|DIR [--speed N]`` and ``perptop replay --from-store``: history in the UI.
 
 ``add_parser`` adds the subcommand to the CLI's subparsers without importing Textual or numpy;
-``run`` reads the history (a history CSV, or the local history store), builds a ``ReplaySource`` and
-runs the ``ReplayApp``. A file without a symbol column replays as one symbol named after the file.
+``run`` reads the history (a history CSV, a Parquet file or partitioned folder, or the local history
+store), builds a ``ReplaySource`` and runs the ``ReplayApp``. A file without a symbol column replays as
+one symbol named after the file.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "file",
         nargs="?",
         type=Path,
-        metavar="FILE.csv",
-        help="a history CSV (the SIGNALS.md columns; 'perptop export' or 'perptop import' write one)",
+        metavar="FILE.csv|FILE.parquet|DIR",
+        help="a history CSV (the SIGNALS.md columns), a Parquet file, or a Parquet folder partitioned "
+        "by symbol ('perptop export' or 'perptop import' write each)",
     )
     parser.add_argument(
         "--from-store", action="store_true", help="replay the local history store instead of a file"
@@ -120,11 +122,12 @@ def load_source(
             _left_out(str(source.name), stored, err, notes)
         return source
     if args.file is None:
-        raise ValueError("name a history CSV to replay, or use --from-store")
-    from feeds.history.csvfile import HistoryCsvError, read_history_csv
+        raise ValueError("name a history CSV or Parquet file or folder to replay, or use --from-store")
+    from feeds.history.csvfile import HistoryCsvError
+    from feeds.history.source import open_history
 
-    try:
-        history = read_history_csv(args.file, symbols=wanted, max_symbols=MAX_SYMBOLS)
+    try:  # a CSV, a Parquet file or a partitioned Parquet folder, by what the path is
+        history = open_history(args.file, symbols=wanted, max_symbols=MAX_SYMBOLS)
     except HistoryCsvError as exc:
         raise ValueError(str(exc)) from None
     _problems(history.problems, err)
