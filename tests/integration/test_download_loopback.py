@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from feeds.history.vision_download import plan_symbol
@@ -226,3 +227,40 @@ def test_disk_errors_name_the_folder(tmp_path: Path) -> None:
     code, err = _cli(["download", "binance-vision", "--symbols", "BTC", *SPAN, "--out", str(blocker / "sub")])
     assert code == 2
     assert err.strip() == f"perptop download: --out {blocker / 'sub'} cannot be written: Not a directory"
+
+
+def test_the_default_history_is_a_parquet_store_written_symbol_by_symbol_equal_to_the_csv(
+    archive: Path, tmp_path: Path
+) -> None:
+    from feeds.history.csvfile import read_history_csv
+    from feeds.history.source import open_history
+
+    runs = {}
+    with ArchiveServer(archive) as server:
+        for name in ("store", "history.csv"):
+            target = tmp_path / name
+            code, err = _cli(
+                [
+                    *(
+                        "download",
+                        "binance-vision",
+                        "--symbols",
+                        "BTC,ETH",
+                        *SPAN,
+                        "--out",
+                        str(tmp_path / "out"),
+                    ),
+                    *("--history", str(target), "--base-url", server.url, "--jobs", "3"),
+                ]
+            )
+            assert code == 0, err
+            assert f"to {target}" in err.splitlines()[-1]
+            runs[name] = target
+    # one partition folder per symbol and year, as docs/research-store.md lays it out
+    assert sorted(p.name for p in runs["store"].iterdir()) == ["symbol=BTC", "symbol=ETH"]
+    assert [p.name for p in (runs["store"] / "symbol=BTC").iterdir()] == ["year=2026"]
+    stored, csv = open_history(runs["store"]), read_history_csv(runs["history.csv"])
+    # the CSV lists symbols as their files came in, the store by symbol
+    assert sorted(stored.series) == sorted(csv.series) == ["BTC", "ETH"]
+    for key, bars in csv.series.items():
+        assert np.array_equal(stored.series[key], bars, equal_nan=True), key

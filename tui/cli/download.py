@@ -1,13 +1,14 @@
 """``perptop download binance-vision``: fetch Binance's public archives, verify them, and import them.
 
 ``perptop download binance-vision (--symbols BTC,ETH | --top 100) --since 2022-01-01 [--until ...]
-[--interval 5m] [--out DIR] [--history FILE.csv] [--base-url URL] [--api-url URL] [--jobs 4]
+[--interval 5m] [--out DIR] [--history DIR|FILE.csv] [--base-url URL] [--api-url URL] [--jobs 4]
 [--no-spot] [--no-metrics]``
 
 The files land under ``--out`` in the archive's own layout (default: ``binance-vision`` in perptop's data
 folder), so ``perptop import binance-vision DIR`` reads them again offline; an interrupted run resumes.
 Each symbol is imported as soon as its files are verified and handed to a sink ``on_symbol(symbol, bars,
-step_ms)``; the sink here collects the series and writes ``--history`` whole at the end.
+step_ms)``: ``Sink`` writes it into the Parquet research store folder at once (the default ``--history``),
+or collects the series for one ``.parquet`` file or history CSV written whole at the end.
 Planning lives in ``feeds.history.vision_download``, fetching in ``feeds.history.vision_fetch``.
 
 Exit status: 0 done; 1 a network failure or files that could not be had (named); 2 bad input or an
@@ -77,9 +78,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     vision.add_argument(
         "--history",
         type=Path,
-        metavar="FILE.csv",
-        default=Path("binance-vision.csv"),
-        help="the history CSV to write (default: binance-vision.csv here)",
+        metavar="DIR|FILE.csv",
+        default=None,
+        help="where the imported bars go: a Parquet research store folder, written symbol by symbol as each "
+        "one's files are in (default: 'research' in the data folder), FILE.parquet, or a history FILE.csv",
     )
     # dest differs from the shared --base-url VENUE=URL option every subcommand's parser has
     vision.add_argument(
@@ -246,16 +248,15 @@ def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -
         return EXIT_USAGE
     if count := remove_parts(out):
         print(f"download: removed {count} half-written .part files a stopped run left in {out}", file=err)
-    series: dict[str, np.ndarray] = {}
-    steps: list[int] = []
-
-    def collect(symbol: str, bars: np.ndarray, step_ms: int) -> None:
-        series[symbol] = bars
-        steps.append(step_ms)
-
+    if args.history is None:
+        args.history = default_history()
+    sink = Sink(args.history)
     try:
-        report = asyncio.run(_download(args, since, until, today, out, err, collect))
+        report = asyncio.run(_download(args, since, until, today, out, err, sink))
     except Stopped as exc:
+        print(f"perptop download: {exc}", file=err)
+        return exc.status
+    except SinkFailed as exc:
         print(f"perptop download: {exc}", file=err)
         return exc.status
     except KeyboardInterrupt:
@@ -263,20 +264,10 @@ def run(config: AppConfig, args: argparse.Namespace, err: TextIO = sys.stderr) -
         return EXIT_INTERRUPTED
     if report is None:
         return EXIT_USAGE
-    return _finish(args, report, series, steps, out, err)
+    return _finish(args, report, sink, err)
 
 
-def _finish(
-    args: argparse.Namespace,
-    report: Report,
-    series: dict[str, np.ndarray],
-    steps: list[int],
-    out: Path,
-    err: TextIO,
-) -> int:
-    from feeds.history.csvfile import write_history_csv
-    from tui.cli.outfile import OutputError, write_whole
-
+def _finish(args: argparse.Namespace, report: Report, sink: Sink, err: TextIO) -> int:
     _names(err, "not in the archive (a gap):", report.gaps)
     _names(err, "no klines in the span for", report.no_archive)
     _names(err, "import: skipped", report.problems)
@@ -284,17 +275,81 @@ def _finish(
     print(
         f"download: {len(report.verified)} files verified, {len(report.kept)} already here, "
         f"{len(report.absent)} not listed yet, {len(report.gaps)} gaps, {len(report.failed)} failed; "
-        f"{len(series)} symbols imported",
+        f"{len(sink.symbols)} symbols imported",
         file=err,
     )
-    if series:
+    if sink.symbols:
         try:
-            write_whole(args.history, lambda fh: write_history_csv(fh, series, steps[0]))
-        except OutputError as exc:
+            sink.close()
+        except SinkFailed as exc:
             print(f"perptop download: {exc}", file=err)
             return exc.status
-        bars = sum(len(b) for b in series.values())
-        print(f"download: wrote {bars:,} bars of {len(series)} symbols to {args.history}", file=err)
+        print(
+            f"download: wrote {sink.bars:,} bars of {len(sink.symbols)} symbols to {args.history}", file=err
+        )
     if report.failed:
         return EXIT_FAILED
-    return 0 if series else EXIT_USAGE
+    return 0 if sink.symbols else EXIT_USAGE
+
+
+def default_history() -> Path:
+    """``research`` in perptop's data folder: the Parquet research store (docs/research-store.md)."""
+    from tui.config.paths import default_store_path
+
+    return default_store_path().parent / "research"
+
+
+class SinkFailed(Exception):
+    """The history could not be written; ``str()`` is one line, ``status`` the exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Sink:
+    """Where each imported symbol goes: straight into a Parquet store folder (memory then holds one symbol),
+    or collected for one ``.parquet`` file or one history CSV written whole at the end."""
+
+    def __init__(self, target: Path) -> None:
+        from feeds.history.parquet_store import is_parquet_target
+
+        self.target = target
+        self.folder = is_parquet_target(target) and target.suffix.lower() != ".parquet"
+        self.series: dict[str, np.ndarray] = {}
+        self.step_ms = 0
+        self.symbols: list[str] = []
+        self.bars = 0
+
+    def __call__(self, symbol: str, bars: np.ndarray, step_ms: int) -> None:
+        """One symbol imported: write it now into a store folder, else keep it for ``close``."""
+        self.symbols.append(symbol)
+        self.bars += len(bars)
+        self.step_ms = self.step_ms or step_ms
+        if not self.folder:
+            self.series[symbol] = bars
+            return
+        from feeds.history.parquet_store import ParquetWriteError, write_symbol
+
+        try:
+            write_symbol(self.target, symbol, bars, step_ms)
+        except ParquetWriteError as exc:
+            raise SinkFailed(str(exc), exc.status) from None
+        except ValueError as exc:
+            raise SinkFailed(f"{self.target}: {symbol}: {exc}", EXIT_USAGE) from None
+
+    def close(self) -> None:
+        """Write what was collected (nothing to do for a store folder, already written)."""
+        if self.folder or not self.series:
+            return
+        from feeds.history.csvfile import write_history_csv
+        from feeds.history.parquet_store import ParquetWriteError, write_parquet_file
+        from tui.cli.outfile import OutputError, write_whole
+
+        try:
+            if self.target.suffix.lower() == ".parquet":
+                write_parquet_file(self.target, self.series, self.step_ms)
+            else:
+                write_whole(self.target, lambda fh: write_history_csv(fh, self.series, self.step_ms))
+        except (OutputError, ParquetWriteError) as exc:
+            raise SinkFailed(str(exc), exc.status) from None
