@@ -30,7 +30,7 @@ from feeds.net.http_api import VenueApi
 from feeds.net.plan import fit_plan
 from feeds.records import PayloadError
 from feeds.source import LiquidationListener
-from feeds.venues.base import Listing, Poll, VenueAdapter
+from feeds.venues.base import ANSWERED, Listing, Poll, VenueAdapter
 from signals.times import Clock, wall_ms
 
 Publish = Callable[[list[BarUpdate]], None]
@@ -263,6 +263,12 @@ class VenueFeed(Backfilling, FeedStatus):
 
     async def _job(self, job: str) -> None:
         backoff = Backoff()
+
+        # A per-symbol round answering again means the fault is over: say so before the round ends.
+        def answered() -> None:
+            self.job_errors.pop(job, None)
+
+        ANSWERED.set(answered)  # this task's own context: each job runs as a task of its own
         while True:
             item = next((i for i in self.plan if i.job == job), None)
             interval = item.interval_s if item else self.poll_s

@@ -266,3 +266,51 @@ async def test_a_failing_poll_job_is_retried_no_slower_than_its_interval() -> No
         await feed._job(job.job)
     assert max(waits) <= job.interval_s
     assert waits[0] <= 1.0 and waits[-1] == job.interval_s  # exponential at first, then the interval
+
+
+async def test_a_per_symbol_round_clears_its_error_at_the_first_symbol_answered_not_at_its_end() -> None:
+    # Issue 11's soak: OKX's long/short round (50 symbols at 5 requests / 2 s) kept the venue "error" for
+    # 50 s after an HTTP 500 had ended, because the job's error was cleared only when a whole round came back.
+    from feeds.live.feed import VenueFeed
+    from feeds.records import LongShortPoint
+    from feeds.venues.base import Listing, Parsed, Poll, each_symbol
+
+    api = VenueApi("okx", httpx.AsyncClient(), {"rest": "http://127.0.0.1:9"}, [])
+    feed = VenueFeed(
+        make_adapter("okx"),
+        api,
+        ["BTC", "ETH", "SOL"],
+        step_ms=300_000,
+        poll_s=10.0,
+        publish=lambda _: None,
+        publish_history=lambda _: None,
+        history_bars_n=0,
+        ws_url="",
+    )
+    listings = [Listing(s, f"{s}-USDT-SWAP") for s in ("BTC", "ETH", "SOL")]
+    seen: list[dict[str, str]] = []  # the job's errors as each symbol is asked for
+    rounds = 0
+
+    async def fetch(listing: Listing) -> Parsed[LongShortPoint]:
+        seen.append(dict(feed.job_errors))
+        if rounds == 1:
+            raise Transient("okx", "HTTP 500")  # the fault: the first round fails at its first symbol
+        return Parsed([LongShortPoint("okx", listing.instrument, listing.base, 0, 1.0)], [])
+
+    async def poll(*_: object) -> Poll:
+        nonlocal rounds
+        rounds += 1
+        out = Poll()
+        out.long_short = await each_symbol(listings, fetch, out.skipped)
+        return out
+
+    async def sleep(_: float) -> None:
+        if rounds == 2:
+            raise asyncio.CancelledError
+
+    feed.adapter.poll = poll  # type: ignore[method-assign]
+    feed._sleep = sleep  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await feed._job("ls")
+    # round 1 failed: round 2 starts with the error; once BTC has answered, ETH and SOL are asked without it
+    assert [("ls" in e) for e in seen] == [False, True, False, False]
