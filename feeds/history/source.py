@@ -19,6 +19,33 @@ from feeds.history.csvfile import HistoryFile, read_history_csv
 from feeds.history.parquet_stream import HistoryMeta as HistoryMeta  # re-exported: the streaming result
 
 _MAGIC = b"PAR1"
+FAST_FROM_BYTES = 2_000_000
+"""From this size on a CSV is first read by ``feeds.history.csv_fast`` (DuckDB, about 6x faster on a clean
+file); below it the pure-Python read (~45 ms a MB) is done before DuckDB is imported and connected (~90 ms)."""
+
+
+def read_csv(
+    path: str | Path,
+    symbols: set[str] | None = None,
+    max_symbols: int | None = None,
+    since_ms: int | None = None,
+) -> HistoryFile:
+    """A history CSV, read by DuckDB when it is large and clean, else by ``read_history_csv``.
+
+    The fast path gives way (None) for anything the Python reader would report, which then reads the
+    whole file, so every problem keeps its line number and wording.
+    """
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        size = 0  # the Python reader says why it cannot be read
+    if size >= FAST_FROM_BYTES:
+        from feeds.history.csv_fast import read_csv_fast
+
+        fast = read_csv_fast(Path(path), symbols, since_ms, max_symbols)
+        if fast is not None:
+            return fast
+    return read_history_csv(path, symbols=symbols, since_ms=since_ms, max_symbols=max_symbols)
 
 
 def is_parquet(path: str | Path) -> bool:
@@ -51,7 +78,7 @@ def open_history(
         from feeds.history.parquet_read import read_parquet_history
 
         return read_parquet_history(path, symbols, max_symbols)
-    return read_history_csv(path, symbols=symbols, max_symbols=max_symbols)
+    return read_csv(path, symbols, max_symbols)
 
 
 def stream_history(
@@ -70,7 +97,7 @@ def stream_history(
         from feeds.history.parquet_stream import stream_parquet_history
 
         return stream_parquet_history(path, symbols)
-    history = read_history_csv(path, symbols=symbols)
+    history = read_csv(path, symbols)
     meta = HistoryMeta(
         history.path,
         list(history.series),
