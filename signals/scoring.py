@@ -15,17 +15,29 @@ resamples asked for, each score also keeps its moving-block bootstrap replicates
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from signals.bootstrap import BootDraws, add_draws, block_length, draw_starts, resample_many
+from signals.bootstrap import (
+    BootDraws,
+    BootInterval,
+    add_draws,
+    block_length,
+    draw_starts,
+    interval,
+    resample_many,
+)
 from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import FlagTable, evaluate
 from signals.flags import DIRECTION, FLAG_NAMES, INPUTS
-from signals.params import SignalParams, n_bars
+from signals.params import SignalParams
+from signals.score_prep import Prepared, prepare
+from signals.score_prep import forward_returns as forward_returns  # re-exported: always lived here
+from signals.score_prep import rising_edges as rising_edges  # re-exported likewise
 from signals.significance import Z95 as Z95  # re-exported: the interval's z has always lived here too
 from signals.significance import non_overlapping
 
@@ -49,24 +61,6 @@ def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def rising_edges(fired: np.ndarray) -> np.ndarray:
-    """Indices of the bars where ``fired`` is on and was off at the previous bar.
-
-    Bar 0 is never an event: with no previous bar there is no telling whether the flag just came on.
-    """
-    return np.flatnonzero(fired[1:] & ~fired[:-1]) + 1
-
-
-def forward_returns(price: np.ndarray, n: int) -> np.ndarray:
-    """``fwd[t] = price[t + n] / price[t] - 1``; NaN where the horizon runs past the series (or a price is
-    NaN)."""
-    out = np.full(price.shape, np.nan)
-    if price.shape[0] > n:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[:-n] = price[n:] / price[:-n] - 1.0
-    return out
 
 
 def fill_gaps(bars: np.ndarray, step_ms: float) -> tuple[np.ndarray, int]:
@@ -145,7 +139,9 @@ class HorizonScore:
             counted (``signals.significance.non_overlapping``, per series).
         base_signed_sum: sum of ``dir * fwd`` over the ``base_n`` bars.
         boot: the moving-block bootstrap replicates (``signals.bootstrap``); None when the bootstrap is
-            off or the score is under a regime or period mask.
+            off, the score is under a regime or period mask, or ``settle_boot`` replaced them.
+        boot_ci: the bootstrap interval of ``boot``, kept by ``settle_boot`` (a pool sums the draws and
+            computes its own, so it is never summed).
     """
 
     events: Counts = field(default_factory=Counts)
@@ -156,6 +152,7 @@ class HorizonScore:
     independent: Counts = field(default_factory=Counts)
     base_signed_sum: float = 0.0
     boot: BootDraws | None = None
+    boot_ci: BootInterval | None = None
 
     def __add__(self, other: HorizonScore) -> HorizonScore:
         return HorizonScore(
@@ -168,6 +165,19 @@ class HorizonScore:
             self.base_signed_sum + other.base_signed_sum,
             add_draws(self.boot, other.boot),
         )
+
+    def boot_interval(self) -> BootInterval | None:
+        """The bootstrap interval: kept by ``settle_boot``, or computed from the draws; None without them."""
+        if self.boot_ci is not None:
+            return self.boot_ci
+        return None if self.boot is None else interval(self.boot, self.base_n, self.base_signed_sum)
+
+    def settle_boot(self) -> None:
+        """Keep the bootstrap interval and let the draws go (B numbers per flag and horizon and series:
+        a backtest of hundreds of series keeps only the pool's, once each series is added to it)."""
+        if self.boot is not None:
+            self.boot_ci = self.boot_interval()
+            self.boot = None
 
     @property
     def baseline(self) -> float | None:
@@ -253,6 +263,8 @@ def score_table(
     bootstrap: int = 0,
     seed: int = 0,
     key: str = "",
+    prepared: Prepared | None = None,
+    leverage: bool = True,
 ) -> SeriesScore:
     """Score a ``FlagTable`` already evaluated on a series.
 
@@ -268,28 +280,28 @@ def score_table(
             default) for none. Ignored under a ``mask``: a regime's bars are not contiguous blocks of time.
         seed: the bootstrap's seed.
         key: the series' key (its symbol), which seeds its draws together with ``seed``.
+        prepared: ``signals.score_prep.prepare`` of the same table, price and horizons, shared by several
+            passes (made here when None).
+        leverage: count the events by ``leverage_driven`` on and off (False leaves those counts empty:
+            the regime and period cells, which never show them).
     """
-    sfr = table.features.sfr
-    lev_on = sfr <= table.params.sfr_max
-    lev_off = sfr > table.params.sfr_max  # NaN in neither: unknown leverage is not "off"
-    steps = {h: n_bars(hours, step_ms) for h, hours in horizons.items()}
-    fwds = {h: forward_returns(price, steps[h]) for h in horizons}
-    full = {h: ~np.isnan(f) if mask is None else ~np.isnan(f) & mask for h, f in fwds.items()}
+    prep = prepare(table, price, step_ms, horizons, DIRECTIONAL) if prepared is None else prepared
+    lev_on, lev_off = prep.lev_on, prep.lev_off
+    hz = prep.horizons
+    full = {h: v.valid if mask is None else v.valid & mask for h, v in hz.items()}
     # Sum of fwd over the bars with a full horizon: the baseline's mean return, signed by dir below.
-    fwd_sum = {h: float(f[full[h]].sum()) for h, f in fwds.items()}
-    # Limited to ``full`` so that, under a mask, the baseline's hits come from the same bars as its n.
-    up = {h: (f > 0) & full[h] for h, f in fwds.items()}
-    down = {h: (f < 0) & full[h] for h, f in fwds.items()}
-    # Baselines of the fixed directions are shared by every flag: counted once per horizon.
-    base = {
-        (h, d): (int(full[h].sum()), int((up[h] if d > 0 else down[h]).sum()))
-        for h in horizons
-        for d in (1, -1)
-    }
+    fwd_sum = {h: float(v.fwd[full[h]].sum()) for h, v in hz.items()}
+    # Baselines of the fixed directions are shared by every flag: counted once per horizon; the hits
+    # come from the same bars as n (``full``, under the mask).
+    base: dict[tuple[str, int], tuple[int, int]] = {}
+    for h, v in hz.items():
+        n_full = int(full[h].sum())
+        base[(h, 1)] = (n_full, int((v.up & full[h]).sum()) if mask is not None else int(v.up.sum()))
+        base[(h, -1)] = (n_full, int((v.down & full[h]).sum()) if mask is not None else int(v.down.sum()))
     # One start matrix per horizon, shared by every flag of the series (drawn once: the costly part is
     # the gather, not the draw, but sharing keeps the flags' replicates comparable).
     starts = (
-        {h: draw_starts(len(price), block_length(steps[h]), bootstrap, seed, key) for h in horizons}
+        {h: draw_starts(len(price), block_length(v.bars), bootstrap, seed, key) for h, v in hz.items()}
         if bootstrap > 0 and mask is None
         else {}
     )
@@ -303,42 +315,40 @@ def score_table(
         if lacks:
             flags[name] = FlagScore(name, False, lacks)
             continue
-        edges = rising_edges(table.fired[name])
-        edges = edges if mask is None else edges[mask[edges]]
-        score = FlagScore(name, True, (), int(edges.size), series=1)
+        edges = prep.edges[name]
+        events = int(edges.size) if mask is None else int(np.count_nonzero(mask[edges]))
+        score = FlagScore(name, True, (), events, series=1)
         if name in DIRECTIONAL:
-            for h in horizons:
-                idx = edges[full[h][edges]]
-                fwd = fwds[h]
+            for h, v in hz.items():
+                idx = v.idx[name] if mask is None else v.idx[name][mask[v.idx[name]]]
+                fwd = v.fwd
                 if name == "funding_extreme":
-                    d = table.direction[name]
-                    good = ((d > 0) & up[h]) | ((d < 0) & down[h])
-                    has_dir = full[h] & (d != 0)
-                    b_n, b_hits = int(has_dir.sum()), int(good.sum())
-                    signed = np.where(d != 0, d * fwd, 0.0)
+                    assert v.fe_good is not None and v.fe_signed is not None and v.fe_dir is not None
+                    good, signed = v.fe_good, v.fe_signed
+                    has_dir = full[h] & v.fe_dir
+                    b_n, b_hits = int(has_dir.sum()), int((good & full[h]).sum())
                     b_sum = float(signed[has_dir].sum())
                 else:
-                    good = up[h] if DIRECTION[name] > 0 else down[h]
+                    good, signed = (v.up, v.long) if DIRECTION[name] > 0 else (v.down, v.short)
                     b_n, b_hits = base[(h, DIRECTION[name])]
-                    signed = DIRECTION[name] * fwd
                     b_sum = DIRECTION[name] * fwd_sum[h]
                 score.horizons[h] = hs = HorizonScore(
                     _counts(idx, fwd, good, signed),
                     b_n,
                     b_hits,
-                    _counts(idx[lev_on[idx]], fwd, good, signed),
-                    _counts(idx[lev_off[idx]], fwd, good, signed),
-                    _counts(non_overlapping(idx, steps[h]), fwd, good, signed),
+                    _counts(idx[lev_on[idx]], fwd, good, signed) if leverage else Counts(),
+                    _counts(idx[lev_off[idx]], fwd, good, signed) if leverage else Counts(),
+                    _counts(non_overlapping(idx, v.bars), fwd, good, signed),
                     b_sum,
                 )
                 if h in pending:
                     pending[h].append((hs, idx, good, signed))
         flags[name] = score
     for h, waiting in pending.items():
-        events = [(idx, good, signed) for _, idx, good, signed in waiting]
-        draws = resample_many(len(price), events, block_length(steps[h]), starts[h])
-        for (hs, *_), drawn in zip(waiting, draws, strict=True):
-            hs.boot = drawn
+        draws = [(idx, good, signed) for _, idx, good, signed in waiting]
+        drawn = resample_many(len(price), draws, block_length(hz[h].bars), starts[h])
+        for (hs, *_), d in zip(waiting, drawn, strict=True):
+            hs.boot = d
     return SeriesScore(len(price), flags)
 
 
@@ -383,20 +393,51 @@ def pool(scores: Iterable[SeriesScore]) -> SeriesScore:
     A flag is scorable when pooled if it was scorable on at least one series; ``missing`` then lists
     the columns no series had.
     """
-    scores = list(scores)
-    flags: dict[str, FlagScore] = {}
-    for name in FLAG_NAMES:
-        parts = [s.flags[name] for s in scores if name in s.flags]
-        ok = [p for p in parts if p.scorable]
-        if not ok:
-            lacks = set(INPUTS[name])
-            for p in parts:
-                lacks &= set(p.missing)
-            flags[name] = FlagScore(name, False, tuple(c for c in INPUTS[name] if c in lacks))
-            continue
-        merged = FlagScore(name, True, (), sum(p.events for p in ok), series=len(ok))
-        for p in ok:
-            for h, hs in p.horizons.items():
-                merged.horizons[h] = merged.horizons[h] + hs if h in merged.horizons else hs
-        flags[name] = merged
-    return SeriesScore(sum(s.bars for s in scores), flags, len(scores))
+    acc = Pooler()
+    for s in scores:
+        acc.add(s)
+    return acc.result()
+
+
+class Pooler:
+    """``pool`` one series at a time: only the running sums are kept, never the series' own scores.
+
+    The sums are added in the order the series come, as ``pool`` always did (a left fold), so pooling a
+    stream gives the same figures, to the last bit, as pooling the list.
+    """
+
+    def __init__(self) -> None:
+        self.bars = 0
+        self.count = 0
+        self._events: dict[str, int] = dict.fromkeys(FLAG_NAMES, 0)
+        self._ok: dict[str, int] = dict.fromkeys(FLAG_NAMES, 0)
+        self._lacks: dict[str, set[str]] = {n: set(INPUTS[n]) for n in FLAG_NAMES}
+        self._horizons: dict[str, dict[str, HorizonScore]] = {n: {} for n in FLAG_NAMES}
+
+    def add(self, score: SeriesScore) -> None:
+        """Add one series' (or pool's) scores."""
+        self.bars += score.bars
+        self.count += 1
+        for name, f in score.flags.items():
+            if not f.scorable:
+                self._lacks[name] &= set(f.missing)
+                continue
+            self._ok[name] += 1
+            self._events[name] += f.events
+            merged = self._horizons[name]
+            for h, hs in f.horizons.items():
+                # a shallow copy of the first: the caller may drop that series' bootstrap draws later
+                merged[h] = merged[h] + hs if h in merged else copy.copy(hs)
+
+    def result(self) -> SeriesScore:
+        """The pool of every series added so far."""
+        flags: dict[str, FlagScore] = {}
+        for name in FLAG_NAMES:
+            if not self._ok[name]:
+                lacks = self._lacks[name]
+                flags[name] = FlagScore(name, False, tuple(c for c in INPUTS[name] if c in lacks))
+                continue
+            merged = FlagScore(name, True, (), self._events[name], series=self._ok[name])
+            merged.horizons.update(self._horizons[name])
+            flags[name] = merged
+        return SeriesScore(self.bars, flags, self.count)

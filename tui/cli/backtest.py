@@ -1,5 +1,9 @@
-"""``perptop backtest FILE.csv``: score every flag on a history CSV, as SIGNALS.md "Events and scoring"
-defines.
+"""``perptop backtest PATH``: score every flag on a history (a CSV, a Parquet file or a partitioned Parquet
+folder), as SIGNALS.md "Events and scoring" defines.
+
+The plain backtest streams the history one symbol at a time (memory follows one series); ``--sweep``,
+``--walk-forward``, ``--combined`` and ``--report`` (its combined model) need every series at once and
+read the whole history first.
 
 The arguments live here; the scoring and the report (``tui.cli.backtest_report``) are imported when the
 command runs, so ``perptop --help`` does not pay for numpy.
@@ -20,13 +24,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``backtest`` to the ``perptop`` subcommands and return its parser."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "backtest",
-        help="score every flag on a history CSV: hit rate, interval, baseline",
-        description="Score every flag of SIGNALS.md on a history CSV: events (rising edges), hits, hit rate "
+        help="score every flag on a history (CSV or Parquet): hit rate, interval, baseline",
+        description="Score every flag of SIGNALS.md on a history: events (rising edges), hits, hit rate "
         "with its Wilson 95 %% interval, the baseline of the same bet on every bar, mean forward return, "
-        "and the split by leverage_driven, for each horizon. A file with a symbol column is scored per "
-        "symbol and pooled.",
+        "and the split by leverage_driven, for each horizon. A history of several symbols is scored per "
+        "symbol and pooled, one symbol at a time, so memory follows one series, not the data set; "
+        "--sweep, --walk-forward, --combined and --report need every series at once and read the whole "
+        "history into memory first.",
     )
-    parser.add_argument("file", type=Path, metavar="FILE.csv", help="history CSV (columns of SIGNALS.md)")
+    parser.add_argument(
+        "file",
+        type=Path,
+        metavar="PATH",
+        help="history CSV (columns of SIGNALS.md), a .parquet file, or a partitioned Parquet folder "
+        "(DIR/symbol=S/year=Y/*.parquet, as perptop import and export --parquet write it)",
+    )
     parser.add_argument(
         "--horizons",
         default="4h,24h",

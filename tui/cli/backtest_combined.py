@@ -17,7 +17,8 @@ import time
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from feeds.history.csvfile import HistoryCsvError, read_history_csv
+from feeds.history.csvfile import HistoryCsvError
+from feeds.history.source import open_history
 from signals.formats import counted
 from signals.times import utc_text
 from signals.walkforward import CLAIMED, FEATURE_NAMES, K_FOLDS, MIN_TRAIN, CombinedScore, combined
@@ -166,7 +167,7 @@ def run_combined(
     started = time.perf_counter()
     try:
         horizons = parse_horizons(getattr(args, "horizons", None) or "4h,24h")
-        history = read_history_csv(args.file, symbols=_symbols(getattr(args, "symbols", None)))
+        history = open_history(args.file, _symbols(getattr(args, "symbols", None)))
     except (UsageError, HistoryCsvError) as exc:  # the first pass read it: only a file changed meanwhile
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE

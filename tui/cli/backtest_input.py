@@ -1,24 +1,25 @@
-"""What every ``perptop backtest`` mode reads before it scores: its arguments and the history file.
+"""What every ``perptop backtest`` mode reads before it scores: its arguments and the history.
 
 The plain backtest, ``--report``, ``--sweep`` and ``--combined`` take the same ``--horizons``,
-``--symbols`` and file, and must refuse the same bad input with the same one line; they all read them
-here. ``Progress`` is the progress line they share on stderr.
+``--symbols`` and history (a CSV, a Parquet file or a partitioned Parquet folder, told apart by
+``feeds.history.source``), and must refuse the same bad input with the same one line; they all read them
+here. ``stream_input`` gives the plain backtest one series at a time (memory follows one symbol);
+``read_history`` reads the whole history, for the modes that need every series at once (``--sweep``, the
+combined model). ``Progress`` is the progress line they share on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from feeds.history.csvfile import (
-    HistoryCsvError,
-    HistoryFile,
-    SymbolsNotInFile,
-    read_history_csv,
-    symbol_listing,
-)
+import numpy as np
+
+from feeds.history.csvfile import HistoryCsvError, HistoryFile, SymbolsNotInFile, symbol_listing
+from feeds.history.source import HistoryMeta, open_history, stream_history
 from signals.formats import counted
 from tui.config.values import BadValue, parse_duration
 
@@ -123,23 +124,57 @@ def not_in_file(missing: list[str], file: object, present: list[str]) -> str:
 
 
 def read_history(args: argparse.Namespace, wanted: set[str] | None, err: TextIO) -> HistoryFile:
-    """Read ``args.file`` (only ``wanted`` symbols when given); warn on stderr about the wanted symbols the
-    file lacks when it has some of them.
+    """Read ``args.file`` whole (only ``wanted`` symbols when given); warn on stderr about the wanted
+    symbols the file lacks when it has some of them. For the modes that need every series at once.
 
     Raises:
         UsageError: for a file that cannot be used, or none of the wanted symbols in it.
     """
     try:
-        history = read_history_csv(args.file, symbols=wanted)
+        history = open_history(args.file, symbols=wanted)
     except SymbolsNotInFile as exc:
         raise UsageError(not_in_file(exc.missing, args.file, exc.present)) from None
     except HistoryCsvError as exc:
         raise UsageError(str(exc)) from None
-    if wanted is not None and "" in history.series:
-        raise UsageError(f"--symbols: {args.file} has no symbol column (it holds one series)")
-    if history.missing:  # some of the symbols are there: score those, and say which were not
-        err.write(f"{PROG}: warning: {not_in_file(history.missing, args.file, history.in_file)}\n")
+    _check_found(args, wanted, list(history.series), history.missing, history.in_file, err)
     return history
+
+
+def stream_input(
+    args: argparse.Namespace, wanted: set[str] | None, err: TextIO
+) -> tuple[HistoryMeta, Iterator[tuple[str, np.ndarray]]]:
+    """``args.file``'s metadata, then its series one at a time (``feeds.history.source.stream_history``),
+    with the same checks and warnings as ``read_history``.
+
+    A partition that turns out unreadable while the series stream raises ``HistoryCsvError`` from the
+    iterator: the caller turns it into the same one line.
+
+    Raises:
+        UsageError: for a history that cannot be used, or none of the wanted symbols in it.
+    """
+    try:
+        meta, series = stream_history(args.file, symbols=wanted)
+    except SymbolsNotInFile as exc:
+        raise UsageError(not_in_file(exc.missing, args.file, exc.present)) from None
+    except HistoryCsvError as exc:
+        raise UsageError(str(exc)) from None
+    _check_found(args, wanted, meta.symbols, meta.missing, meta.in_file, err)
+    return meta, series
+
+
+def _check_found(
+    args: argparse.Namespace,
+    wanted: set[str] | None,
+    keys: list[str],
+    missing: list[str],
+    in_file: list[str],
+    err: TextIO,
+) -> None:
+    """Refuse ``--symbols`` on a file of one unnamed series; warn about the wanted symbols it lacks."""
+    if wanted is not None and "" in keys:
+        raise UsageError(f"--symbols: {args.file} has no symbol column (it holds one series)")
+    if missing:  # some of the symbols are there: score those, and say which were not
+        err.write(f"{PROG}: warning: {not_in_file(missing, args.file, in_file)}\n")
 
 
 def print_problems(problems: list[str], err: TextIO) -> None:

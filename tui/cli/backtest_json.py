@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from signals.bootstrap import interval
 from signals.regimes import RegimeScores
 from signals.scoring import DIRECTIONAL, Counts, FlagScore, HorizonScore, SeriesScore
 from signals.significance import Significance, assess
@@ -92,8 +91,8 @@ def horizon_json(h: HorizonScore, sig: Significance | None, split: bool) -> dict
         doc["excess_return_bp"] = _r(sig.excess_return_bp, 2)
         doc["excess_ci95"] = _pair(sig.excess_ci95, 2)
         doc["verdict"] = sig.verdict
-    if h.boot is not None:
-        boot = interval(h.boot, h.base_n, h.base_signed_sum)
+    boot = h.boot_interval()
+    if boot is not None:
         doc["ci95_bootstrap"] = _pair(boot.hit_ci)
         doc["excess_ci95_bootstrap"] = _pair(boot.excess_ci, 2)
         doc["bootstrap_no_event"] = boot.no_event

@@ -1,10 +1,14 @@
-"""The report of ``perptop backtest``: read a history CSV, score every flag, pool, print.
+"""The report of ``perptop backtest``: read a history, score every flag, pool, print.
 
-``run_backtest`` reads the arguments and the file with ``tui.cli.backtest_input``, scores each series
-with ``signals.scoring``, pools them and prints. Output is a table that says in words whether
-each flag beats its baseline beyond its 95 % interval, or ``--json`` in the shape of SIGNALS.md (plus
-per-symbol results, ``unscorable`` with reasons and the file's ``problems``), or ``--plot``: hit rate
-against baseline with the interval, drawn in the terminal with plotext. Exit status 0, or 2 with one line
+``run_backtest`` reads the arguments with ``tui.cli.backtest_input`` and streams the history (a CSV, a
+Parquet file or a partitioned Parquet folder) one series at a time: each is scored with
+``signals.scoring`` and ``signals.regimes``, added to the running pools, and let go, so memory follows one
+symbol's series plus the small per-series counts, not the data set (with ``--bootstrap``, each series'
+replicates are turned into its interval at once and only the pool's are kept). Then it prints.
+Output is a table that says in words whether each flag beats its baseline beyond its 95 % interval,
+or ``--json`` in the shape of SIGNALS.md (plus per-symbol results, ``unscorable`` with reasons and the
+file's ``problems``), or ``--plot``: hit rate against baseline with the interval, drawn in the terminal
+with plotext. Exit status 0, or 2 with one line
 on stderr for a bad file or argument.
 """
 
@@ -14,14 +18,18 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable
 from typing import TextIO
 
-from feeds.history.csvfile import HistoryFile
+import numpy as np
+
+from feeds.history.csvfile import HistoryCsvError, HistoryFile
+from feeds.history.source import HistoryMeta
 from signals.columns import Col
 from signals.evaluate import evaluate
 from signals.formats import counted
-from signals.regimes import RegimeScores, pool_splits, score_splits
-from signals.scoring import SeriesScore, fill_gaps, missing_columns, pool, score_table
+from signals.regimes import RegimeScores, SplitPooler, score_splits
+from signals.scoring import Pooler, SeriesScore, fill_gaps, missing_columns, score_table
 from tui.cli.backtest_input import (
     EXIT_OK,
     Progress,
@@ -29,14 +37,15 @@ from tui.cli.backtest_input import (
     colour_wanted,
     fail,
     print_problems,
-    read_history,
     read_request,
+    stream_input,
 )
 from tui.cli.backtest_json import (
     regime_significance,
     significance_of,
 )
 from tui.cli.backtest_result import BacktestResult as BacktestResult
+from tui.cli.backtest_result import HistoryInfo
 from tui.cli.backtest_table import NO_EVENT_AT_ALL as NO_EVENT_AT_ALL
 from tui.cli.backtest_table import VERDICT_WORDS as VERDICT_WORDS
 from tui.cli.backtest_table import plot as plot
@@ -62,23 +71,30 @@ def run_backtest(
         request = read_request(args)
         progress = Progress(err, enabled=not request.quiet)
         started = time.perf_counter()
-        history = read_history(args, request.wanted, err)
+        meta, series = stream_input(args, request.wanted, err)
+        progress.note(f"reading {args.file}: {counted(len(meta.symbols), 'series', 'series')}")
+        result = score_file(
+            meta,
+            config,
+            request.horizons,
+            progress,
+            bootstrap=request.resamples,
+            seed=request.seed,
+            series=series,
+        )
     except UsageError as exc:
         return fail(err, str(exc))
-    rows = sum(len(b) for b in history.series.values())
-    progress.note(f"read {args.file}: {counted(rows, 'row')} in {time.perf_counter() - started:.1f} s")
-    result = score_file(
-        history, config, request.horizons, progress, bootstrap=request.resamples, seed=request.seed
-    )
+    except HistoryCsvError as exc:  # a partition found unreadable while streaming
+        return fail(err, str(exc))
     progress.done(
-        f"scored {counted(result.rows, 'bar')} of {len(history.series)} series in "
-        f"{time.perf_counter() - started:.1f} s"
+        f"read {counted(result.history.rows, 'row')}, scored {counted(result.rows, 'bar')} of "
+        f"{len(result.per_series)} series in {time.perf_counter() - started:.1f} s"
     )
     if request.quiet:
         json.dump(result.as_json(), out, indent=1)
         out.write("\n")
         return EXIT_OK
-    print_problems(history.problems, err)
+    print_problems(result.history.problems, err)
     write_table(result, out)
     if getattr(args, "plot", False):
         out.write(plot(result, color=colour_wanted(out)))
@@ -86,44 +102,84 @@ def run_backtest(
 
 
 def score_file(
-    history: HistoryFile,
+    history: HistoryFile | HistoryMeta,
     config: AppConfig,
     horizons: dict[str, float],
     progress: Progress | None = None,
     *,
     bootstrap: int = 0,
     seed: int = 0,
+    series: Iterable[tuple[str, np.ndarray]] | None = None,
 ) -> BacktestResult:
-    """Score every series of a history file with ``config.signals`` and pool them.
+    """Score every series of a history with ``config.signals`` and pool them, one series at a time.
 
-    With ``bootstrap`` resamples (0: off), each series' whole-series scores also get their moving-block
-    bootstrap replicates, drawn with ``seed`` and the series' key (``signals.bootstrap``); the regime and
-    period splits never do.
+    Args:
+        history: a history read whole (its series are scored), or a streamed one's metadata with its
+            ``series`` iterator (``feeds.history.source.stream_history``).
+        config: the thresholds scored.
+        horizons: label -> hours.
+        progress: the progress line, if any.
+        bootstrap: moving-block bootstrap resamples (0: off). Each series' whole-series scores get their
+            replicates, drawn with ``seed`` and the series' key (``signals.bootstrap``); the regime and
+            period splits never do. A series' replicates are reduced to its interval as soon as they are
+            added to the pool's.
+        seed: the bootstrap's seed.
+        series: the ``(key, bars)`` to score, for a streamed history; default: ``history.series``.
+
+    Raises:
+        UsageError: when no series has a usable bar.
     """
+    if series is None:
+        assert isinstance(history, HistoryFile), "a streamed history needs its series"
+        series = history.series.items()
+    step = history.step_ms
+    info = HistoryInfo(
+        history.path, history.columns, step, problems=history.problems, missing=history.missing
+    )
+    total = len(history.symbols if isinstance(history, HistoryMeta) else history.series)
     scores: dict[str, SeriesScore] = {}
-    splits: list[RegimeScores] = []
-    rows = missing = 0
-    for i, (key, bars) in enumerate(history.series.items()):
+    whole, parts = Pooler(), SplitPooler()
+    first_split: RegimeScores | None = None
+    missing = 0
+    i = -1
+    # not enumerate(): it keeps its last (index, item) tuple until the next item is read, which would
+    # hold the previous series while the stream reads the next one
+    for key, bars in series:
+        i += 1
         if progress is not None:
-            progress.step(i, len(history.series), key or str(history.path.name))
-        rows += len(bars)
+            progress.step(i, total, key or str(history.path.name))
+        info.saw(key, float(bars[0, Col.TIME]), float(bars[-1, Col.TIME]), len(bars))
         # Windows count bars, so a hole in the file is put back as empty bars rather than closed up.
-        grid, added = fill_gaps(bars, history.step_ms)
+        grid, added = fill_gaps(bars, step)
+        del bars  # the caller's reference goes with the loop variable: only the grid is held
         missing += added
         # evaluated once for the whole-series score and the splits (as signals.regimes.score_series_split
         # does), the whole one with the bootstrap when asked for
-        table = evaluate(grid, config.signals, history.step_ms)
+        table = evaluate(grid, config.signals, step)
         price, absent = grid[:, Col.PRICE], missing_columns(grid)
-        scores[key] = score_table(
-            table, price, absent, history.step_ms, horizons, bootstrap=bootstrap, seed=seed, key=key
+        scores[key] = score = score_table(
+            table, price, absent, step, horizons, bootstrap=bootstrap, seed=seed, key=key
         )
-        splits.append(score_splits(table, price, grid[:, Col.TIME], absent, history.step_ms, horizons))
-    pooled = pool(scores.values()) if len(scores) > 1 else next(iter(scores.values()))
-    pooled_splits = pool_splits(splits) if len(splits) > 1 else splits[0]
+        whole.add(score)
+        split = score_splits(table, price, grid[:, Col.TIME], absent, step, horizons)
+        parts.add(split)
+        # a single series is its own pool (the same objects, so its tests are not counted twice)
+        first_split = split if i == 0 else None
+        for f in score.flags.values():
+            for hs in f.horizons.values():
+                hs.settle_boot()  # the pool has summed the draws; this series keeps its interval
+        del grid, table, price, split
+    if not scores:
+        raise UsageError(f"{history.path}: no series with a usable bar")
+    pooled = whole.result() if len(scores) > 1 else next(iter(scores.values()))
+    if len(scores) == 1 and first_split is not None:
+        pooled_splits = first_split
+    else:
+        pooled_splits = parts.result()
     # One family of tests per run: every symbol's and the pool's flag x horizon, corrected together.
     sig = significance_of([*scores.values(), pooled])
     # The regime cells (of the pool, the only ones reported) are a second family, corrected on their own.
     split_sig = regime_significance(pooled_splits)
     return BacktestResult(
-        history, horizons, scores, pooled, rows, missing, sig, pooled_splits, split_sig, bootstrap, seed
+        info, horizons, scores, pooled, info.rows, missing, sig, pooled_splits, split_sig, bootstrap, seed
     )

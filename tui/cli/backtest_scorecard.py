@@ -137,9 +137,7 @@ def gather(
     result: BacktestResult, doc: dict[str, Any], claims: dict[str, str], argv: Sequence[str] | None = None
 ) -> Scorecard:
     """The ``Scorecard`` of a scored file."""
-    series = result.history.series
-    t0 = min(b[0, 0] for b in series.values())
-    t1 = max(b[-1, 0] for b in series.values())
+    t0, t1 = result.history.first_ms, result.history.last_ms
     absent: dict[str, list[str]] = {}
     for col in COLUMNS:
         if col not in result.history.columns:
@@ -149,7 +147,7 @@ def gather(
         made=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         command=shlex.join(["perptop", *argv[1:]]),
         doc=doc,
-        symbols=[k for k in series if k],
+        symbols=[k for k in result.history.symbols if k],
         span=(utc_text(t0), utc_text(t1)),
         step=format_duration(result.step_ms / HOUR_MS),
         absent=absent,

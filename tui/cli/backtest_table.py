@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from signals.bootstrap import BootInterval, interval
+from signals.bootstrap import BootInterval
 from signals.flags import CODE, FLAG_NAMES
 from signals.formats import counted
 from signals.params import n_bars
@@ -84,8 +84,8 @@ def _bootstrap_words(b: BootInterval) -> str:
 
 def _bootstrap_row(hs: HorizonScore) -> str:
     """``  block bootstrap`` with the bootstrap 95 % interval of the hit rate in the interval column."""
-    assert hs.boot is not None
-    b = interval(hs.boot, hs.base_n, hs.base_signed_sum)
+    b = hs.boot_interval()
+    assert b is not None
     ci = "-" if b.hit_ci is None else f"{b.hit_ci[0] * 100:.1f}-{b.hit_ci[1] * 100:.1f}%"
     return _ROW.format(BOOTSTRAP, "", "", "", "", ci, "", "", _bootstrap_words(b)).rstrip()
 
@@ -97,13 +97,11 @@ def _iso(ms: float) -> str:
 def write_table(result: BacktestResult, out: TextIO) -> None:
     """The table: per horizon a row per directional flag with its verdict in words, then context and
     unscorable flags, then (for several symbols) each symbol's events."""
-    series = result.history.series
-    t0 = min(b[0, 0] for b in series.values())
-    t1 = max(b[-1, 0] for b in series.values())
+    history = result.history
     step = format_duration(result.step_ms / HOUR_MS)
     out.write(
-        f"{result.history.path}: {counted(result.rows, 'bar')} of {step}, {_iso(t0)} to {_iso(t1)} UTC, "
-        f"{len(series)} series"
+        f"{history.path}: {counted(result.rows, 'bar')} of {step}, {_iso(history.first_ms)} to "
+        f"{_iso(history.last_ms)} UTC, {len(history.symbols)} series"
         + (f", {counted(result.missing_bars, 'missing bar')} left empty" if result.missing_bars else "")
         + "\n"
     )
@@ -141,7 +139,7 @@ def write_table(result: BacktestResult, out: TextIO) -> None:
             out.write(_row(name, f"{f.events:,}", hs.events, _pct(hs.baseline), words) + "\n")
             if hs.events.n:
                 out.write(_row(INDEPENDENT, "", hs.independent, "", _significance_words(sig)) + "\n")
-            if hs.events.n and hs.boot is not None:
+            if hs.events.n and hs.boot_interval() is not None:
                 out.write(_bootstrap_row(hs) + "\n")
             if split and hs.events.n:
                 out.write(_row("  leverage_driven on", "", hs.leverage_on, "", "") + "\n")
