@@ -109,6 +109,26 @@ def fmt_funding(frac: float | None) -> str:
     return fmt_pct(frac, decimals=4)
 
 
+def fmt_apr(frac: float | None) -> str:
+    """An annualised rate (fraction per year) as a signed percent with one decimal: 0.1095 -> ``+11.0%``."""
+    return fmt_pct(frac, decimals=1)
+
+
+def fmt_countdown(ms: float | None) -> str:
+    """Time left until an event, floored to the minute: 5_025_000 -> ``1h23m``, 2_700_000 -> ``45m``.
+
+    Under a minute is ``<1m`` (not ``0m``, which would read as "already past"); negative or unknown is
+    ``MISSING``. Hours stay hours past a day (``25h00m``): funding intervals are at most 8 h.
+    """
+    if _bad(ms) or ms is None or ms < 0:
+        return MISSING
+    minutes = int(ms // 60_000)
+    if minutes == 0:
+        return "<1m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
 def fmt_usd(x: float | None) -> str:
     """A USD amount with a suffix: 1_234_000_000 -> ``1.23B``, 45_600_000 -> ``45.6M``, 789_400 -> ``789K``."""
     if _bad(x):

@@ -29,7 +29,8 @@ from tui.app_history import AppHistory
 from tui.config.loader import AppConfig
 from tui.lifeline import TerminalWatch, install_stop_handlers, leave
 from tui.model.bars import BarStore, capacity_for
-from tui.model.rows import RowData
+from tui.model.liq_tape import LiqTape
+from tui.model.rows import RowData, countdown_updates
 from tui.model.view import WatchView
 from tui.palette import SymbolCommands
 from tui.widgets.columns import default_columns, fit_columns
@@ -76,12 +77,14 @@ class PerptopApp(WatchlistActions):
         Binding("s", "sort", "sort"),
         Binding("S", "reverse_sort", "reverse", show=False),
         Binding("f", "flagged", "flagged"),
+        Binding("F", "funding_spread", "funding spread", show=False),
         Binding("a", "add_symbol", "add"),
         Binding("d", "remove_symbol", "remove"),
         Binding("u", "undo", "undo", show=False),
         Binding("c", "columns", "columns"),
         Binding("h", "heatmap", "heatmap"),
         Binding("l", "event_log", "events"),
+        Binding("L", "liquidation_tape", "liquidations", show=False),
         Binding("t", "next_theme", "theme"),
         Binding("p", "pause", "pause"),
         Binding("r", "retry_venues", "retry venues", show=False),
@@ -154,6 +157,11 @@ class PerptopApp(WatchlistActions):
         self.stored = AppHistory(
             self, self.store, source, history, self.clock, self.alerts, self._resumed, off=recording_off
         )
+        # The tape keeps the source's liquidation events from the start. A source hands them to one
+        # listener, so the recorder's (set just above, when recording) gets them through the tape's.
+        self.liq_tape = LiqTape(large_usd=config.large_liquidation_usd, mode=mode)
+        recorder = self.stored.recorder
+        source.listen_liquidations(self.liq_tape.listener(recorder.liquidations if recorder else None))
         self.paused = False
         self.paints = 0
         self.chosen_columns = config.columns
@@ -316,10 +324,12 @@ class PerptopApp(WatchlistActions):
         if self.store.count == 0 or not self.store.symbols:
             self._refresh_all()  # says what it is waiting for, or "no symbols", instead of blank rows
             return
-        if not self.view.refresh():
-            return
-        self.paints += 1
-        self._refresh_all()
+        if self.view.refresh():
+            self.paints += 1
+            self._refresh_all()
+        # The settlement countdown moves with the clock, not the data: only its cells that changed.
+        wl = self.watchlist
+        wl.update_cells(countdown_updates(self.view.rows, wl.cells, wl.order, now, self.view.old_series))
 
     def _reorder(self) -> None:
         order = self.view.order() if self.store.count else []  # no bar yet: no row has a figure to show
@@ -400,6 +410,7 @@ class PerptopApp(WatchlistActions):
             clock=self.clock,
             observed_liquidations=self.mode == "live",
             mark=mark,
+            liquidations=self.liq_tape,
         )
         self.push_screen(screen, self._drilldown_closed)
 

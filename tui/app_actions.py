@@ -22,6 +22,7 @@ from tui.config import state as saved
 from tui.config.limits import MAX_SYMBOLS
 from tui.config.loader import AppConfig
 from tui.model.bars import BarStore
+from tui.model.liq_tape import LiqTape
 from tui.model.rows import SORTS
 from tui.model.view import WatchView
 from tui.widgets.watchlist import Watchlist
@@ -39,6 +40,7 @@ class WatchlistActions(App[None]):
     watchlist: Watchlist
     alerts: AppAlerts
     stored: AppHistory
+    liq_tape: LiqTape
     history: HistoryWriter | None
     watch_state: saved.WatchState
     state_path: Path | None
@@ -53,6 +55,8 @@ class WatchlistActions(App[None]):
     _update_heatmap: Callable[[], None]
     layout_columns: Callable[..., None]
     paint: Callable[..., None]
+    open_drilldown: Callable[..., None]
+    clock: Callable[[], int]
 
     # ---- the state file ------------------------------------------------------------------------
 
@@ -138,6 +142,22 @@ class WatchlistActions(App[None]):
         self.view.flagged_only = not self.view.flagged_only
         self._refresh_all()
         self.save_ui()
+
+    def action_funding_spread(self) -> None:
+        """``F``: the watchlist's symbols ranked by their funding spread across venues."""
+        if len(self.screen_stack) > 1:  # from the main screen only: not over a drill-down or itself
+            return
+        from tui.screens.funding import FundingSpreadScreen
+
+        self.push_screen(FundingSpreadScreen(self.store, self.open_drilldown, self.clock))
+
+    def action_liquidation_tape(self) -> None:
+        """``L``: the latest liquidations across venues, newest first."""
+        if len(self.screen_stack) > 1:  # from the main screen only: not over a drill-down or itself
+            return
+        from tui.screens.liquidations import LiquidationTapeScreen
+
+        self.push_screen(LiquidationTapeScreen(self.liq_tape))
 
     def action_heatmap(self) -> None:
         """``h``: the heatmap by venue, by hour, or hidden."""

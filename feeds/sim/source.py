@@ -4,6 +4,11 @@ The app runs ``source.run()`` in a worker of its own group (``feed:sim``) with `
 errors are caught inside the loop, shown in the status bar, and the loop retries after a pause instead
 of dying silently. Tests drive a source with ``live=False`` and call ``step`` themselves, so no test
 waits on a live worker.
+
+Liquidations: the simulation draws them as bar totals; the listener (``listen_liquidations``) gets them
+as orders split from those totals (``feeds.sim.liquidations``): the last ``HISTORY_EVENTS_H`` hours of
+each history loaded (at start and for an added symbol), then, tick by tick, the growth of the current
+bars' totals. The orders of a bar add up to its total, so the tape, the clusters and the bars agree.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 from collections.abc import Sequence
 
 from feeds.messages import BAR_STEP_MS, BarBlock, History, VenueStatus
+from feeds.sim.liquidations import TickSplitter, history_events
 from feeds.sim.market import SimulatedMarket
 from feeds.source import BarSink, LiquidationListener, SourceHealth
 from signals.times import Clock, wall_ms
@@ -59,6 +65,8 @@ class DemoSource:
         self._store: BarSink | None = None
         self._last_ms: dict[str, int] = {}
         self._error = ""
+        self._on_liquidations: LiquidationListener | None = None
+        self._splitter = TickSplitter(self.step_ms, rng_seed)
 
     def attach(self, store: BarSink) -> None:
         """Load the simulated history into ``store``; later updates go there too."""
@@ -69,7 +77,8 @@ class DemoSource:
         """Nothing to do: the simulated market starts with its own week and never reads the history store."""
 
     def listen_liquidations(self, listener: LiquidationListener) -> None:
-        """Nothing to hand on: simulated liquidations exist only as bar totals, never as events."""
+        """Hand the simulated liquidation orders to ``listener`` (replacing any earlier one, as live)."""
+        self._on_liquidations = listener
 
     def retry_stopped(self) -> list[str]:
         """No simulated venue is ever stopped: nothing to retry."""
@@ -81,6 +90,10 @@ class DemoSource:
         now = self.clock()
         for h in histories:
             self._last_ms[h.venue] = now
+        if self._on_liquidations is not None:
+            events = history_events(histories, self.step_ms, self.rng_seed)
+            if events:
+                self._on_liquidations(events)
 
     def publish(self, blocks: Sequence[BarBlock]) -> None:
         """Write the market's blocks into the store (called by the simulation loop, or by ``step``)."""
@@ -92,6 +105,10 @@ class DemoSource:
         for venue in {v for block in blocks for v in block.venues}:
             self._last_ms[venue] = now
         self._error = ""
+        if self._on_liquidations is not None:
+            events = self._splitter.observe(blocks, int(getattr(self.market, "now_ms", now)))
+            if events:
+                self._on_liquidations(events)
 
     def step(self, seconds: float) -> None:
         """Advance the simulated market by ``seconds`` and publish its blocks (tests, benchmarks)."""

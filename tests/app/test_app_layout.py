@@ -43,7 +43,7 @@ def test_a_hundred_and_twenty_columns_drop_the_venue_and_the_oi_sparkline() -> N
 
 
 def test_a_wide_terminal_shows_every_column() -> None:
-    assert len(keys(200)) == 13
+    assert len(keys(200)) == 15  # the thirteen, funding APR and the countdown to the next settlement
 
 
 def test_the_flags_column_takes_what_is_left() -> None:
@@ -133,8 +133,8 @@ async def test_the_column_picker_hides_a_column_and_auto_restores(app: PerptopAp
         assert "ls_ratio" in shown()
         await pilot.press("c")
         await until(pilot, lambda: "space toggles" in screen_text(app))
-        # The list: venue, price, 24h, price 24h, OI $, OI Δ, OI 24h, funding 8h, L/S, ...
-        await pilot.press(*["down"] * 8, "space", "enter")
+        # The list: venue, price, 24h, price 24h, OI $, OI Δ, OI 24h, funding 8h, APR, next, L/S, ...
+        await pilot.press(*["down"] * 10, "space", "enter")
         await until(pilot, lambda: "ls_ratio" not in shown())
         assert "   L/S   " not in screen_text(app).splitlines()[1]
         saved = json.loads((tmp_path / "state.json").read_text())["ui"]["columns"]

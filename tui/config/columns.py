@@ -16,6 +16,8 @@ COLUMN_KEYS: tuple[str, ...] = (
     "oi_change",
     "oi_spark",
     "funding_8h",
+    "funding_apr",
+    "next_funding",
     "ls_ratio",
     "liq",
     "sfr",
@@ -26,6 +28,18 @@ COLUMN_KEYS: tuple[str, ...] = (
 ALWAYS_SHOWN: tuple[str, ...] = ("symbol", "price", "change_24h", "oi_change", "funding_8h", "flags")
 """Columns kept at every width from 80 columns up, unless the user chose otherwise."""
 
-GIVE_WAY: tuple[str, ...] = ("venue", "oi_spark", "spark", "sfr", "ls_ratio", "liq", "oi_usd")
+GIVE_WAY: tuple[str, ...] = (
+    "venue",
+    "funding_apr",
+    "next_funding",
+    "oi_spark",
+    "spark",
+    "sfr",
+    "ls_ratio",
+    "liq",
+    "oi_usd",
+)
 """The other columns, first to go first when the terminal is too narrow for them all: the venue (a venue row
-names its venue in the symbol column too), the OI and price sparklines, S/F, L/S, liquidations, OI in USD."""
+names its venue in the symbol column too), funding as APR (the 8 h figure in other units), the countdown to
+the next settlement, the OI and price sparklines, S/F, L/S, liquidations, OI in USD. The two funding columns
+go before the sparklines so that every width that showed the sparklines before they existed still does."""

@@ -3,7 +3,8 @@
 The file is TOML at ``--config PATH`` or ``tui.config.paths.default_config_path()`` (absent: defaults). Keys:
 ``watchlist``, ``venues``, ``theme``, ``poll_interval``, ``paint_interval``, ``[signals]`` (mapped onto
 ``signals.params.SignalParams``; durations as ``"4h"``, percentages in percent), ``[venue.<name>]``
-(``base_url``, ``ws_url``), ``[store]``, ``[display]`` (``dim_unproven``), ``[events]`` and ``[[alerts]]`` (read
+(``base_url``, ``ws_url``), ``[store]``, ``[display]`` (``dim_unproven``,
+``large_liquidation_usd``), ``[events]`` and ``[[alerts]]`` (read
 by ``tui.config.alerts_reader``).
 A bad file raises ``ConfigError`` whose message is one line naming the file, the line and the key; unknown
 keys become warnings in the same format. No Textual import here, so ``perptop --help`` stays fast.
@@ -49,7 +50,8 @@ _DURATION_1M_30D = Bounds(1 / 60, 720.0)
 _DURATION_1H_30D = Bounds(1.0, 720.0)  # lookback: capped by venue history (30 d) and by memory
 RETENTION_BOUNDS = Bounds(1.0, 24 * 3650.0)  # an hour to ten years
 STORE_KEYS: tuple[str, ...] = ("path", "retention", "record")
-DISPLAY_KEYS: tuple[str, ...] = ("dim_unproven",)
+DISPLAY_KEYS: tuple[str, ...] = ("dim_unproven", "large_liquidation_usd")
+LARGE_LIQUIDATION_BOUNDS = Bounds(1.0, 1e12)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class AppConfig:
         events: the ``[events]`` settings.
         dim_unproven: dim the flags in the watchlist whose verdict on the symbol is not "beats" (no
             measured edge, too little history); ``[display] dim_unproven``, on by default.
+        large_liquidation_usd: the liquidation tape marks events of at least this many USD as large
+            (``[display] large_liquidation_usd``; the default is ``tui.model.liq_tape``'s).
     """
 
     watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
@@ -133,6 +137,7 @@ class AppConfig:
     alerts: tuple[AlertRule, ...] = ()
     events: EventSettings = field(default_factory=EventSettings)
     dim_unproven: bool = True
+    large_liquidation_usd: float = 100_000.0
 
 
 class _Reader:
@@ -317,6 +322,11 @@ class _Reader:
                 if not isinstance(value, bool):
                     raise self.error(where, f"expected true or false, got {show(value)}")
                 out["dim_unproven"] = value
+            elif key == "large_liquidation_usd":
+                try:
+                    out[key] = read_number(value, LARGE_LIQUIDATION_BOUNDS, " of USD")
+                except BadValue as exc:
+                    raise self.error(where, str(exc)) from None
             else:
                 self.unknown(where, DISPLAY_KEYS)
         return out

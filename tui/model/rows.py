@@ -10,7 +10,7 @@ to a theme colour; every number goes through ``signals.formats``.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +21,22 @@ from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
 from signals.features import funding8h
 from signals.flags import Flag
-from signals.formats import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from signals.formats import (
+    MISSING,
+    fmt_apr,
+    fmt_countdown,
+    fmt_funding,
+    fmt_pct,
+    fmt_price,
+    fmt_ratio,
+    fmt_usd,
+)
 from signals.params import SignalParams, n_bars
 from signals.scoring import DIRECTIONAL
+from signals.times import iso_utc
+from tui.config.columns import COLUMN_KEYS
 from tui.model.bars import BarStore
+from tui.model.settlement import apr, next_settlement, series_next_funding
 
 NAN = float("nan")
 SeriesKey = tuple[str, str]
@@ -38,6 +50,8 @@ class RowData:
     Fractions are fractions (0.0214 = +2.14 %), amounts in USD, ``oi`` in base coin; NaN when unknown.
     ``oi_change`` is over the flag window W; ``funding_8h`` is funding normalised to 8 h;
     liquidations sum the last hour; ``spot_futures_ratio`` the last 24 h of volumes.
+    ``next_funding_ms`` is the venue's next settlement (the soonest of its venues on the cross-venue
+    row), 0 when unknown; ``funding_apr`` is ``funding_8h`` a year (x 3 x 365).
     """
 
     symbol: str
@@ -56,13 +70,21 @@ class RowData:
     spot_futures_ratio: float
     flags: tuple[Flag, ...] = ()
     unavailable: tuple[str, ...] = ()
+    next_funding_ms: int = 0
+
+    @property
+    def funding_apr(self) -> float:
+        """Funding annualised: the 8 h rate x 3 x 365, as a fraction (0.1095 = +10.95 % a year)."""
+        return apr(self.funding_8h)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain values for JSON: NaN becomes None, flags become dicts."""
+        """Plain values for JSON: NaN becomes None, flags become dicts, the next settlement ISO UTC."""
         out: dict[str, Any] = {}
         for name in self.__slots__:
             v = getattr(self, name)
-            if isinstance(v, float):
+            if name == "next_funding_ms":
+                out["next_funding_time"] = iso_utc(v) if v > 0 else None
+            elif isinstance(v, float):
                 out[name] = v if math.isfinite(v) else None
             elif name == "flags":
                 out[name] = [
@@ -77,6 +99,8 @@ class RowData:
                 ]
             else:
                 out[name] = list(v) if isinstance(v, tuple) else v
+        apr_value = self.funding_apr
+        out["funding_apr"] = apr_value if math.isfinite(apr_value) else None
         return out
 
 
@@ -126,6 +150,7 @@ def compute_rows(
     sym_idx: Sequence[int] | None = None,
     venues: Sequence[str] | None = None,
     at: int | None = None,
+    now_ms: int | None = None,
 ) -> dict[SeriesKey, RowData]:
     """RowData for the series of the given symbol slots on ``venues``.
 
@@ -136,6 +161,8 @@ def compute_rows(
         sym_idx: symbol slots to compute; None for all.
         venues: venue names (ALL included or not); None for every venue and ALL.
         at: the bar time of an earlier bar the store holds (None: the current bar).
+        now_ms: the time now: settlement times already past are rolled forward to the next one on
+            their venue's schedule (None: as the venues last said).
     """
     if sym_idx is None:
         sym_idx = range(len(store.symbols))
@@ -188,6 +215,10 @@ def compute_rows(
     else:
         sfr = np.full(price.shape, NAN)
     last_ls = col(Col.LS_RATIO, -1)
+    nv = len(store.venues)  # the store keeps no settlement time for the cross-venue slot
+    next_funding = series_next_funding(
+        store.next_funding_ms[idx][:, :nv], tail[-1, idx, :nv, Col.FUNDING_INTERVAL_H], now_ms
+    )[:, v_idx].tolist()
     cols = np.stack(
         [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls, liq_l, liq_s, sfr],
         axis=-1,
@@ -203,6 +234,7 @@ def compute_rows(
                 *cols[k][v],  # type: ignore[misc]  # twelve figures: mypy cannot count a list
                 flags=tuple(r.flags) if r is not None else (),
                 unavailable=tuple(r.unavailable) if r is not None else (),
+                next_funding_ms=next_funding[k][v],
             )
     return out
 
@@ -212,6 +244,7 @@ def compute_rows(
 Span = tuple[str, str]
 """(text, style name); style name "" means the row's base style."""
 Cell = tuple[Span, ...]
+_NEXT = COLUMN_KEYS.index("next_funding")  # the countdown's place in ``row_cells``
 
 
 def _signed(x: float) -> str:
@@ -251,8 +284,44 @@ def flag_spans(flags: Sequence[Flag], proven: Collection[str] | None = None) -> 
     return tuple(spans)
 
 
+def countdown_text(row: RowData, now_ms: int | None) -> str:
+    """The ``next`` column: time to the row's next funding settlement (``1h23m``, ``45m``; ``—`` unknown)."""
+    if now_ms is None or row.next_funding_ms <= 0:
+        return MISSING
+    return fmt_countdown(next_settlement(row.next_funding_ms, row.funding_interval_h, now_ms) - now_ms)
+
+
+def countdown_updates(
+    rows: Mapping[SeriesKey, RowData],
+    shown: Callable[[SeriesKey], tuple[Cell, ...] | None],
+    keys: Sequence[SeriesKey],
+    now_ms: int,
+    stale: Collection[SeriesKey] = (),
+) -> dict[SeriesKey, tuple[Cell, ...]]:
+    """The rows of ``keys`` whose ``next`` countdown reads differently at ``now_ms``, with it replaced.
+
+    ``shown`` gives the cells a row is drawn with now (``Watchlist.cells``); the other cells are passed
+    on unchanged, so the watchlist repaints only the countdown's characters. ``stale``: rows drawn in
+    the stale colour (no update for a while), whose countdown keeps that colour.
+    """
+    out: dict[SeriesKey, tuple[Cell, ...]] = {}
+    for key in keys:
+        row, cells = rows.get(key), shown(key)
+        if row is None or cells is None or len(cells) <= _NEXT:
+            continue
+        cell = ((countdown_text(row, now_ms), "stale" if key in stale else "muted"),)
+        if cells[_NEXT] != cell:
+            out[key] = (*cells[:_NEXT], cell, *cells[_NEXT + 1 :])
+    return out
+
+
 def row_cells(
-    row: RowData, price_spark: str, oi_spark: str, label: str, proven: Collection[str] | None = None
+    row: RowData,
+    price_spark: str,
+    oi_spark: str,
+    label: str,
+    proven: Collection[str] | None = None,
+    now_ms: int | None = None,
 ) -> tuple[Cell, ...]:
     """Formatted cells of one row in watchlist column order.
 
@@ -262,6 +331,7 @@ def row_cells(
         oi_spark: sparkline text of open interest.
         label: the symbol cell (with its expand marker, or indented for a venue row).
         proven: the flags with a measured edge on the symbol (see ``flag_spans``); None dims none.
+        now_ms: the time now, for the countdown to the next settlement (None: ``—``).
     """
     liq = f"{fmt_usd(row.liq_long_usd_1h)}/{fmt_usd(row.liq_short_usd_1h)}"
     funding = f"{fmt_funding(row.funding_8h)} {_interval(row.funding_interval_h)}"
@@ -275,6 +345,8 @@ def row_cells(
         ((fmt_pct(row.oi_change, 1), _signed(row.oi_change)),),
         ((oi_spark, "muted"),),
         ((funding, _signed(row.funding_8h)),),
+        ((fmt_apr(row.funding_apr), _signed(row.funding_8h)),),
+        ((countdown_text(row, now_ms), "muted"),),
         ((fmt_ratio(row.ls_ratio), ""),),
         ((liq, ""),),
         ((fmt_ratio(row.spot_futures_ratio), ""),),
@@ -291,6 +363,7 @@ SORTS: tuple[tuple[str, str], ...] = (
     ("OI", "oi_usd"),
     ("OI change", "oi_change"),
     ("funding", "funding_8h"),
+    ("APR", "funding_apr"),
     ("L/S", "ls_ratio"),
     ("liquidations", "liq"),
     ("spot/futures", "sfr"),

@@ -8,8 +8,9 @@ data, 3 when none did.
 This is the scripting interface; its JSON shape is documented in the README and kept stable:
 ``{"generated_at", "mode", "venues": {NAME: {"state", "detail"}}, "symbols": [row, ...]}`` where each
 row is ``tui.model.rows.RowData.as_dict()``: fractions as fractions, USD amounts in USD, open interest in
-base coin, ``null`` where a value is unknown. With ``--demo`` the simulated history runs first, so the
-flags are those of a full seven-day window.
+base coin, ``null`` where a value is unknown; ``funding_apr`` is ``funding_8h`` x 3 x 365 and
+``next_funding_time`` the next settlement in ISO UTC (the soonest of the venues on an ``all`` row).
+With ``--demo`` the simulated history runs first, so the flags are those of a full seven-day window.
 """
 
 from __future__ import annotations

@@ -118,14 +118,15 @@ class WatchView:
         # Flags and rows only for what can be shown: every cross-venue row (sorting and `f` need
         # them all) and the venue rows of expanded symbols.
         results = evaluate_store(store, self.params, self._cache, venues=[ALL], reasons=False)
-        fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL])
+        now = self.clock()  # past settlement times roll forward to the next one
+        fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL], now_ms=now)
         if self.expanded:
             shown = [s for s in store.symbols if s in self.expanded]
             by_venue = evaluate_store(
                 store, self.params, self._venue_cache, store.venues, shown, reasons=False
             )
             moved = [i for i in changed.tolist() if store.symbols[i] in self.expanded]
-            fresh.update(compute_rows(store, self.params, by_venue, moved, venues=store.venues))
+            fresh.update(compute_rows(store, self.params, by_venue, moved, venues=store.venues, now_ms=now))
         self.rows.update(fresh)
         self.stale_cells.update(fresh)
         self._update_sparks(changed)
@@ -251,7 +252,7 @@ class WatchView:
         spark, oi_spark = self.sparks.get(key, ("", ""))
         # A venue row names its venue, so it reads where the venue column gave way to a narrow terminal.
         label = ("▾ " if key[0] in self.expanded else "▸ ") + key[0] if key[1] == ALL else "└ " + key[1]
-        cells = row_cells(row, spark, oi_spark, label, self.proven(key[0]))
+        cells = row_cells(row, spark, oi_spark, label, self.proven(key[0]), now_ms=self.clock())
         if key in self.old_series:  # no update for three poll intervals: the whole row says so
             cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
         elif key in self.unlisted:  # said once, in place of figures the venue cannot have

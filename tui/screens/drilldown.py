@@ -2,7 +2,8 @@
 
 Provides ``DrilldownScreen``: charts of price with open interest, funding per venue (normalised to 8 h),
 the long/short ratio and liquidations; every flag on the symbol with its reason, cross-venue and per venue;
-and a timeline of when each flag was on across the window. Keys ``1``-``4`` pick the window (1h, 4h, 24h,
+the observed liquidations of the window clustered by price (from the app's liquidation tape, under the
+flag list); and a timeline of when each flag was on across the window. Keys ``1``-``4`` pick the window (1h, 4h, 24h,
 7d), ``n``/``N`` the next or previous symbol, ``c``/``C`` the next or previous charts where the screen
 shows fewer than four, Esc goes back. How the parts are arranged follows the terminal's size
 (``tui.screens.drilldown_layout``), again on every resize.
@@ -21,7 +22,7 @@ import numpy as np
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Grid, VerticalScroll
+from textual.containers import Container, Grid, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.theme import Theme
@@ -35,6 +36,7 @@ from signals.params import SignalParams, n_bars
 from signals.times import HOUR_MS, Clock, utc_text, wall_ms
 from tui.model.bars import BarStore
 from tui.model.hit_rates import HORIZON, HitRates
+from tui.model.liq_tape import LiqTape
 from tui.screens.drilldown_charts import DEFAULT_WINDOW, WINDOWS, chart_names, draw_charts, step_label
 from tui.screens.drilldown_flags import flags_content, funding_lines
 from tui.screens.drilldown_layout import (
@@ -48,6 +50,7 @@ from tui.screens.drilldown_layout import (
 )
 from tui.widgets.chart_axes import TimeAxis
 from tui.widgets.charts import ChartPanel, Figure, Palette
+from tui.widgets.liq_clusters import LiqClusters, clusters_of
 from tui.widgets.timeline import FlagHistory, FlagTimeline
 
 CHART_REFRESH_S = 30.0
@@ -91,6 +94,7 @@ class DrilldownScreen(Screen[str | None]):
         clock: Clock = wall_ms,
         observed_liquidations: bool = False,
         mark: tuple[int, str] | None = None,
+        liquidations: LiqTape | None = None,
     ) -> None:
         """Create the screen.
 
@@ -111,6 +115,8 @@ class DrilldownScreen(Screen[str | None]):
                 bound (live), and the chart says so.
             mark: (bar time, what happened) of an event to mark on the charts (from the event log): the
                 first window shown is the shortest that holds it.
+            liquidations: the app's liquidation tape, whose events of the symbol the clusters panel
+                bins by price (None: no panel).
         """
         super().__init__()
         self.store = store
@@ -124,6 +130,8 @@ class DrilldownScreen(Screen[str | None]):
         self.clock = clock
         self.observed_liquidations = observed_liquidations
         self.mark = mark
+        self.liquidations = liquidations
+        self._tape_seen = -1  # the tape's version the clusters last showed
         if mark is not None and store.current_time is not None:
             back_h = (store.current_time + store.step_ms - mark[0]) / HOUR_MS
             self.window = next((w for w in WINDOWS if w.hours >= back_h), WINDOWS[-1])
@@ -141,8 +149,12 @@ class DrilldownScreen(Screen[str | None]):
                 with Grid(id="dd-charts"):
                     for chart_id, name in chart_names(self.observed_liquidations).items():
                         yield ChartPanel(name, id=chart_id)
-                with VerticalScroll(id="dd-flags"):
-                    yield Static(id="dd-flag-list")
+                with Vertical(id="dd-side"):
+                    with VerticalScroll(id="dd-flags"):
+                        yield Static(id="dd-flag-list")
+                    clusters = LiqClusters(id="dd-clusters")
+                    clusters.display = self.liquidations is not None
+                    yield clusters
             yield FlagTimeline(id="dd-timeline")
         yield Footer()
 
@@ -229,6 +241,9 @@ class DrilldownScreen(Screen[str | None]):
             return
         seen, now = self._seen, self._version()
         if now == seen:
+            tape = self.liquidations
+            if tape is not None and tape.version != self._tape_seen and self.store.count:
+                self._render_clusters(self.store.series(self.symbol, ALL))  # new events within a bar
             return
         new_bar_or_symbol = seen is None or now[0] != seen[0] or now[2] != seen[2]
         if new_bar_or_symbol or time.monotonic() - self._charts_at >= CHART_REFRESH_S:
@@ -265,6 +280,7 @@ class DrilldownScreen(Screen[str | None]):
             venues = {v: store.series(self.symbol, v)[-n:] for v in store.venues}
             self._render_charts(axis, recent, venues, pal)
             self._render_flags(s)
+            self._render_clusters(series)
             self._render_timeline(axis, series, n)
 
     def _render_empty(self) -> None:
@@ -274,6 +290,7 @@ class DrilldownScreen(Screen[str | None]):
         for chart in self.query(ChartPanel):
             chart.draw(lambda plt, size: Figure(empty="no bars for this symbol yet"))
         self.query_one("#dd-flag-list", Static).update(flags_content(None, []))
+        self.query_one(LiqClusters).show(None)
         self.query_one(FlagTimeline).show(None)
 
     def _render_title(self, series: np.ndarray) -> None:
@@ -310,6 +327,17 @@ class DrilldownScreen(Screen[str | None]):
             guides=(self.params.ls_short, self.params.ls_long),
             mark_ms=mark,
         )
+
+    def _render_clusters(self, series: np.ndarray) -> None:
+        """The symbol's observed liquidations of the window by price, the latest price marked."""
+        tape = self.liquidations
+        if tape is None or self.store.current_time is None or not len(series):
+            return
+        self._tape_seen = tape.version
+        end = self.store.current_time + self.store.step_ms
+        start = end - int(self.window.hours * HOUR_MS)
+        data = clusters_of(tape, self.symbol, start, end, float(series[-1][Col.PRICE]), self.window.label)
+        self.query_one(LiqClusters).show(data)
 
     def _measured_for(self, symbol: str) -> HitRates | None:
         """The symbol's hit rates if measured; starts a measurement when there is none or it is old."""

@@ -11,6 +11,7 @@ width). Breakpoints, chosen on renders of the demo:
   labels still fit; narrower, one chart takes the width.
 - Two rows of charts from 41 rows: the timeline takes 13, the title and footer 2, and each chart keeps
   13 (a legend line and four labelled value ticks); shorter, one row.
+- The liquidation clusters (a fixed height) sit under the flag list, in the same column.
 - Under 28 rows, or under 110 columns, the screen does not fit at once: one chart at a time across the
   width (``c`` the next), and the page scrolls: the chart (with the flag list beside it from 110
   columns, under it below), then the timeline, each at its full height, measured hit rates included.
@@ -140,9 +141,12 @@ DrilldownScreen #dd-charts {
     height: 1fr;
     grid-size: 2 2;
 }
-DrilldownScreen #dd-flags {
+DrilldownScreen #dd-side {
     width: 1fr;
     min-width: 40;
+}
+DrilldownScreen #dd-flags {
+    height: 1fr;
     border: round $muted;
     padding: 0 1;
 }
@@ -156,7 +160,7 @@ DrilldownScreen ChartPanel.-off-screen {
 DrilldownScreen.-scroll #dd-page {
     overflow-y: auto;
 }
-DrilldownScreen.-scroll #dd-body {
+DrilldownScreen.-scroll #dd-body, DrilldownScreen.-scroll #dd-side {
     height: auto;
 }
 DrilldownScreen.-stacked #dd-body {
@@ -165,9 +169,11 @@ DrilldownScreen.-stacked #dd-body {
 DrilldownScreen.-stacked #dd-charts {
     width: 1fr;
 }
-DrilldownScreen.-stacked #dd-flags {
+DrilldownScreen.-stacked #dd-side {
     width: 1fr;
-    height: auto;
     min-width: 0;
+}
+DrilldownScreen.-stacked #dd-flags {
+    height: auto;
 }
 """

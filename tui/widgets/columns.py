@@ -1,8 +1,9 @@
 """The watchlist's columns: what each shows, which give way on a narrow terminal, and how text fits a cell.
 
 Symbol, price, 24h, OI change, funding and flags always stay: they fit in 80 columns. The others give way
-in the ``GIVE_WAY`` order (the venue, the sparklines, S/F, L/S, liquidations, OI in USD) unless the
-user chose columns (config ``columns``, the ``c`` picker), which are then all shown and scroll sideways.
+in the ``GIVE_WAY`` order (the venue, funding APR, the countdown to the next settlement, the sparklines,
+S/F, L/S, liquidations, OI in USD) unless the user chose columns (config ``columns``, the ``c`` picker),
+which are then all shown and scroll sideways.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def default_columns(window_h: float) -> tuple[Column, ...]:
         Column("oi_change", f"OI Δ{window_h:g}h", 8, ">"),
         Column("oi_spark", "OI 24h", 10, "<"),
         Column("funding_8h", "funding 8h", 12, ">"),
+        Column("funding_apr", "APR", 8, ">"),
+        Column("next_funding", "next", 6, ">"),
         Column("ls_ratio", "L/S", 5, ">"),
         Column("liq", "liq 1h L/S", 13, ">"),
         Column("sfr", "S/F", 5, ">"),
