@@ -87,12 +87,12 @@ def batch_features(bars: np.ndarray, params: SignalParams, win: Windows) -> Feat
     liq_w = trailing_sum(bars[:, Col.LIQ_LONG] + bars[:, Col.LIQ_SHORT], win.liq)
     q_lo, q_hi = rolling_prev_order_stats(liq_w, win.lookback, params.liq_quantile)
     m_lo, m_hi = rolling_prev_order_stats(oi, win.lookback, 0.5)
-    # Contiguous copies: trailing_sum makes n(24h) passes over its input, and a column of the bar array
-    # is strided (one value per 80-byte row), which made these two sums 10x slower. Same additions.
-    spot = np.ascontiguousarray(bars[:, Col.SPOT_VOL])
-    fut = np.ascontiguousarray(bars[:, Col.FUT_VOL])
+    # One contiguous (T, 2) copy: trailing_sum makes n(24h) passes over its input, and a column of the bar
+    # array is strided (one value per 80-byte row), which made these sums 10x slower; both columns in one
+    # pass halve the numpy calls (20 % less time). Same additions, element by element.
+    volumes = trailing_sum(np.ascontiguousarray(bars[:, [Col.SPOT_VOL, Col.FUT_VOL]]), win.sfr)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sfr = trailing_sum(spot, win.sfr) / trailing_sum(fut, win.sfr)
+        sfr = volumes[:, 0] / volumes[:, 1]
     return Features(
         price=price,
         price_chg=change(price, win.change),

@@ -38,6 +38,7 @@ from signals.evaluate import FlagTable, evaluate
 from signals.params import SignalParams, n_bars
 from signals.score_prep import Prepared, prepare
 from signals.scoring import DIRECTIONAL, Pooler, SeriesScore, missing_columns, score_table
+from signals.windows import count_earlier_below
 
 TREND_H = 168.0
 """The trend's trailing window: 7 days."""
@@ -121,31 +122,17 @@ def earlier_below(v: np.ndarray) -> np.ndarray:
     """For each ``v[i]``, how many of ``v[0 .. i-1]`` are strictly below it (int64; no NaN in ``v``).
 
     Exact integers either way: pandas' expanding ``rank(method="min")`` is 1 + the count strictly below
-    among the values so far; the numpy path is a bottom-up merge count (``log2(n)`` passes, each adding,
-    for the values in the right half of every block, those of its left half below them).
+    among the values so far; the numpy path counts ranks in a wavelet matrix
+    (``signals.windows.count_earlier_below``).
     """
     n = v.size
     if n >= RANK_PANDAS_FROM:
-        import pandas as pd  # a year of bars: the backtest already imports it for the rolling quantiles
+        import pandas as pd  # a year of bars only (the wavelet path below is also faster there: 43 vs 56 ms)
 
         ranks = np.asarray(pd.Series(v).expanding().rank(method="min").to_numpy(), dtype=np.float64)
         counts: np.ndarray = np.rint(ranks).astype(np.int64) - 1
         return counts
-    key = np.searchsorted(np.sort(v), v, side="left").astype(np.int64)  # order kept, ties equal
-    pos = np.arange(n, dtype=np.int64)
-    below = np.zeros(n, dtype=np.int64)
-    order = pos.copy()  # positions, sorted by key within each block of ``w``
-    w = 1
-    while w < n:
-        blocks = (order // w) * n + key[order]  # ascending: block, then key
-        g = pos // w
-        right = g % 2 == 1
-        p, left = pos[right], g[right] - 1
-        below[p] += np.searchsorted(blocks, left * n + key[p], side="left") - left * w
-        # sorted within blocks of 2w: two sorted runs per block, which the stable sort merges
-        order = order[np.argsort((order // (2 * w)) * n + key[order], kind="stable")]
-        w *= 2
-    return below
+    return count_earlier_below(v)  # a wavelet matrix (signals.windows): 2 ms for a month, was 5 ms
 
 
 def expanding_terciles(values: np.ndarray, min_history: int) -> dict[str, np.ndarray]:

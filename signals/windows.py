@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from typing import Any
 
 import numpy as np
 
@@ -99,36 +100,32 @@ def window_order_stats(w: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.
     return np.where(bad, np.nan, part[lo]), np.where(bad, np.nan, part[hi])
 
 
-SORTED_ROWS_LIMIT = 50_000
-"""Up to this many rows the rolling order statistics come from a sorted window kept with ``bisect`` (5 ms
-for a month of 5-minute bars at a week's window): a monitor measuring its history never imports pandas
-(+40 MB of RSS). Longer series (years of 5-minute bars, in backtests) use pandas' skiplist, twice as fast."""
-
-
 def rolling_prev_order_stats(
     x: np.ndarray, n: int, q: float, method: str = "auto"
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each row t, the order statistics of ``rank(q, n)`` over ``x[t-n .. t-1]`` (row t excluded).
 
-    NaN until ``n`` previous rows exist and wherever one of them is NaN. Both methods return stored
-    values untouched (a sorted window; pandas' rolling skiplist with the 'lower' and 'higher'
-    interpolations), so the result equals ``window_order_stats`` on the same rows bit for bit.
+    NaN until ``n`` previous rows exist and wherever one of them is NaN. Every method returns stored
+    values untouched (a wavelet matrix over the ranks; a sorted window; pandas' rolling skiplist with the
+    'lower' and 'higher' interpolations), so the result equals ``window_order_stats`` on the same rows bit
+    for bit. (Ties are equal values; only ``-0.0`` and ``0.0``, which compare equal, may swap signs.)
 
     Args:
         x: 1-D series.
         n: window length.
         q: quantile in [0, 1].
-        method: ``sorted``, ``pandas``, or ``auto`` (sorted up to ``SORTED_ROWS_LIMIT`` rows).
+        method: ``wavelet`` (``auto``: numpy only, 1.8 ms for a month of 5-minute bars at a week's window
+            against 5 ms for ``sorted`` and more for ``pandas``; the other two are kept as references).
     """
     lo_out = np.full(x.shape, np.nan)
     hi_out = np.full(x.shape, np.nan)
     if x.shape[0] <= n:
         return lo_out, hi_out
     lo_r, hi_r, _ = rank(q, n)
-    if method == "sorted" or (method == "auto" and x.shape[0] <= SORTED_ROWS_LIMIT):
+    if method == "sorted":
         lo_cur, hi_cur = _sorted_window_stats(x, n, lo_r, hi_r)
-    else:
-        import pandas as pd  # only long batch series pay pandas' import, where its skiplist pays off
+    elif method == "pandas":
+        import pandas as pd  # a reference only: the monitor never imports pandas (+40 MB of RSS)
 
         roll = pd.Series(x).rolling(n, min_periods=n)
         if n == 1:
@@ -138,9 +135,61 @@ def rolling_prev_order_stats(
             # could round one rank low, so the 'lower'/'higher' pair at q itself is requested.
             lo_cur = roll.quantile(q, interpolation="lower").to_numpy()
             hi_cur = roll.quantile(q, interpolation="higher").to_numpy() if hi_r != lo_r else lo_cur
+    elif method in ("auto", "wavelet"):
+        lo_cur, hi_cur = _wavelet_window_stats(x, n, lo_r, hi_r)
+    else:
+        raise ValueError(f"rolling_prev_order_stats: unknown method {method!r}")
     lo_out[1:] = lo_cur[:-1]
     hi_out[1:] = hi_cur[:-1]
     return lo_out, hi_out
+
+
+def _wavelet_window_stats(x: np.ndarray, n: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Order statistics ``lo`` and ``hi`` of every window ``x[t-n+1 .. t]`` (NaN before the first full one
+    and for a window holding a NaN), all windows at once: numpy calls per bit of the row count, none per row.
+
+    The values are replaced by their ranks in one sort (NaN last, ties in any order: they are equal
+    values), and the ranks laid out as a wavelet matrix: one level per bit of the rank, top bit first, each
+    level the previous one stably split into ranks with that bit 0, then 1. The k-th smallest rank of a
+    row range is then found top bit first: if at least k + 1 ranks of the range have the bit 0, the bit is
+    0 and the range moves to their place in the next level, else it is 1 and k drops by that count. Each
+    level is a table of 2 (T + 1) positions (zeros before i; then where i goes when its bit is 1), so a
+    step is two lookups per window end. Cost: (T log T) element operations against T n log n for a
+    sort per window, and T log n Python steps for the sorted window.
+    """
+    size = x.shape[0]
+    stride = size + 1
+    it = _index_type(size)
+    order = np.argsort(x)
+    levels = _wavelet_levels(order)
+    m = size - n + 1
+    ranks = (lo,) if lo == hi else (lo, hi)
+    start = np.tile(np.arange(m, dtype=it), len(ranks))  # window [start, end) at the current level
+    end = start + n
+    k = np.repeat(np.asarray(ranks, dtype=it), m)
+    found = np.zeros_like(start)
+    for bit, table in levels:
+        zeros = table.take(end, mode="clip")
+        zeros -= table.take(start, mode="clip")
+        one = (k >= zeros).astype(it)  # the bit is 1: fewer than k + 1 zeros in the window
+        zeros *= one
+        k -= zeros
+        found += one << bit
+        one *= stride
+        start += one
+        end += one
+        start = table.take(start, mode="clip")
+        end = table.take(end, mode="clip")
+    got = x[order][found]
+    nan = np.isnan(x)
+    if nan.any():
+        seen = np.concatenate([[0], np.cumsum(nan)])
+        got[np.tile(seen[n:] - seen[:-n] > 0, len(ranks))] = np.nan
+    lo_cur = np.full(size, np.nan)
+    hi_cur = np.full(size, np.nan)
+    lo_cur[n - 1 :] = got[:m]
+    hi_cur[n - 1 :] = got[-m:]
+    return lo_cur, hi_cur
 
 
 def _sorted_window_stats(x: np.ndarray, n: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -166,3 +215,72 @@ def _sorted_window_stats(x: np.ndarray, n: int, lo: int, hi: int) -> tuple[np.nd
         if not nans:
             lo_cur[t], hi_cur[t] = window[lo], window[hi]
     return np.array(lo_cur), np.array(hi_cur)
+
+
+def _index_type(size: int) -> type[np.signedinteger[Any]]:
+    """The narrowest integer every table position fits in (fewer bytes moved: int16 is 10 % faster than
+    int32 for a month of 5-minute bars, int32 30 % faster than int64)."""
+    if 2 * (size + 1) < 2**15:
+        return np.int16
+    return np.int32 if 2 * (size + 1) < 2**31 else np.int64
+
+
+def _wavelet_levels(order: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """The wavelet matrix of the ranks whose sorting permutation is ``order``: (bit, table) per level, top
+    bit first. ``table[i]`` (i <= size) is how many of the level's first i ranks have the bit 0 (where a
+    range bound goes when the bit is 0), ``table[size + 1 + i]`` where it goes when the bit is 1."""
+    size = order.shape[0]
+    stride = size + 1
+    it = _index_type(size)
+    ranked = np.empty(size, dtype=it)
+    ranked[order] = np.arange(size, dtype=it)
+    at = np.arange(size, dtype=it)
+    span = np.arange(stride, dtype=it)
+    levels: list[tuple[int, np.ndarray]] = []
+    for bit in range(max(1, (size - 1).bit_length()) - 1, -1, -1):
+        one = (ranked >> bit) & 1
+        table = np.empty(2 * stride, dtype=it)
+        table[0] = 0
+        np.cumsum(1 - one, out=table[1:stride])  # zeros before each position
+        np.subtract(span, table[:stride], out=table[stride:])
+        table[stride:] += table[stride - 1]  # a 1 at i goes after every 0, then after the 1s before i
+        one *= stride
+        one += at
+        moved = np.empty_like(ranked)
+        # mode="clip" only skips the bounds check (every index is in the table): 10 % of the time
+        moved[table.take(one, mode="clip")] = ranked
+        ranked = moved
+        levels.append((bit, table))
+    return levels
+
+
+def count_earlier_below(v: np.ndarray) -> np.ndarray:
+    """For each ``v[i]``, how many of ``v[0 .. i-1]`` are strictly below it (int64; ``v`` without NaN).
+
+    The values below ``v[i]`` hold exactly the ranks below ``c = #(v < v[i])`` however ties are ranked,
+    so this counts the ranks below ``c`` among the first i, in the wavelet matrix of
+    ``_wavelet_window_stats``: top bit first, where c's bit is 1 the prefix's zeros are counted and the
+    prefix moves to the ones.
+    """
+    size = v.shape[0]
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(v)  # ties in any order: the values below v[i] hold ranks 0 .. c - 1 all the same
+    it = _index_type(size)
+    c = np.searchsorted(v[order], v, side="left").astype(it)
+    stride = size + 1
+    start = np.zeros(size, dtype=it)  # the prefix [start, end) at the current level
+    end = np.arange(size, dtype=it)
+    below = np.zeros(size, dtype=it)
+    for bit, table in _wavelet_levels(order):
+        one = (c >> bit) & 1
+        zeros = table.take(end, mode="clip")
+        zeros -= table.take(start, mode="clip")
+        zeros *= one
+        below += zeros
+        one *= stride
+        start += one
+        end += one
+        start = table.take(start, mode="clip")
+        end = table.take(end, mode="clip")
+    return below.astype(np.int64)

@@ -12,6 +12,9 @@ the file or partition, never a DuckDB traceback.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -207,6 +210,79 @@ def _bars(con: duckdb.DuckDBPyConnection, src: _Source, key: str, problems: list
     return _checked(src, key, _query(con, sql, params, where), where, problems)
 
 
+_BATCH_SYMBOLS = 16
+"""Folder symbols fetched per query: one query per symbol cost 4 ms of DuckDB overhead for a month of
+5-minute bars (0.4 s of a 100-symbol backtest's 2.5 s); 16 cut that to a tenth."""
+_BATCH_ROWS = 1 << 18
+"""And about this many rows per query at most (predicted from the files' sizes), so memory stays bounded
+by the batch whatever the symbols hold (years of bars gain little from batching: the scan dominates)."""
+
+
+def _each(
+    con: duckdb.DuckDBPyConnection, src: _Source, keys: list[str], problems: list[str]
+) -> Iterator[tuple[str, np.ndarray]]:
+    """Each symbol's bars in ``keys`` order, as ``_bars`` reads them, a folder's several symbols per query.
+
+    A batch is one ``read_parquet`` over its symbols' files in order, split back by each row's file (the
+    scan keeps the files' order and their row order, as the one-symbol query does, and the split checks
+    it). A batch that fails is read again symbol by symbol, so the error names the partition at fault
+    and the symbols before it are yielded first, as before. The first batch is one symbol: its rows per
+    byte of Parquet size the next batches (the largest ratio seen so far is used).
+    """
+    import duckdb
+
+    if src.symbol_column is not None or not src.path.is_dir():
+        for key in keys:
+            yield key, _bars(con, src, key, problems)
+        return
+    rows_per_byte = 0.0
+    at = 0
+    while at < len(keys):
+        batch = [keys[at]]
+        sizes = [_size(src.files[keys[at]])]
+        while at + len(batch) < len(keys) and len(batch) < _BATCH_SYMBOLS and rows_per_byte > 0:
+            more = _size(src.files[keys[at + len(batch)]])
+            if (sum(sizes) + more) * rows_per_byte > _BATCH_ROWS:
+                break
+            batch.append(keys[at + len(batch)])
+            sizes.append(more)
+        at += len(batch)
+        files = [f for k in batch for f in src.files[k]]
+        try:
+            got = con.execute(
+                f"SELECT {src.select}, file_index AS __file FROM read_parquet(?, hive_partitioning = false)",
+                [files],
+            ).fetchnumpy()
+        except duckdb.Error:  # a bad file (or a DuckDB without file_index): one by one, as before
+            for key in batch:
+                yield key, _bars(con, src, key, problems)
+            continue
+        owner = got.pop("__file").astype(np.int64)
+        if owner.size > 1 and not (owner[1:] >= owner[:-1]).all():  # not the files' order: never seen
+            order = np.argsort(owner, kind="stable")
+            owner = owner[order]
+            got = {c: v[order] for c, v in got.items()}
+        rows_per_byte = max(rows_per_byte, owner.size / max(1, sum(sizes)))
+        first = 0
+        for key in batch:
+            n_files = len(src.files[key])
+            lo, hi = np.searchsorted(owner, [first, first + n_files])
+            first += n_files
+            files = src.files[key]
+            where = files[0] if len(files) == 1 else f"{src.name} ({SYMBOL_KEY}={key})"
+            yield key, _checked(src, key, {c: v[lo:hi] for c, v in got.items()}, where, problems)
+        del got, owner
+
+
+def _size(files: list[str]) -> int:
+    """Bytes of ``files`` on disk (0 for one that went away: its read will say so)."""
+    total = 0
+    for f in files:
+        with contextlib.suppress(OSError):
+            total += os.stat(f).st_size
+    return total
+
+
 def _checked(
     src: _Source, key: str, got: dict[str, np.ndarray], where: str, problems: list[str]
 ) -> np.ndarray:
@@ -307,7 +383,7 @@ def read_parquet_history(
         if src.symbol_column is not None:
             read = _whole_file(con, src, keys, problems)
         else:
-            read = {k: _bars(con, src, k, problems) for k in keys}
+            read = dict(_each(con, src, keys, problems))
         series = {k: b for k, b in read.items() if len(b)}
     finally:
         con.close()

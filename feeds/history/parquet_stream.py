@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from feeds.history.csvfile import OI_USD, HistoryCsvError
-from feeds.history.parquet_read import _bars, _file_symbols, _filtered, _query, _Source, _source
+from feeds.history.parquet_read import _each, _file_symbols, _filtered, _query, _Source, _source
 from feeds.history.parquet_store import connect
 from signals.columns import COLUMNS, Col
 
@@ -87,8 +87,8 @@ def stream_parquet_history(
         # The step comes from the first symbol with two bars; it is kept and yielded, not read twice.
         head: list[tuple[str, np.ndarray]] = []
         step = None
-        for k in keys:
-            bars = _bars(con, src, k, problems)
+        reads = _each(con, src, keys, problems)
+        for k, bars in reads:
             head.append((k, bars))
             if len(bars) > 1:
                 step = float(np.median(np.diff(bars[:, Col.TIME])))
@@ -100,15 +100,13 @@ def stream_parquet_history(
         con.close()
         raise HistoryCsvError(f"{src.name}: the bar step needs at least two bars of one symbol")
     meta = HistoryMeta(path, keys, step, columns, problems, missing, in_file)
-    return meta, _rest(con, src, keys[len(head) :], head, problems)
+    return meta, _rest(con, reads, head)
 
 
 def _rest(
     con: duckdb.DuckDBPyConnection,
-    src: _Source,
-    keys: list[str],
+    reads: Iterator[tuple[str, np.ndarray]],
     head: list[tuple[str, np.ndarray]],
-    problems: list[str],
 ) -> Iterator[tuple[str, np.ndarray]]:
     """Yield the symbols already read, then read and yield the others; the connection closes at the end."""
     with contextlib.closing(con):
@@ -116,7 +114,6 @@ def _rest(
             if len(bars):
                 yield key, bars
         head.clear()  # let the first series go once it was handed over
-        for key in keys:
-            bars = _bars(con, src, key, problems)
+        for key, bars in reads:
             if len(bars):
                 yield key, bars

@@ -1,8 +1,9 @@
 """Window arithmetic: start-independent trailing sums and exact order statistics on both paths.
 
-The batch path gets its quantiles from pandas' rolling skiplist and the latest path from ``np.partition``;
-these tests hold them to the same bits on data full of ties, zeros and gaps, and to the textbook
-statistic (numpy's linear quantile and median) within rounding.
+The batch path gets its quantiles from a wavelet matrix over the ranks (a sorted window and pandas'
+rolling skiplist are kept as references) and the latest path from ``np.partition``; these tests hold them
+to the same bits on data full of ties, zeros and gaps, and to the textbook statistic (numpy's linear
+quantile and median) within rounding.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def tied(n: int, seed: int, nan_share: float = 0.0) -> np.ndarray:
     return x
 
 
-@pytest.mark.parametrize("method", ["sorted", "pandas"])
+@pytest.mark.parametrize("method", ["wavelet", "sorted", "pandas"])
 @pytest.mark.parametrize(
     ("n", "q"), [(4, 0.95), (5, 0.5), (6, 0.5), (48, 0.95), (7, 0.0), (7, 1.0), (1, 0.95)]
 )

@@ -54,7 +54,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "however many: they are scored one at a time)",
     )
     output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON (the shape of SIGNALS.md) instead")
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (the shape of SIGNALS.md) instead: indented at a terminal, one compact line when piped",
+    )
     output.add_argument(
         "--plot",
         action="store_true",
