@@ -44,8 +44,19 @@ class BarUpdate:
     liq_short_usd: float = NAN
     spot_volume_usd: float = NAN
     futures_volume_usd: float = NAN
+    premium: float = NAN  # mark / index - 1
+    spot_price: float = NAN  # last spot trade of the same coin
+    taker_buy_usd: float = NAN  # perp taker notional of the bar so far
+    taker_sell_usd: float = NAN
+    spot_taker_buy_usd: float = NAN
+    spot_taker_sell_usd: float = NAN
+    ls_top_position: float = NAN  # top traders' long/short position ratio
+    funding_spread_8h: float = NAN  # cross-venue series only
     change_24h: float = NAN  # fraction, as the venue reports it (NaN: derive from bars)
     next_funding_ms: int = 0  # 0 when unknown
+    funding_next: float = (
+        NAN  # the venue's predicted next rate where it differs from ``funding`` (not stored)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,14 @@ class BarBlock:
                 liq_short_usd=r[7],
                 spot_volume_usd=r[8],
                 futures_volume_usd=r[9],
+                premium=r[10],
+                spot_price=r[11],
+                taker_buy_usd=r[12],
+                taker_sell_usd=r[13],
+                spot_taker_buy_usd=r[14],
+                spot_taker_sell_usd=r[15],
+                ls_top_position=r[16],
+                funding_spread_8h=r[17],
                 next_funding_ms=f,
             )
             for (v, s, f), r in zip(keys, rows, strict=True)

@@ -48,24 +48,29 @@ class Ticker:
     time: int
     price: float = NAN  # last trade, per one base coin
     mark: float = NAN  # mark price, per one base coin
+    index: float = NAN  # index (oracle) price the mark is measured against, per one base coin
     change_24h: float = NAN  # fraction (0.0068 = +0.68 %)
     volume_24h_usd: float = NAN  # futures quote volume over 24 h
     oi: float = NAN  # open interest, base coin
     oi_usd: float = NAN
     funding: float = NAN  # current / predicted rate, fraction per funding_interval_h
+    funding_next: float = (
+        NAN  # the venue's prediction of the next settlement's rate where it differs from funding
+    )
     funding_interval_h: float = NAN
     next_funding_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class SpotVolume:
-    """24 h spot quote volume of a base coin on a venue (for the spot/futures ratio)."""
+    """24 h spot quote volume of a base coin on a venue (for the spot/futures ratio), and its last price."""
 
     venue: str
     instrument: str
     base: str
     time: int
     volume_24h_usd: float
+    price: float = NAN  # last spot trade, per one base coin
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +99,32 @@ class FundingPoint:
 
 @dataclass(frozen=True, slots=True)
 class LongShortPoint:
-    """Long/short accounts ratio (long accounts / short accounts) at a time."""
+    """A long/short ratio at a time: all accounts (long accounts / short accounts) by default, or the top
+    traders' position ratio (long position / short position of the venue's largest traders)."""
 
     venue: str
     instrument: str
     base: str
     time: int
     ratio: float
+    kind: Literal["accounts", "top_position"] = "accounts"
+
+
+@dataclass(frozen=True, slots=True)
+class TakerFlow:
+    """Taker buy and sell notional of one bar of a perpetual (or, ``spot``, of the coin's spot pair).
+
+    From klines that split taker-buy volume (Binance) or a venue's taker-volume endpoint (OKX); ``time``
+    is the bar's open, and a later record of the same bar replaces the earlier one (totals so far).
+    """
+
+    venue: str
+    instrument: str
+    base: str
+    time: int
+    buy_usd: float
+    sell_usd: float
+    spot: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,19 @@ COLUMNS: tuple[str, ...] = (
     "liq_short_usd",
     "spot_volume_usd",
     "futures_volume_usd",
+    "premium",
+    "spot_price",
+    "taker_buy_usd",
+    "taker_sell_usd",
+    "spot_taker_buy_usd",
+    "spot_taker_sell_usd",
+    "ls_top_position",
+    "funding_spread_8h",
 )
-"""Bar columns, in array order. ``oi`` is in base coin, funding a fraction per the venue's interval."""
+"""Bar columns, in array order. ``oi`` is in base coin, funding a fraction per the venue's interval. The last
+eight are SIGNALS.md's "Added columns": ``premium`` mark / index - 1, ``spot_price`` the spot last price, the taker
+notionals of the bar (perp and spot) in USD, ``ls_top_position`` the top traders' long/short position ratio, and
+``funding_spread_8h`` (cross-venue series only) max - min of the venues' 8h funding."""
 
 INDEX: dict[str, int] = {name: i for i, name in enumerate(COLUMNS)}
 
@@ -41,10 +52,27 @@ class Col(IntEnum):
     LIQ_SHORT = 7
     SPOT_VOL = 8
     FUT_VOL = 9
+    PREMIUM = 10
+    SPOT_PRICE = 11
+    TAKER_BUY = 12
+    TAKER_SELL = 13
+    SPOT_TAKER_BUY = 14
+    SPOT_TAKER_SELL = 15
+    LS_TOP = 16
+    FUNDING_SPREAD = 17
 
 
 FLOW_COLUMNS: frozenset[str] = frozenset(
-    {"liq_long_usd", "liq_short_usd", "spot_volume_usd", "futures_volume_usd"}
+    {
+        "liq_long_usd",
+        "liq_short_usd",
+        "spot_volume_usd",
+        "futures_volume_usd",
+        "taker_buy_usd",
+        "taker_sell_usd",
+        "spot_taker_buy_usd",
+        "spot_taker_sell_usd",
+    }
 )
 """Columns that are amounts during the bar (summed when bars merge), not levels at bar close."""
 
@@ -59,4 +87,12 @@ assert tuple(c.name.lower() for c in Col) == (
     "liq_short",
     "spot_vol",
     "fut_vol",
+    "premium",
+    "spot_price",
+    "taker_buy",
+    "taker_sell",
+    "spot_taker_buy",
+    "spot_taker_sell",
+    "ls_top",
+    "funding_spread",
 ) and len(Col) == len(COLUMNS)

@@ -4,10 +4,18 @@ runs.
 Reads the files of data.binance.vision found anywhere under DIR, as ``.csv`` or ``.zip``:
 
 - USD-M futures klines ``SYMBOL-INTERVAL-DATE.csv`` (``open_time, open, high, low, close, volume,
-  close_time, quote_volume, ...``; older files have no header): price (close) and futures volume (quote
-  volume, USD). Files under a ``spot`` folder give the spot volume; mark/index/premium klines are skipped.
-- ``SYMBOL-metrics-DATE.csv`` (``create_time, symbol, sum_open_interest, ..., count_long_short_ratio, ...``,
-  5-minute snapshots): open interest (base coin) and the long/short accounts ratio.
+  close_time, quote_volume, count, taker_buy_volume, taker_buy_quote_volume, ...``; older files have no
+  header): price (close), futures volume (quote volume, USD) and the taker flows (taker buy = the taker-buy
+  quote volume, taker sell = quote volume less it). Files under a ``spot`` folder give the spot volume and
+  the spot taker flows; mark/index/premium klines are skipped.
+- ``SYMBOL-metrics-DATE.csv`` (``create_time, symbol, sum_open_interest, sum_open_interest_value,
+  count_toptrader_long_short_ratio, sum_toptrader_long_short_ratio, count_long_short_ratio,
+  sum_taker_long_short_vol_ratio``, 5-minute snapshots): open interest (base coin), the long/short
+  accounts ratio (``count_long_short_ratio``) and the top traders' position ratio
+  (``sum_toptrader_long_short_ratio``: "sum" is by position, "count" by accounts, as Binance's
+  ``topLongShortPositionRatio`` / ``topLongShortAccountRatio``). ``sum_taker_long_short_vol_ratio`` (taker
+  buy / sell volume of the 5 minutes) is not used: a ratio without its volume cannot be summed into a
+  bar's notional, and the klines carry the same flow in USD, exactly.
 - ``SYMBOL-fundingRate-MONTH.csv`` (``calc_time, funding_interval_hours, last_funding_rate``): funding.
 
 Bars are the klines of one interval (``--interval``, default the shortest found). A snapshot (metrics) or a
@@ -149,7 +157,9 @@ def _kline(fields: list[str]) -> tuple[int, tuple[float, ...]]:
     close = _number(fields[4], "close")
     if not close > 0:
         raise ValueError(f"close {close:g} is not a positive price")
-    return _epoch_ms(fields[0], "open_time"), (close, _optional(fields[7], "quote_volume"))
+    # taker_buy_quote_volume is the 11th field; a row cut before it has no taker flow (NaN), not zero.
+    taker_buy = _optional(fields[10], "taker_buy_quote_volume") if len(fields) > 10 else float("nan")
+    return _epoch_ms(fields[0], "open_time"), (close, _optional(fields[7], "quote_volume"), taker_buy)
 
 
 def _metric(fields: list[str], where: dict[str, int]) -> tuple[int, tuple[float, ...]]:
@@ -165,7 +175,12 @@ def _metric(fields: list[str], where: dict[str, int]) -> tuple[int, tuple[float,
         if "count_long_short_ratio" in where
         else nan
     )
-    return t, (oi, ls)
+    top = (
+        _optional(fields[where["sum_toptrader_long_short_ratio"]], "sum_toptrader_long_short_ratio")
+        if "sum_toptrader_long_short_ratio" in where
+        else nan
+    )
+    return t, (oi, ls, top)
 
 
 def _funding(fields: list[str]) -> tuple[int, tuple[float, ...]]:
@@ -277,17 +292,25 @@ def build_bars(
     bars[:, Col.TIME] = t
     bars[:, Col.PRICE] = kv[:, 0] / multiplier
     bars[:, Col.FUT_VOL] = kv[:, 1]
+    bars[:, Col.TAKER_BUY] = kv[:, 2]
+    bars[:, Col.TAKER_SELL] = np.maximum(kv[:, 1] - kv[:, 2], 0.0)  # rounding may leave a hair below 0
     for points in spot:
         st, sv = _sorted(points)
         j = np.clip(np.searchsorted(st, t), 0, max(len(st) - 1, 0))
         hit = (st[j] == t) if len(st) else np.zeros(len(t), dtype=bool)
-        bars[hit, Col.SPOT_VOL] = (
-            np.where(np.isnan(bars[hit, Col.SPOT_VOL]), 0.0, bars[hit, Col.SPOT_VOL]) + sv[j[hit], 1]
-        )
+        # Several spot pairs of a coin (USDT, USDC) add up: volume and taker flows alike.
+        buy, vol = sv[j[hit], 2], sv[j[hit], 1]
+        for c, add in (
+            (Col.SPOT_VOL, vol),
+            (Col.SPOT_TAKER_BUY, buy),
+            (Col.SPOT_TAKER_SELL, np.maximum(vol - buy, 0.0)),
+        ):
+            bars[hit, c] = np.where(np.isnan(bars[hit, c]), 0.0, bars[hit, c]) + add
     if metrics is not None and metrics.times:
         mv = _at_close(t, step, *_sorted(metrics), METRICS_CARRY_MS)
         bars[:, Col.OI] = mv[:, 0] * multiplier
         bars[:, Col.LS_RATIO] = mv[:, 1]
+        bars[:, Col.LS_TOP] = mv[:, 2]
     if funding is not None and funding.times:
         fv = _at_close(t, step, *_sorted(funding), FUNDING_CARRY_MS)
         bars[:, Col.FUNDING] = fv[:, 0]

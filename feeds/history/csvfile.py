@@ -30,7 +30,7 @@ SYMBOL = "symbol"
 OI_USD = "oi_usd"
 # Below this a numeric time is taken as epoch seconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _SECONDS_BELOW = 1e11
-_NON_NEGATIVE = frozenset(COLUMNS) - {"time", "funding"}
+_NON_NEGATIVE = frozenset(COLUMNS) - {"time", "funding", "premium"}  # the signed columns
 _POSITIVE = frozenset({"price", "funding_interval_h"})
 
 

@@ -1,7 +1,10 @@
 """``perptop store --migrate``: a store of an older layout brought up to the one perptop writes, every row kept.
 
 Only mechanical changes are made: the tables the store lacks are created, and the value columns ``bars``
-lacks are added as nullable REAL (unknown in the rows already there, as any value no venue reported).
+lacks are added as nullable REAL (unknown in the rows already there, as any value no venue reported);
+packed days of the old width (a cache, ``store_load``) are dropped, to be packed again by a writer.
+A writer (the monitor, ``record``) never migrates by itself: it refuses an older layout in one line that
+names this command, so a store shared with an older perptop is not changed under it unasked.
 Anything else (a key column gone, another primary key, a required column perptop does not write) is
 refused with the line ``feeds.history.store_check`` says. It is one write transaction, checked before it
 commits: the file is changed in full, or not at all. A read-only store is refused before it is opened.
@@ -22,6 +25,7 @@ from feeds.history.store_check import (
     schema_error,
     schema_report,
 )
+from feeds.history.store_load import drop_narrow_blocks
 
 
 def migrate(path: Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> list[str]:
@@ -55,17 +59,21 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> list[str]:
         problem = schema_error(path, report, writing=False)
         assert problem is not None  # an empty, foreign or unmendable store is always a problem
         raise problem
-    rows = _counts(conn, report.tables)
+    kept = tuple(t for t in report.tables if t != "bar_blocks")  # the packed days: a cache, rebuilt
+    rows = _counts(conn, kept)
     done = []
     for column in report.missing_columns:
         conn.execute(f"ALTER TABLE bars ADD COLUMN {column} REAL")
     if report.missing_columns:
         done.append(f"added {listed('column', report.missing_columns)} to bars")
+        # The packed days hold the old width: never read (store_load checks the width) but dead weight;
+        # the writer's next prune packs them again at the new width.
+        drop_narrow_blocks(conn)
     create_schema(conn)  # every table and index it lacks (events, in a store made before events were kept)
     created = tuple(t for t in _tables(conn) if t not in report.tables)
     if created:
         done.append(f"created {listed('table', created)}")
-    after = _counts(conn, report.tables)
+    after = _counts(conn, kept)
     if after != rows:  # never expected: a migration that lost a row is not committed
         raise StoreError(
             path, DAMAGED, f"the migration changed row counts {rows} to {after}; nothing was changed"

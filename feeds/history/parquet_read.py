@@ -32,14 +32,17 @@ from feeds.history.csvfile import (
     _unmatched,
     _wanted,
 )
+from feeds.history.parquet_schema import widest_schema
 from feeds.history.parquet_store import SYMBOL_KEY, YEAR_KEY, connect
 from signals.columns import COLUMNS, INDEX, Col
 
 if TYPE_CHECKING:
     import duckdb
 
+READ = "hive_partitioning = false"
+READ_BY_NAME = "hive_partitioning = false, union_by_name = true"  # a column a file lacks reads as NULL
 _SECONDS_BELOW = 1e11  # as the CSV reader: below this a numeric time is epoch seconds
-_NON_NEGATIVE = frozenset(COLUMNS) - {"time", "funding"}
+_NON_NEGATIVE = frozenset(COLUMNS) - {"time", "funding", "premium"}  # the signed columns
 _POSITIVE = frozenset({"price", "funding_interval_h"})
 _NUMBERS = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"}
@@ -59,6 +62,7 @@ class _Source:
     numeric_time: bool
     symbol_column: str | None  # the file's symbol column, when one file holds several symbols
     notes: list[str]
+    read: str = "hive_partitioning = false"  # read_parquet's options (READ_BY_NAME: files of two widths)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -125,18 +129,12 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     else:
         raise HistoryCsvError(f"{name}: no such file or folder")
     every = [f for fs in files.values() for f in fs]
-    schemas = _schemas(con, every, name)
-    first = schemas[every[0]]
-    for f in every[1:]:
-        if schemas[f] != first:
-            theirs = {c[0] for c in schemas[f]} ^ {c[0] for c in first}
-            what = f"columns {', '.join(sorted(theirs))}" if theirs else "column types"
-            raise HistoryCsvError(
-                f"{f}: another schema than {every[0]} ({what} differ); a store holds one schema"
-            )
-    described = _query(con, "DESCRIBE SELECT * FROM read_parquet(?)", [every[0]], every[0])
+    widest, by_name = widest_schema(_schemas(con, every, name), every)  # older partitions: narrower
+    described = _query(con, "DESCRIBE SELECT * FROM read_parquet(?)", [widest], widest)
     types = dict(zip(described["column_name"].tolist(), described["column_type"].tolist(), strict=True))
-    return _mapped(path, name, files, types, every[0])
+    src = _mapped(path, name, files, types, widest)
+    src.read = READ_BY_NAME if by_name else READ
+    return src
 
 
 def _mapped(path: Path, name: str, files: dict[str, list[str]], types: dict[str, str], shown: str) -> _Source:
@@ -202,7 +200,7 @@ def _bars(con: duckdb.DuckDBPyConnection, src: _Source, key: str, problems: list
     """One symbol's bars (sorted, repeated times resolved), its bad rows skipped and counted."""
     files = src.files[key]
     where = files[0] if len(files) == 1 else f"{src.name} ({SYMBOL_KEY}={key})"
-    sql = f"SELECT {src.select} FROM read_parquet(?, hive_partitioning = false)"
+    sql = f"SELECT {src.select} FROM read_parquet(?, {src.read})"
     params: list[object] = [files]
     if src.symbol_column is not None:
         sql += ' WHERE CAST("{}" AS VARCHAR) = ?'.format(src.symbol_column.replace('"', '""'))
@@ -250,7 +248,7 @@ def _each(
         files = [f for k in batch for f in src.files[k]]
         try:
             got = con.execute(
-                f"SELECT {src.select}, file_index AS __file FROM read_parquet(?, hive_partitioning = false)",
+                f"SELECT {src.select}, file_index AS __file FROM read_parquet(?, {src.read})",
                 [files],
             ).fetchnumpy()
         except duckdb.Error:  # a bad file (or a DuckDB without file_index): one by one, as before

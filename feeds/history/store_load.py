@@ -13,6 +13,9 @@ into a Python object (about 0.1 us each): reading them row by row cannot take le
   is read as rows. A store without the table or its triggers (made by an older perptop, or a reader
   that may not write) is read as rows: nothing needs migrating.
 - ``seal_day`` (run by ``HistoryStore.prune``: at a writer's open and hourly) packs a closed day again.
+- A block is only read when its blob is ``n x len(COLUMNS)`` floats wide (``_WIDE_ENOUGH``): one packed
+  before the bar columns grew (10 then, 18 now), or by a perptop of another layout sharing the file, is
+  taken as absent, so its day is read as rows and packed again at the current width, never misread.
 
 The row path makes as few Python objects as it can: one range scan of the time-major key, the series
 as one ``symbol U+001F venue`` string, chunks turned into float64 blocks by one ``np.array`` each,
@@ -37,6 +40,8 @@ _SEP = "\x1f"  # the unit separator: in no symbol or venue name, so "symbol SEP 
 _CHUNK = 65_536  # rows per fetch: bounds the Python objects alive at once (~25 MB) without slowing the read
 _DTYPE = np.dtype("<f8")
 _NO_END = 2**62
+_WIDE_ENOUGH = f"length(data) = n * {_DTYPE.itemsize * len(COLUMNS)}"
+"""SQL: the block holds this layout's columns (see the module's docstring)."""
 
 _DROP_BLOCK = (
     "DELETE FROM bar_blocks WHERE day = {row}.time / " + str(DAY_MS) + " "
@@ -91,6 +96,13 @@ def create_blocks(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def drop_narrow_blocks(conn: sqlite3.Connection) -> int:
+    """Delete the blocks not of this layout's width (after a migration widened ``bars``); returns how many."""
+    if not has_blocks(conn):
+        return 0
+    return int(conn.execute(f"DELETE FROM bar_blocks WHERE NOT ({_WIDE_ENOUGH})").rowcount)
+
+
 def has_blocks(conn: sqlite3.Connection) -> bool:
     """Whether the store keeps packed days, with every trigger that keeps them right."""
     names = {
@@ -123,7 +135,8 @@ def _filter(symbols: Sequence[str], venues: Sequence[str]) -> str:
 def _whole_days(conn: sqlite3.Connection, first: int, last: int) -> set[int]:
     """The days in [first, last] whose every row is in a block."""
     sums = conn.execute(
-        "SELECT day, sum(n) FROM bar_blocks WHERE day >= ? AND day <= ? GROUP BY day", (first, last)
+        f"SELECT day, sum(n) FROM bar_blocks WHERE day >= ? AND day <= ? AND {_WIDE_ENOUGH} GROUP BY day",
+        (first, last),
     ).fetchall()
     whole = set()
     for day, n in sums:
@@ -168,7 +181,7 @@ def load_histories(
         for day, key, n, data in (
             conn.execute(
                 f"SELECT day, symbol || char(31) || venue, n, data FROM bar_blocks WHERE day IN "
-                f"({', '.join(str(d) for d in sorted(whole))}) AND {_filter(symbols, venues)}",
+                f"({', '.join(str(d) for d in sorted(whole))}) AND {_WIDE_ENOUGH} AND {_filter(symbols, venues)}",
                 names,
             )
             if whole
@@ -217,7 +230,9 @@ def seal_day(conn: sqlite3.Connection, day: int) -> int:
     """
     start, end = day * DAY_MS, (day + 1) * DAY_MS
     rows = conn.execute("SELECT count(*) FROM bars WHERE time >= ? AND time < ?", (start, end)).fetchone()[0]
-    packed = conn.execute("SELECT coalesce(sum(n), 0) FROM bar_blocks WHERE day = ?", (day,)).fetchone()[0]
+    packed = conn.execute(
+        f"SELECT coalesce(sum(n), 0) FROM bar_blocks WHERE day = ? AND {_WIDE_ENOUGH}", (day,)
+    ).fetchone()[0]
     if rows == packed:
         return 0
     conn.execute("DELETE FROM bar_blocks WHERE day = ?", (day,))

@@ -1,6 +1,7 @@
 """One symbol's backfilled records on one venue turned into closed bars on the store's time grid.
 
-Candles give price (close) and futures volume per bar, spot candles the spot volume; open interest,
+Candles give price (close) and futures volume per bar, spot candles the spot volume, taker flows (where
+the venue's klines carry them) the perp and spot taker buy/sell of their bar; open interest,
 long/short and settled funding are levels: each lands in the bar its time falls in and carries forward
 until the next value (but never before the first one: no history is invented backwards). Liquidations
 have no public history on any venue, so backfilled bars leave them NaN.
@@ -49,9 +50,21 @@ def history_bars(
     if parts.spot_candles:
         r, ok = rows([c.time for c in parts.spot_candles])
         bars[r, Col.SPOT_VOL] = np.asarray([c.volume_usd for c in parts.spot_candles])[ok]
+    for spot, (buy_col, sell_col) in (
+        (False, (Col.TAKER_BUY, Col.TAKER_SELL)),
+        (True, (Col.SPOT_TAKER_BUY, Col.SPOT_TAKER_SELL)),
+    ):
+        flows = [f for f in parts.flows if f.spot == spot]
+        if flows:
+            r, ok = rows([f.time for f in flows])
+            bars[r, buy_col] = np.asarray([f.buy_usd for f in flows])[ok]
+            bars[r, sell_col] = np.asarray([f.sell_usd for f in flows])[ok]
+    accounts = [p for p in parts.long_short if p.kind == "accounts"]
+    top = [p for p in parts.long_short if p.kind == "top_position"]
     for column, times, values in (
         (Col.OI, [p.time for p in parts.oi], [p.oi for p in parts.oi]),
-        (Col.LS_RATIO, [p.time for p in parts.long_short], [p.ratio for p in parts.long_short]),
+        (Col.LS_RATIO, [p.time for p in accounts], [p.ratio for p in accounts]),
+        (Col.LS_TOP, [p.time for p in top], [p.ratio for p in top]),
         (Col.FUNDING, [p.time for p in parts.funding], [p.rate for p in parts.funding]),
         (Col.FUNDING_INTERVAL_H, [p.time for p in parts.funding], [p.interval_h for p in parts.funding]),
     ):

@@ -344,11 +344,12 @@ class VenueFeed(Backfilling, FeedStatus):
         # Only symbols the venue lists: a delisted one some other answer still names stays not listed.
         wanted = {s for s in self.wanted if s in self.listings}
         self._skipped(poll.skipped)
-        if poll.tickers or poll.spot or poll.long_short:
+        if poll.tickers or poll.spot or poll.long_short or poll.flows:
             self.last_data_ms = now
         self.assembler.add_tickers(poll.tickers, wanted, now)
         self.assembler.add_spot(poll.spot, wanted)
         self.assembler.add_long_short(poll.long_short, wanted)
+        self.assembler.add_flows(poll.flows, wanted, now)
         self.flush()
 
     def _skipped(self, lines: list[str]) -> None:

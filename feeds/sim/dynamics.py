@@ -5,6 +5,15 @@ venue: the underlying price is one geometric Brownian motion per symbol (regime 
 shared by all venues, which differ only by a small basis, their OI share, a funding and long/short lean
 and noise. Funding and the long/short ratio revert towards the regime's targets, liquidations arrive in
 zero-inflated bursts that grow with the size of the move against a side, volumes follow activity.
+
+The added columns (SIGNALS.md): the premium (mark over index) is the venue's basis plus a share of its
+funding's excess over the usual 0.01 %/8h (funding is the premium averaged, so they move together);
+the spot price is the perp price less that premium; taker flows split the futures and spot volumes by
+a net buy share that leans with the regime and the bar's move; the top traders' position ratio follows
+its own regime target (against the crowd in crowded regimes), on the two venues that publish one; and
+the venues' funding spreads apart in proportion to how far funding runs (a hot market's venues
+disagree most), with no change to the OI-weighted mean. These draw from a stream of their own
+(``N_EXTRA`` normals a bar), so the other columns are the same numbers as before they were added.
 """
 
 from __future__ import annotations
@@ -37,10 +46,25 @@ U_LIQL = slice(0, NV)
 U_LIQS = slice(NV, 2 * NV)
 U_BURST = slice(2 * NV, 4 * NV)  # when in the bar the long / short liquidation burst starts
 N_UNIFORMS = 4 * NV
+# The added columns' normals (a stream of their own): premium, perp and spot flow noise per venue, top traders.
+X_PREM = slice(0, NV)
+X_PERP = slice(NV, 2 * NV)
+X_SPOT = slice(2 * NV, 3 * NV)
+X_TOP = 3 * NV
+N_EXTRA = 3 * NV + 1
 
 OI_REVERSION_H = 72.0  # OI drifts back to its usual level over days, so a week-long run stays plausible
 LIQ_BASE_PER_DAY = 0.002  # each side: share of OI liquidated on a quiet day
 LIQ_BURST_S = 0.9  # log-sd of a liquidation burst's size
+PREMIUM_PER_FUNDING = 1.5  # premium per unit of funding8h above the usual rate
+USUAL_FUNDING8H = 0.0001
+FLOW_PER_MOVE = 0.03  # net taker flow per bar-volatility of the move: takers push the price
+FLOW_NOISE = 0.08  # per-bar sd of the net taker flow (a 4 h window averages it to ~0.012)
+# How each venue's funding departs from the market's, per unit of |funding8h| (before centring on the OI
+# shares): simB's more leveraged users pay 0.8 x |funding| more than the rest. One 8 h venue, so every
+# venue's funding stays in proportion to its interval (1 h: an eighth of simA's, 4 h: a half).
+_DISPERSION = np.array([0.0, 0.8, 0.0, 0.0])
+TOP_VENUES = np.array([1.0, 1.04, np.nan, np.nan])  # only simA and simB publish a top traders' ratio
 
 
 @dataclass
@@ -72,6 +96,9 @@ class SimState:
     f_dev: np.ndarray  # (S, V)
     ls_lean: np.ndarray  # (S, V)
     ls_dev: np.ndarray  # (S, V)
+    prem_dev: np.ndarray  # (S, V) short-lived premium noise
+    disp: np.ndarray  # (S, V) funding dispersion weights, zero mean under the OI shares
+    ls_top: np.ndarray  # top traders' long/short position ratio
 
     @classmethod
     def initial(
@@ -87,6 +114,8 @@ class SimState:
             return np.array([getattr(t, attr) for t in traits], dtype=float).reshape(n, NV)
 
         oi_usd = col("oi_usd")
+        share = tr("oi_share")
+        disp = _DISPERSION[None, :] - (share * _DISPERSION).sum(axis=1, keepdims=True)
         return cls(
             logp=np.zeros(n),
             logoi=np.array([gi.normal(0.0, 0.05) for gi in g]),
@@ -110,6 +139,9 @@ class SimState:
             f_dev=np.zeros((n, NV)),
             ls_lean=tr("ls_lean"),
             ls_dev=np.zeros((n, NV)),
+            prem_dev=np.zeros((n, NV)),
+            disp=disp,
+            ls_top=1.0 + 0.5 * (col("ls") - 1.0),
         )
 
     def take(self, keep: np.ndarray) -> SimState:
@@ -137,6 +169,8 @@ def regime_params(st: SimState, step_h: float) -> dict[str, np.ndarray]:
         m = rp[side]
         rp[side] = np.where(m > 1.0, 1.0 + (m - 1.0) * sev, m)
     rp["log_ls_target"] = np.log(np.where(rp["ls"] > 0, rp["ls"], st.ls0 * rp["ls_mult"]))
+    rp["perp_flow_v"] = rp["perp_flow"][:, None]
+    rp["spot_flow_v"] = rp["spot_flow"][:, None]
     sig_bar = st.sigma_h * math.sqrt(step_h)
     vol = sig_bar * rp["vol"]
     trend = np.sign(rp["drift"]) * np.maximum(np.abs(rp["drift"]) * st.sigma_h, rp["drift_floor"])
@@ -168,6 +202,7 @@ def step_bar(
     t_ms: int,
     step_h: float,
     out: np.ndarray,
+    x: np.ndarray | None = None,
 ) -> None:
     """Advance ``st`` by one bar opening at ``t_ms`` and write its closes into ``out``.
 
@@ -179,6 +214,7 @@ def step_bar(
         t_ms: open time of the bar.
         step_h: bar length in hours.
         out: (S, V, len(COLUMNS)) array the closes are written to.
+        x: (S, N_EXTRA) standard normals of the added columns (None: zeros, no noise).
     """
     r = rp["drift_bar"] + rp["vol_bar"] * z[:, Z_PRICE]
     st.logp += r
@@ -215,9 +251,43 @@ def step_bar(
     out[..., Col.TIME] = t_ms
     out[..., Col.PRICE] = np.exp(st.logp)[:, None] * (1.0 + st.basis + st.basis_dev)
     out[..., Col.OI] = (st.oi_coin * np.exp(st.logoi))[:, None] * st.oi_share * np.exp(st.oi_dev)
-    out[..., Col.FUNDING] = (st.f8[:, None] + st.f_lean + st.f_dev) * (INTERVALS / 8.0)
+    f8v = st.f8[:, None] + st.f_lean + st.f_dev + st.disp * np.abs(st.f8)[:, None]
+    out[..., Col.FUNDING] = f8v * (INTERVALS / 8.0)
     out[..., Col.FUNDING_INTERVAL_H] = INTERVALS
     out[..., Col.LS_RATIO] = st.ls[:, None] * st.ls_lean * np.exp(st.ls_dev)
+    _added(st, rp, np.zeros((len(st.f8), N_EXTRA)) if x is None else x, zr, f8v, step_h, out)
+
+
+def _added(
+    st: SimState,
+    rp: dict[str, np.ndarray],
+    x: np.ndarray,
+    zr: np.ndarray,
+    f8v: np.ndarray,
+    step_h: float,
+    out: np.ndarray,
+) -> None:
+    """The added columns of the bar (see the module's docstring), after the others are in ``out``."""
+    _ou(st.prem_dev, x[:, X_PREM], 1.0, 0.00015, step_h)
+    premium = st.basis + st.basis_dev + PREMIUM_PER_FUNDING * (f8v - USUAL_FUNDING8H) + st.prem_dev
+    out[..., Col.PREMIUM] = premium
+    out[..., Col.SPOT_PRICE] = out[..., Col.PRICE] * (1.0 - premium)
+    move = (FLOW_PER_MOVE * zr)[:, None]
+    for imb_target, noise, vol, buy, sell in (
+        (rp["perp_flow_v"], x[:, X_PERP], out[..., Col.FUT_VOL], Col.TAKER_BUY, Col.TAKER_SELL),
+        (rp["spot_flow_v"], x[:, X_SPOT], out[..., Col.SPOT_VOL], Col.SPOT_TAKER_BUY, Col.SPOT_TAKER_SELL),
+    ):
+        imb = np.clip(imb_target + move + FLOW_NOISE * noise, -0.9, 0.9)
+        out[..., buy] = vol * (0.5 + 0.5 * imb)  # every trade has one taker: buy + sell = the volume
+        out[..., sell] = vol * (0.5 - 0.5 * imb)
+    target = np.where(rp["top_ls"] > 0, rp["top_ls"], 1.0 + 0.5 * (st.ls - 1.0))
+    log_top = np.log(st.ls_top)
+    log_top += (1.0 - math.exp(-step_h)) * (np.log(target) - log_top) + 0.01 * math.sqrt(step_h * 12.0) * x[
+        :, X_TOP
+    ]
+    st.ls_top = np.exp(log_top)
+    out[..., Col.LS_TOP] = st.ls_top[:, None] * TOP_VENUES
+    out[..., Col.FUNDING_SPREAD] = np.nan  # the cross-venue series' figure (tui.model.aggregate)
 
 
 def _bursts(mu: np.ndarray, st: SimState, z: np.ndarray, u: np.ndarray) -> np.ndarray:

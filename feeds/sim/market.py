@@ -19,13 +19,17 @@ from collections.abc import Awaitable, Callable, Sequence
 import numpy as np
 
 from feeds.messages import BarBlock, BarUpdate, History
-from feeds.sim.dynamics import NV, U_BURST, SimState, regime_params, step_bar
+from feeds.sim.dynamics import N_EXTRA, NV, U_BURST, SimState, regime_params, step_bar
 from feeds.sim.streams import RandomBlocks, RegimeClock
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams, bars_needed
 
-_LEVELS = np.array([1, 2, 3, 4, 5])  # price, oi, funding, interval, ls: interpolated within a bar
+# price, oi, funding, interval, ls, premium, top traders' ratio: interpolated within a bar
+_LEVELS = np.array([int(c) for c in (Col.PRICE, Col.OI, Col.FUNDING, Col.FUNDING_INTERVAL_H, Col.LS_RATIO)])
+_LEVELS = np.concatenate([_LEVELS, [int(Col.PREMIUM), int(Col.LS_TOP)]])
+# Flows of the bar that grow with its volume (the taker splits of the two volumes).
+_TAKER = np.array([int(c) for c in (Col.TAKER_BUY, Col.TAKER_SELL, Col.SPOT_TAKER_BUY, Col.SPOT_TAKER_SELL)])
 _BURST_WIDTH = 0.2  # a liquidation burst takes a fifth of the bar
 # The columns a tick moves, as plain ints: numpy indexes with an int faster than with the Col enum.
 _TICK_COLUMNS = tuple(int(c) for c in (Col.PRICE, Col.SPOT_VOL, Col.FUT_VOL, Col.LIQ_LONG, Col.LIQ_SHORT))
@@ -50,6 +54,7 @@ class _Run:
             [p.price * (1.0 + g.uniform(-0.01, 0.01)) for p, g in zip(profiles, starts, strict=True)]
         )
         self.blocks = RandomBlocks(symbols, seed)
+        self.extra = RandomBlocks(symbols, seed, "added", N_EXTRA, 0)  # the added columns' own stream
         self.clock = RegimeClock(symbols, seed, self.step_h)
         self.clock.start(self.state)
         self.rp = regime_params(self.state, self.step_h)
@@ -60,7 +65,8 @@ class _Run:
         if self.clock.advance(self.state, self.bar):
             self.rp = regime_params(self.state, self.step_h)
         z, u = self.blocks.next()
-        step_bar(self.state, self.rp, z, u, t_ms, self.step_h, out)
+        x, _ = self.extra.next()
+        step_bar(self.state, self.rp, z, u, t_ms, self.step_h, out, x)
         self.state.bars_left -= 1
         self.bar += 1
         return u
@@ -72,18 +78,21 @@ class _Run:
             self.step(first_ms + i * step_ms, out[i])
         shift = np.log(self.end_price) - self.state.logp
         self.state.logp += shift
-        out[..., Col.PRICE] *= np.exp(shift)[None, :, None]
+        # Both prices move to the reference levels together: the spot price is the perp's less the premium.
+        out[..., [Col.PRICE, Col.SPOT_PRICE]] *= np.exp(shift)[None, :, None, None]
         return out
 
     def take(self, keep: np.ndarray) -> None:
         self.state = self.state.take(keep)
         self.blocks.take(keep)
+        self.extra.take(keep)
         self.clock.take(keep)
         self.rp = regime_params(self.state, self.step_h)
 
     def extend(self, other: _Run) -> None:
         self.state = self.state.concat(other.state)
         self.blocks.extend(other.blocks)
+        self.extra.extend(other.extra)
         self.clock.extend(other.clock)
         self.rp = regime_params(self.state, self.step_h)
 
@@ -264,6 +273,8 @@ class SimulatedMarket:
             self._frac * np.log(c[..., price] / o[..., price]) + self._bridge[:, None]
         )
         cur[..., spot] = c[..., spot] * self._frac
+        cur[..., _TAKER] = c[..., _TAKER] * self._frac
+        cur[..., Col.SPOT_PRICE] = cur[..., price] * (1.0 - cur[..., Col.PREMIUM])
         cur[..., fut] = c[..., fut] * self._frac
         done = np.clip((self._frac - self._burst) / _BURST_WIDTH, 0.0, 1.0)
         cur[..., liq_long] = c[..., liq_long] * done[..., 0]

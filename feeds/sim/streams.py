@@ -19,20 +19,31 @@ BLOCK_BARS = 288
 class RandomBlocks:
     """Standard normals and uniforms per symbol and bar, refilled a block at a time."""
 
-    def __init__(self, symbols: list[str], seed: int) -> None:
-        self._gens = [np.random.default_rng(stable_seed("bars", s.upper(), seed)) for s in symbols]
+    def __init__(
+        self,
+        symbols: list[str],
+        seed: int,
+        stream: str = "bars",
+        normals: int = N_NORMALS,
+        uniforms: int = N_UNIFORMS,
+    ) -> None:
+        """Args: ``stream`` names the generators (another name: draws independent of these);
+        ``normals`` and ``uniforms``: how many of each a bar takes per symbol."""
+        self._gens = [np.random.default_rng(stable_seed(stream, s.upper(), seed)) for s in symbols]
         self._pos = BLOCK_BARS
-        self._z = np.empty((len(symbols), BLOCK_BARS, N_NORMALS))
-        self._u = np.empty((len(symbols), BLOCK_BARS, N_UNIFORMS))
+        self._nz, self._nu = normals, uniforms
+        self._z = np.empty((len(symbols), BLOCK_BARS, normals))
+        self._u = np.empty((len(symbols), BLOCK_BARS, uniforms))
 
     def _fill(self, rows: range) -> None:
         for i in rows:
             g = self._gens[i]
-            self._z[i] = g.standard_normal((BLOCK_BARS, N_NORMALS))
-            self._u[i] = g.random((BLOCK_BARS, N_UNIFORMS))
+            self._z[i] = g.standard_normal((BLOCK_BARS, self._nz))
+            if self._nu:
+                self._u[i] = g.random((BLOCK_BARS, self._nu))
 
     def next(self) -> tuple[np.ndarray, np.ndarray]:
-        """The draws of the next bar: normals (S, N_NORMALS) and uniforms (S, N_UNIFORMS)."""
+        """The draws of the next bar: normals (S, normals) and uniforms (S, uniforms)."""
         if self._pos == BLOCK_BARS:
             self._fill(range(len(self._gens)))
             self._pos = 0
@@ -50,8 +61,8 @@ class RandomBlocks:
         """Append ``other``'s symbols; they get a fresh block from their own generators."""
         n = len(self._gens)
         self._gens.extend(other._gens)
-        self._z = np.concatenate([self._z, np.empty((len(other._gens), BLOCK_BARS, N_NORMALS))])
-        self._u = np.concatenate([self._u, np.empty((len(other._gens), BLOCK_BARS, N_UNIFORMS))])
+        self._z = np.concatenate([self._z, np.empty((len(other._gens), BLOCK_BARS, self._nz))])
+        self._u = np.concatenate([self._u, np.empty((len(other._gens), BLOCK_BARS, self._nu))])
         self._fill(range(n, len(self._gens)))
 
 

@@ -26,6 +26,7 @@ from feeds.records import (
     Parsed,
     PayloadError,
     SpotVolume,
+    TakerFlow,
     Ticker,
 )
 
@@ -59,6 +60,7 @@ class Poll:
     tickers: list[Ticker] = field(default_factory=list)
     spot: list[SpotVolume] = field(default_factory=list)
     long_short: list[LongShortPoint] = field(default_factory=list)
+    flows: list[TakerFlow] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
 
@@ -71,6 +73,7 @@ class BackfillParts:
     oi: list[OpenInterestPoint] = field(default_factory=list)
     funding: list[FundingPoint] = field(default_factory=list)
     long_short: list[LongShortPoint] = field(default_factory=list)
+    flows: list[TakerFlow] = field(default_factory=list)  # taker buy/sell per bar, where klines carry it
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what this venue cannot backfill, said once
 

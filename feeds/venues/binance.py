@@ -1,10 +1,13 @@
 """Binance USD-M futures (+ spot for spot volume): endpoints, budgets and the liquidation stream.
 
 Batch calls: ``/fapi/v1/ticker/24hr`` (weight 40) and ``/fapi/v1/premiumIndex`` (10) bring price, change,
-volume, mark and funding of every perpetual. Open interest has no batch form (``/fapi/v1/openInterest``
-per symbol, weight 1); the long/short ratio comes from ``/futures/data/globalLongShortAccountRatio``, which
-has its own 1000 requests / 5 min budget and moves every 5 minutes. Funding intervals come from
-``/fapi/v1/fundingInfo`` (only adjusted symbols are listed; the rest are 8 h). Limits: EXCHANGES.md §2.
+volume, mark, index and funding of every perpetual (``lastFundingRate`` is the rate of the next
+settlement); the spot ``/api/v3/ticker/24hr`` brings spot volume and price. Open interest has no batch
+form (``/fapi/v1/openInterest`` per symbol, weight 1); the long/short ratios of all accounts and of the
+top traders' positions come from ``/futures/data/*``, which has its own 1000 requests / 5 min budget
+and moves every 5 minutes. Taker buy/sell per bar comes from the last two 5-minute klines of the perp
+and of its spot pair (per symbol, weight 1 and 2). Funding intervals come from ``/fapi/v1/fundingInfo``
+(only adjusted symbols are listed; the rest are 8 h). Limits: EXCHANGES.md §2.
 Liquidations: ``!forceOrder@arr`` on the ``/market/ws`` path (the legacy ``/ws`` path went silent in
 April 2026); Binance pushes at most one per symbol per second, so totals are lower bounds ("observed").
 """
@@ -18,11 +21,17 @@ from feeds.net.faults import Rejected
 from feeds.net.http_api import EnvelopeCheck, VenueApi
 from feeds.net.limiter import Budget
 from feeds.net.plan import PlanItem
-from feeds.records import Liquidation, LongShortPoint, OpenInterestPoint, Parsed, Ticker
+from feeds.records import Liquidation, LongShortPoint, OpenInterestPoint, Parsed, TakerFlow, Ticker
 from feeds.venues import binance_parse as bp
 from feeds.venues.base import BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venues.common import FIVE_MIN_MS, windows
 from signals.times import DAY_MS
+
+# Taker flow is polled every 2 minutes: two 5-minute klines per call, so each closed bar's final totals
+# arrive within 2 minutes of its close and the forming bar is refreshed twice or more. At 50 symbols
+# that is 25 weight/min of the futures 2400 and 50/min of the spot 6000; every minute would double the
+# HTTP work of the feed's per-symbol calls for no change in a 5-minute bar's closing figures.
+FLOW_S = 120.0
 
 
 def _kline_weight(limit: int) -> float:
@@ -50,6 +59,9 @@ class Binance:
 
     def __init__(self) -> None:
         self._intervals: dict[str, float] = {}  # instrument -> hours, from fundingInfo
+        # Base -> its USDT spot pair, from the last spot ticker answer: a coin without one is not asked for
+        # spot klines, and a pair named unlike the perp (1000SATSUSDT for SATS) is found by its base.
+        self._spot_pairs: dict[str, str] = {}
 
     def envelope(self) -> EnvelopeCheck | None:
         return None  # Binance reports errors with HTTP status codes
@@ -72,7 +84,7 @@ class Binance:
                 10,
                 False,
                 poll_s,
-                "mark price, funding rate, next funding",
+                "mark and index price, funding rate, next funding",
             ),
             # No batch form: one request per symbol. Once a minute is plenty against 5-minute bars, and
             # polling it every 10 s cost more CPU (HTTP per request) than the rest of the feed together.
@@ -95,7 +107,40 @@ class Binance:
                 "long/short accounts ratio (5-min series)",
             ),
             PlanItem(
-                "spot", "GET /api/v3/ticker/24hr (all spot pairs)", "spot", 80, False, 60, "spot volume"
+                "top",
+                "GET /futures/data/topLongShortPositionRatio",
+                "data",
+                1,
+                True,
+                300,
+                "top traders' long/short position ratio",
+            ),
+            PlanItem(
+                "flow",
+                "GET /fapi/v1/klines?symbol=&interval=5m&limit=2",
+                "weight",
+                _kline_weight(2),
+                True,
+                max(poll_s, FLOW_S),
+                "perp taker buy/sell per bar",
+            ),
+            PlanItem(
+                "spot_flow",
+                "GET /api/v3/klines?symbol=&interval=5m&limit=2",
+                "spot",
+                2,
+                True,
+                max(poll_s, FLOW_S),
+                "spot taker buy/sell per bar",
+            ),
+            PlanItem(
+                "spot",
+                "GET /api/v3/ticker/24hr (all spot pairs)",
+                "spot",
+                80,
+                False,
+                60,
+                "spot volume and price",
             ),
             PlanItem("intervals", "GET /fapi/v1/fundingInfo", "funding", 1, False, 3600, "funding intervals"),
         ]
@@ -145,14 +190,45 @@ class Binance:
                 return latest_only(bp.long_short_ratio(payload))
 
             out.long_short = await each_symbol(listings, ls, out.skipped)
+        elif job == "top":
+
+            async def top(listing: Listing) -> Parsed[LongShortPoint]:
+                path = "/futures/data/topLongShortPositionRatio"
+                params = {"symbol": listing.instrument, "period": "5m", "limit": 1}
+                payload = await api.get("rest", path, params, budget="data")
+                return latest_only(bp.long_short_ratio(payload, path, "top_position"))
+
+            out.long_short = await each_symbol(listings, top, out.skipped)
+        elif job in ("flow", "spot_flow"):
+            out.flows = await self._flows(api, listings, job == "spot_flow", out.skipped)
         elif job == "spot":
             spot = bp.spot_tickers(
                 await api.get("spot", "/api/v3/ticker/24hr", weight=80, budget="spot"), now_ms
             )
             out.spot, out.skipped = spot.records, spot.skipped
+            self._spot_pairs = {v.base: v.instrument for v in spot.records if v.instrument.endswith("USDT")}
         elif job == "intervals":
             out.skipped = await self._load_intervals(api)
         return out
+
+    async def _flows(
+        self, api: VenueApi, listings: list[Listing], spot: bool, skipped: list[str]
+    ) -> list[TakerFlow]:
+        """Taker buy/sell of the previous and the forming bar of each listing (perp, or its spot pair)."""
+        if spot:
+            # Until the spot tickers have answered, each listing's own pair is asked; then only listed ones.
+            pairs = self._spot_pairs
+            named = [replace(x, spot=pairs.get(x.base, "")) for x in listings] if pairs else listings
+            listings = [x for x in named if x.spot]
+        role, path, weight = ("spot", "/api/v3/klines", 2.0) if spot else ("rest", "/fapi/v1/klines", 1.0)
+
+        async def flow(listing: Listing) -> Parsed[TakerFlow]:
+            symbol = listing.spot if spot else listing.instrument
+            params = {"symbol": symbol, "interval": "5m", "limit": 2}
+            payload = await api.get(role, path, params, weight=weight, budget=role if spot else "weight")
+            return bp.taker_flows(payload, symbol, listing.base, spot, path)
+
+        return await each_symbol(listings, flow, skipped)
 
     async def backfill(self, api: VenueApi, listing: Listing, start_ms: int, end_ms: int) -> BackfillParts:
         parts = BackfillParts()
@@ -167,6 +243,7 @@ class Binance:
             got = bp.klines(payload, sym)
             parts.candles += got.records
             parts.skipped += got.skipped
+            parts.flows += bp.taker_flows(payload, sym, listing.base).records  # its bad rows: said above
         spot_start = max(start_ms, end_ms - DAY_MS - 2 * FIVE_MIN_MS)  # spot volume only feeds the 24 h ratio
         for s, e in windows(spot_start, end_ms, FIVE_MIN_MS, 1000):
             try:
@@ -183,6 +260,7 @@ class Binance:
             got = bp.klines(payload, listing.spot)
             parts.spot_candles += got.records
             parts.skipped += got.skipped
+            parts.flows += bp.taker_flows(payload, listing.spot, listing.base, True, "/api/v3/klines").records
         oi_start = max(start_ms, end_ms - 30 * DAY_MS + FIVE_MIN_MS)  # /futures/data keeps 30 days
         for s, e in windows(oi_start, end_ms, FIVE_MIN_MS, 500):
             params = {"symbol": sym, "period": "5m", "startTime": s, "endTime": e, "limit": 500}

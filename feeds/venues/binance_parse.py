@@ -23,11 +23,12 @@ from feeds.records import (
     Parsed,
     PayloadError,
     SpotVolume,
+    TakerFlow,
     Ticker,
 )
 from feeds.symbols import split_instrument
 from feeds.venues.candles import array_rows, candle
-from feeds.venues.parse_util import BadItem, Item, collect, number, text, time_ms
+from feeds.venues.parse_util import BadItem, Item, collect, number, optional_number, text, time_ms
 
 VENUE = "binance"
 R = TypeVar("R")
@@ -74,10 +75,13 @@ def tickers_24hr(payload: object, now_ms: int) -> Parsed[Ticker]:
 
 
 def premium_index(payload: object, now_ms: int) -> Parsed[Ticker]:
-    """``GET /fapi/v1/premiumIndex``: mark price, current funding rate and next funding time.
+    """``GET /fapi/v1/premiumIndex``: mark and index price, funding rate and next funding time.
 
-    The funding interval is not in this payload (``/fapi/v1/fundingInfo`` lists only the adjusted
-    symbols, others are 8 h), so ``funding_interval_h`` stays ``nan`` for the feed to fill.
+    ``lastFundingRate`` is the live rate that will be charged at ``nextFundingTime`` (EXCHANGES.md §2.1),
+    so it already is the next settlement's rate and ``funding_next`` stays ``nan``. ``indexPrice`` is
+    optional: an item without it keeps its mark and funding and has no premium. The funding interval is
+    not in this payload (``/fapi/v1/fundingInfo`` lists only the adjusted symbols, others are 8 h), so
+    ``funding_interval_h`` stays ``nan`` for the feed to fill.
 
     Args:
         payload: the decoded body (one object or the all-symbol list).
@@ -92,6 +96,7 @@ def premium_index(payload: object, now_ms: int) -> Parsed[Ticker]:
         return replace(
             head,
             mark=number(item, "markPrice") / mult,
+            index=optional_number(item, "indexPrice") / mult,
             funding=number(item, "lastFundingRate"),
             next_funding_ms=time_ms(item, "nextFundingTime"),
         )
@@ -166,19 +171,25 @@ def funding_history(payload: object) -> Parsed[FundingPoint]:
 
 
 def long_short_ratio(
-    payload: object, endpoint: str = "/futures/data/globalLongShortAccountRatio"
+    payload: object,
+    endpoint: str = "/futures/data/globalLongShortAccountRatio",
+    kind: Literal["accounts", "top_position"] = "accounts",
 ) -> Parsed[LongShortPoint]:
     """``/futures/data/{global,top}LongShort{Account,Position}Ratio``: the venue's ``longShortRatio``.
 
     Args:
         payload: the decoded body (a list of rows; all three endpoints share the row shape).
         endpoint: which of the three was asked, so skipped lines name it.
+        kind: ``top_position`` for ``topLongShortPositionRatio`` (the top 20 % of accounts by margin,
+            long position / short position; its rows still name the shares ``longAccount`` and
+            ``shortAccount``), else the all-accounts ratio.
     """
 
     def make(item: Item) -> LongShortPoint:
         symbol = text(item, "symbol")
         base, _ = split_instrument(VENUE, symbol)
-        return LongShortPoint(VENUE, symbol, base, time_ms(item, "timestamp"), number(item, "longShortRatio"))
+        ratio = number(item, "longShortRatio")
+        return LongShortPoint(VENUE, symbol, base, time_ms(item, "timestamp"), ratio, kind)
 
     return _collect(payload, endpoint, make, single_ok=False)
 
@@ -222,7 +233,9 @@ def force_order(payload: object) -> Parsed[Liquidation]:
 
 
 def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
-    """Spot ``GET /api/v3/ticker/24hr``: 24 h quote volume of USDT/USDC pairs (other quotes are not USD).
+    """Spot ``GET /api/v3/ticker/24hr``: 24 h quote volume and last price of USDT/USDC pairs (other quotes
+    are not USD). The price is per one coin (``1000SATSUSDT`` is quoted per 1000); an item without a
+    ``lastPrice`` keeps its volume.
 
     Args:
         payload: the decoded body (one object or a list).
@@ -233,10 +246,10 @@ def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
         symbol = text(item, "symbol")
         if not symbol.endswith(_USD_QUOTES):
             return None
-        base, _ = split_instrument(VENUE, symbol)
-        return SpotVolume(
-            VENUE, symbol, base, time_ms(item, "closeTime", now_ms), number(item, "quoteVolume")
-        )
+        base, mult = split_instrument(VENUE, symbol)
+        when = time_ms(item, "closeTime", now_ms)
+        price = optional_number(item, "lastPrice") / mult
+        return SpotVolume(VENUE, symbol, base, when, number(item, "quoteVolume"), price)
 
     return _collect(payload, "/api/v3/ticker/24hr", make)
 
@@ -255,20 +268,49 @@ def klines(payload: object, instrument: str, endpoint: str = "/fapi/v1/klines") 
         instrument: the symbol that was asked for.
         endpoint: which of the two endpoints was asked, so skipped lines name it.
     """
-    if not isinstance(payload, list):
-        message = error_message(payload)
-        problem = f"error body: {message}" if message is not None else f"a {type(payload).__name__}"
-        raise PayloadError(f"{VENUE} {endpoint}: expected a list of kline rows, got {problem}")
-    if not instrument.endswith(_USD_QUOTES):
-        note = f"{VENUE} {endpoint} {instrument}: not quoted in USDT/USDC; {len(payload)} rows left out"
-        return Parsed([], [note])
+    rows, notes = _usd_kline_rows(payload, instrument, endpoint)
+    if notes:
+        return Parsed([], notes)
     base, mult = split_instrument(VENUE, instrument)
 
     def make(row: Item) -> Candle:
         return candle(VENUE, instrument, base, mult, row, "ts", number(row, "quote_volume"))
 
     fields = ("ts", "o", "h", "l", "c", "volume", "close_time", "quote_volume")
-    return array_rows(VENUE, endpoint, instrument, payload, fields, make)
+    return array_rows(VENUE, endpoint, instrument, rows, fields, make)
+
+
+def taker_flows(
+    payload: object, instrument: str, base: str, spot: bool = False, endpoint: str = "/fapi/v1/klines"
+) -> Parsed[TakerFlow]:
+    """Taker buy and sell notional per bar from ``/fapi/v1/klines`` or spot ``/api/v3/klines`` rows.
+
+    Field 7 is the quote volume and field 10 the taker-buy quote volume (developers.binance.com
+    "Kline/Candlestick Data", USD-M and spot alike); the taker sells are the rest of the quote volume
+    (every trade has one taker). Quote volumes are USDT/USDC, taken as USD like every other volume here;
+    no multiplier applies to them. A pair not quoted in USDT/USDC gives nothing and one ``skipped`` line.
+
+    Args:
+        payload: the decoded body (a list of rows, oldest first; the last one is the forming bar).
+        instrument: the symbol that was asked for (the rows do not name it).
+        base: the base coin the rows are of (a spot pair's coin is the perpetual's).
+        spot: the rows are of the spot pair.
+        endpoint: which of the two endpoints was asked, so skipped lines name it.
+    """
+    rows, notes = _usd_kline_rows(payload, instrument, endpoint)
+    if notes:
+        return Parsed([], notes)
+
+    def make(row: Item) -> TakerFlow:
+        quote, buy = number(row, "quote_volume"), number(row, "taker_buy_quote")
+        # A few units of rounding in the last digit are the venue's; more is a garbled row.
+        if buy < 0.0 or buy > quote * (1.0 + 1e-9) + 1e-9:
+            raise BadItem(f"taker buy {buy:g} is not within the quote volume {quote:g}")
+        sell = max(quote - buy, 0.0)
+        return TakerFlow(VENUE, instrument, base, time_ms(row, "ts"), buy, sell, spot)
+
+    fields = ("ts", "o", "h", "l", "c", "volume", "close_time", "quote_volume", "trades", "taker_buy_base")
+    return array_rows(VENUE, endpoint, instrument, rows, (*fields, "taker_buy_quote"), make)
 
 
 def funding_info(payload: object) -> Parsed[Ticker]:
@@ -289,6 +331,18 @@ def funding_info(payload: object) -> Parsed[Ticker]:
         return replace(head, funding_interval_h=hours)
 
     return _collect(payload, "/fapi/v1/fundingInfo", make, single_ok=False)
+
+
+def _usd_kline_rows(payload: object, instrument: str, endpoint: str) -> tuple[list[object], list[str]]:
+    """The kline rows of ``payload``, or none and one line saying why for a pair not quoted in USD."""
+    if not isinstance(payload, list):
+        message = error_message(payload)
+        problem = f"error body: {message}" if message is not None else f"a {type(payload).__name__}"
+        raise PayloadError(f"{VENUE} {endpoint}: expected a list of kline rows, got {problem}")
+    if not instrument.endswith(_USD_QUOTES):
+        note = f"{VENUE} {endpoint} {instrument}: not quoted in USDT/USDC; {len(payload)} rows left out"
+        return [], [note]
+    return payload, []
 
 
 def _perpetual_head(item: Item, name_key: str, time_key: str, default_ms: int | None = None) -> Ticker | None:

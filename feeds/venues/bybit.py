@@ -1,8 +1,10 @@
 """Bybit v5 linear (+ spot for spot volume): endpoints, budgets and the liquidation stream.
 
-One batch call, ``/v5/market/tickers?category=linear``, carries price, mark, change, turnover, open
-interest, funding rate, next funding time and the funding interval of every perpetual; spot volume
-comes from the spot tickers. Only the long/short accounts ratio is per symbol. The limit is 600
+One batch call, ``/v5/market/tickers?category=linear``, carries price, mark, index, change, turnover,
+open interest, funding rate (the next settlement's), next funding time and the funding interval of every
+perpetual; spot volume and price come from the spot tickers. Only the long/short accounts ratio is per
+symbol. Bybit publishes no top-trader ratio, and no taker buy/sell split in its tickers or klines (only
+its public trade stream has the side, trade by trade), so neither is collected here. The limit is 600
 requests per 5 s per IP, and breaking it returns HTTP 403 "access too frequent" for at least 10 minutes;
 a 403 without those words is Bybit's restricted-location answer (EXCHANGES.md §3, §9).
 Liquidations: ``allLiquidation.{symbol}`` topics, all liquidations in 500 ms batches.
@@ -64,7 +66,7 @@ class Bybit:
                 1,
                 False,
                 poll_s,
-                "price, change, volume, OI, funding, interval",
+                "price, mark, index, change, volume, OI, funding, interval",
             ),
             PlanItem(
                 "ls",
@@ -75,7 +77,9 @@ class Bybit:
                 300,
                 "long/short accounts ratio (5-min series)",
             ),
-            PlanItem("spot", "GET /v5/market/tickers?category=spot", "ip", 1, False, 60, "spot volume"),
+            PlanItem(
+                "spot", "GET /v5/market/tickers?category=spot", "ip", 1, False, 60, "spot volume and price"
+            ),
         ]
 
     async def discover(self, api: VenueApi, now_ms: int) -> tuple[dict[str, Listing], Poll]:

@@ -69,7 +69,10 @@ def error_message(payload: object) -> str | None:
 
 
 def tickers(payload: object, now_ms: int) -> Parsed[Ticker]:
-    """``GET /v5/market/tickers?category=linear``: price, mark, change, turnover, OI and funding.
+    """``GET /v5/market/tickers?category=linear``: price, mark, index, change, turnover, OI and funding.
+
+    ``fundingRate`` is the rate that will be charged at ``nextFundingTime`` (the next settlement), so
+    ``funding_next`` stays ``nan``; an item without ``indexPrice`` keeps the rest and has no premium.
 
     Args:
         payload: the decoded body.
@@ -108,7 +111,8 @@ def ws_ticker(payload: object) -> Parsed[Ticker]:
 
 
 def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
-    """``GET /v5/market/tickers?category=spot``: 24 h quote volume (``turnover24h``) of USDT/USDC pairs."""
+    """``GET /v5/market/tickers?category=spot``: 24 h quote volume (``turnover24h``) and last price of
+    USDT/USDC pairs (per one coin; an item without ``lastPrice`` keeps its volume)."""
     endpoint = "/v5/market/tickers"
     _, rows, time_ms, notes = _envelope(payload, endpoint, "spot")
     when = now_ms if time_ms is None else time_ms
@@ -117,8 +121,9 @@ def spot_tickers(payload: object, now_ms: int) -> Parsed[SpotVolume]:
         symbol = text(item, "symbol")
         if not symbol.endswith(_USD_QUOTES):
             return None
-        base, _ = split_instrument(VENUE, symbol)
-        return SpotVolume(VENUE, symbol, base, when, number(item, "turnover24h"))
+        base, mult = split_instrument(VENUE, symbol)
+        price = optional_number(item, "lastPrice") / mult
+        return SpotVolume(VENUE, symbol, base, when, number(item, "turnover24h"), price)
 
     return collect(VENUE, endpoint, rows, make, notes=notes)
 
@@ -258,6 +263,8 @@ def _ticker(item: Item, symbol: str, when: int, num: Callable[[Item, str], float
         when,
         price=num(item, "lastPrice") / mult,
         mark=num(item, "markPrice") / mult,
+        # Optional even in a snapshot: a ticker without its index still has its price, OI and funding.
+        index=optional_number(item, "indexPrice") / mult,
         change_24h=num(item, "price24hPcnt"),  # already a fraction: "0.0068" is +0.68 %
         volume_24h_usd=num(item, "turnover24h"),
         oi=num(item, "openInterest") * mult,

@@ -1,10 +1,12 @@
 """Hyperliquid perpetuals (+ spot where listed): endpoints, budget, and what it cannot give.
 
-One POST ``/info`` ``{"type": "metaAndAssetCtxs"}`` (weight 20) carries mark, mid, 24 h change, volume,
-open interest and the hourly funding of every perp; ``spotMetaAndAssetCtxs`` the spot volumes. The
-budget is 1200 weight per minute per IP (EXCHANGES.md §5). Hyperliquid publishes no open-interest or
-long/short history and no market-wide liquidation feed: open interest history is built from polling,
-the long/short ratio stays empty, and liquidations are not shown for this venue.
+One POST ``/info`` ``{"type": "metaAndAssetCtxs"}`` (weight 20) carries mark, oracle (the index of the
+premium), mid, 24 h change, volume, open interest and the hourly funding of every perp;
+``spotMetaAndAssetCtxs`` the spot volumes and prices; ``predictedFundings`` (weight 20, all coins) the
+venue's prediction of the next hourly rate. The budget is 1200 weight per minute per IP (EXCHANGES.md §5).
+Hyperliquid publishes no open-interest or long/short history, no top-trader ratio, no taker side in its
+candles (only its per-trade stream has one) and no market-wide liquidation feed: open interest history is
+built from polling, the long/short ratios and the taker flow stay empty, and liquidations are not shown.
 """
 
 from __future__ import annotations
@@ -52,7 +54,23 @@ class Hyperliquid:
                 "mark, change, volume, OI, funding (OI history is built from these polls)",
             ),
             PlanItem(
-                "spot", 'POST /info {"type":"spotMetaAndAssetCtxs"}', "weight", 20, False, 60, "spot volume"
+                "spot",
+                'POST /info {"type":"spotMetaAndAssetCtxs"}',
+                "weight",
+                20,
+                False,
+                60,
+                "spot volume, spot price",
+            ),
+            # The prediction moves with the premium over the hour; once a minute is plenty for an hourly rate.
+            PlanItem(
+                "predicted",
+                'POST /info {"type":"predictedFundings"}',
+                "weight",
+                20,
+                False,
+                60,
+                "predicted next hourly funding",
             ),
         ]
 
@@ -73,6 +91,11 @@ class Hyperliquid:
                 await api.post("rest", "/info", {"type": "spotMetaAndAssetCtxs"}, weight=20), now_ms
             )
             out.spot, out.skipped = spot.records, spot.skipped
+        elif job == "predicted":
+            got = hp.predicted_fundings(
+                await api.post("rest", "/info", {"type": "predictedFundings"}, weight=20), now_ms
+            )
+            out.tickers, out.skipped = got.records, got.skipped
         return out
 
     async def backfill(self, api: VenueApi, listing: Listing, start_ms: int, end_ms: int) -> BackfillParts:

@@ -14,13 +14,14 @@ A malformed item is left out with one line in ``skipped``; a payload of the wron
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from feeds.records import NAN, Candle, FundingPoint, Parsed, PayloadError, SpotVolume, Ticker
 from feeds.symbols import split_instrument
 from feeds.venues.candles import candle, oldest_first
-from feeds.venues.parse_util import BadItem, collect, number, optional_number, text
+from feeds.venues.parse_util import BadItem, collect, number, optional_number, text, time_ms
 from signals.times import HOUR_MS
 
 VENUE = "hyperliquid"
@@ -58,6 +59,8 @@ def _ctx_ticker(name: str, ctx: Any, now_ms: int) -> Ticker:
         now_ms,
         price=mid / mult,  # no last trade in a ctx: the book mid is the closest, nan when the book is empty
         mark=mark / mult,
+        # The oracle price is what Hyperliquid's mark and funding premium are measured against: the index.
+        index=_positive(optional_number(ctx, "oraclePx")) / mult,
         change_24h=mark / prev - 1.0 if prev > 0 else NAN,  # EXCHANGES.md §5: markPx / prevDayPx - 1
         volume_24h_usd=number(ctx, "dayNtlVlm"),
         oi=units * mult,
@@ -66,6 +69,10 @@ def _ctx_ticker(name: str, ctx: Any, now_ms: int) -> Ticker:
         funding_interval_h=_FUNDING_INTERVAL_H,
         next_funding_ms=(now_ms // HOUR_MS + 1) * HOUR_MS,
     )
+
+
+def _positive(value: float) -> float:
+    return value if value > 0 else NAN
 
 
 def universe_names(payload: Any, *, include_hip3: bool = False) -> list[str | None]:
@@ -205,7 +212,8 @@ def candle_snapshot(payload: Any, coin: str) -> Parsed[Candle]:
 
 
 def spot_meta_and_asset_ctxs(payload: Any, now_ms: int) -> Parsed[SpotVolume]:
-    """``{"type": "spotMetaAndAssetCtxs"}``: 24 h USDC volume (``dayNtlVlm``) of each USDC-quoted spot pair.
+    """``{"type": "spotMetaAndAssetCtxs"}``: 24 h USDC volume (``dayNtlVlm``) and price (``midPx``, else
+    ``markPx``) of each USDC-quoted spot pair.
 
     The answer is ``[spotMeta, ctxs]`` with ``spotMeta = {tokens: [{name, index, ...}], universe: [{name,
     tokens: [base, quote], index}]}`` (GitBook info endpoint, "Spot"). The doc's ctxs name no pair and
@@ -259,4 +267,56 @@ def _spot_volume(pair: Any, ctx: Any, names: Mapping[object, object], now_ms: in
         return None
     if not isinstance(ctx, Mapping):
         raise BadItem("no asset ctx" if ctx is None else f"asset ctx is {type(ctx).__name__}, not an object")
-    return SpotVolume(VENUE, name, _WRAPPED.get(base_name, base_name), now_ms, number(ctx, "dayNtlVlm"))
+    # A spot ctx has no last trade: the book mid is the closest (as for the perps), the mark where the book
+    # is empty. A wrapped token (UBTC) is one coin, so its price is per one base coin already.
+    price = _positive(optional_number(ctx, "midPx"))
+    if math.isnan(price):
+        price = _positive(optional_number(ctx, "markPx"))
+    base = _WRAPPED.get(base_name, base_name)
+    return SpotVolume(VENUE, name, base, now_ms, number(ctx, "dayNtlVlm"), price=price)
+
+
+def predicted_fundings(payload: Any, now_ms: int) -> Parsed[Ticker]:
+    """``{"type": "predictedFundings"}``: Hyperliquid's own prediction of each perp's next hourly rate.
+
+    The answer is ``[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours?} | null], ...]],
+    ...]`` for the venues ``HlPerp``, ``BinPerp`` and ``BybitPerp`` (GitBook info endpoint, "Perpetuals",
+    "Retrieve predicted funding rates for different venues"). Only ``HlPerp`` is read, as ``funding_next``
+    (per hour, the unit of ``funding``; a row quoting another interval is scaled to an hour) with its
+    ``nextFundingTime``. A coin without an ``HlPerp`` entry (or with ``null``) gives nothing, without a line;
+    HIP-3 names (``xyz:TSLA``) are left out as in ``meta_and_asset_ctxs``.
+    """
+    endpoint = "predictedFundings"
+    if not isinstance(payload, list):
+        raise PayloadError(f"hyperliquid {endpoint}: expected a list, got {type(payload).__name__}")
+    records: list[Ticker] = []
+    skipped: list[str] = []
+    for index, row in enumerate(payload):
+        coin = row[0] if isinstance(row, list) and len(row) == 2 else None
+        try:
+            if not isinstance(coin, str) or not coin or not isinstance(row[1], list):
+                raise BadItem(f"row {index} is not [coin, [[venue, prediction], ...]]")
+            if ":" in coin:
+                continue
+            hl = [v[1] for v in row[1] if isinstance(v, list) and len(v) == 2 and v[0] == "HlPerp"]
+            if not hl or hl[0] is None:
+                continue
+            if not isinstance(hl[0], Mapping):
+                raise BadItem(f"HlPerp prediction is {type(hl[0]).__name__}, not an object")
+            hours = optional_number(hl[0], "fundingIntervalHours")
+            rate = number(hl[0], "fundingRate") / (hours if hours > 0 else _FUNDING_INTERVAL_H)
+            base, mult = split_instrument(VENUE, coin)
+            records.append(
+                Ticker(
+                    VENUE,
+                    coin,
+                    base,
+                    mult,
+                    now_ms,
+                    funding_next=rate,
+                    next_funding_ms=time_ms(hl[0], "nextFundingTime"),
+                )
+            )
+        except BadItem as bad:
+            skipped.append(f"hyperliquid {endpoint} {coin if isinstance(coin, str) else index}: {bad}")
+    return Parsed(records, skipped)

@@ -1,10 +1,13 @@
 """OKX v5 SWAP (+ spot for spot volume): endpoints, budgets and the liquidation stream.
 
 Batch calls: ``/api/v5/market/tickers?instType=SWAP`` (price, open, base volume),
-``/api/v5/public/open-interest?instType=SWAP`` (contracts, coin, USD) and
+``/api/v5/public/open-interest?instType=SWAP`` (contracts, coin, USD),
 ``/api/v5/public/funding-rate?instId=ANY`` (rate, next funding; the interval is the gap between the
-two funding times). Contract sizes (``ctVal``) come from ``/api/v5/public/instruments``. Only the
-long/short accounts ratio (rubik) is per symbol, at 5 requests / 2 s. Each endpoint has its own
+two funding times; ``fundingRate`` already IS the rate of the next settlement, so there is no separate
+prediction), ``/api/v5/public/mark-price?instType=SWAP`` and ``/api/v5/market/index-tickers?quoteCcy=USDT``
+(mark over index: the premium). Contract sizes (``ctVal``) come from ``/api/v5/public/instruments``.
+Per symbol, each at 5 requests / 2 s: the rubik long/short accounts ratio, the top traders' position
+ratio, the contract taker volume (USD) and the spot taker volume of the coin. Each endpoint has its own
 budget, per IP (EXCHANGES.md §4). Only ``-USDT-SWAP`` perpetuals are followed: the USD- and
 USDC-margined swaps of the same coin would be a second market under one name.
 Liquidations: ``liquidation-orders`` for all SWAP instruments in one subscription; OKX says the feed
@@ -20,9 +23,10 @@ from feeds.net.faults import Malformed, RateLimited, Rejected, VenueError
 from feeds.net.http_api import EnvelopeCheck, VenueApi
 from feeds.net.limiter import Budget
 from feeds.net.plan import PlanItem
-from feeds.records import Liquidation, LongShortPoint, Parsed
+from feeds.records import Liquidation, LongShortPoint, Parsed, TakerFlow
 from feeds.venues import okx_parse as op
-from feeds.venues.base import BackfillParts, Listing, Poll, each_symbol, latest_only
+from feeds.venues import okx_parse_stats as ops
+from feeds.venues.base import NAN, BackfillParts, Listing, Poll, each_symbol, latest_only
 from feeds.venues.common import FIVE_MIN_MS, windows
 from signals.times import DAY_MS
 
@@ -57,6 +61,11 @@ class Okx:
         Budget("candles", 20, 2, "market/history-candles 20 requests/2 s"),
         Budget("rubik-oi", 10, 2, "rubik open-interest-history 10 requests/2 s"),
         Budget("rubik-ls", 5, 2, "rubik long-short-account-ratio-contract 5 requests/2 s"),
+        Budget("mark", 10, 2, "public/mark-price 10 requests/2 s"),
+        Budget("index", 20, 2, "market/index-tickers 20 requests/2 s"),
+        Budget("rubik-top", 5, 2, "rubik long-short-position-ratio-contract-top-trader 5 requests/2 s"),
+        Budget("rubik-taker", 5, 2, "rubik taker-volume-contract 5 requests/2 s"),
+        Budget("rubik-spot-taker", 5, 2, "rubik taker-volume (SPOT) 5 requests/2 s"),
     ]
     geo_403 = False
     liquidations = "observed"
@@ -66,6 +75,7 @@ class Okx:
 
     def __init__(self) -> None:
         self._ct_val: dict[str, float] = {}
+        self._spot_px: dict[str, float] = {}  # base -> last USDT spot price, to value spot taker coins
 
     def envelope(self) -> EnvelopeCheck | None:
         return _envelope
@@ -109,7 +119,54 @@ class Okx:
                 "long/short accounts ratio (5-min series)",
             ),
             PlanItem(
-                "spot", "GET /api/v5/market/tickers?instType=SPOT", "tickers", 1, False, 60, "spot volume"
+                "spot",
+                "GET /api/v5/market/tickers?instType=SPOT",
+                "tickers",
+                1,
+                False,
+                60,
+                "spot volume, spot price",
+            ),
+            PlanItem(
+                "mark", "GET /api/v5/public/mark-price?instType=SWAP", "mark", 1, False, poll_s, "mark price"
+            ),
+            PlanItem(
+                "index",
+                "GET /api/v5/market/index-tickers?quoteCcy=USDT",
+                "index",
+                1,
+                False,
+                poll_s,
+                "index price (premium = mark / index - 1)",
+            ),
+            PlanItem(
+                "top",
+                "GET /api/v5/rubik/stat/contracts/long-short-position-ratio-contract-top-trader",
+                "rubik-top",
+                1,
+                True,
+                300,
+                "top traders' long/short position ratio",
+            ),
+            # Rubik's 5-minute rows: every 120 s reads each bar at least twice, once after it closed, while
+            # the bar assembler still takes the previous bar's final total (it keeps two bars).
+            PlanItem(
+                "taker",
+                "GET /api/v5/rubik/stat/taker-volume-contract?unit=2",
+                "rubik-taker",
+                1,
+                True,
+                120,
+                "perp taker buy/sell per 5-min bar",
+            ),
+            PlanItem(
+                "spot_taker",
+                "GET /api/v5/rubik/stat/taker-volume?instType=SPOT",
+                "rubik-spot-taker",
+                1,
+                True,
+                120,
+                "spot taker buy/sell per 5-min bar (coins x spot price)",
             ),
             PlanItem(
                 "instruments",
@@ -160,11 +217,63 @@ class Okx:
             )
             out.tickers, out.skipped = _usdt(got.records), got.skipped
         elif job == "spot":
-            spot = op.spot_tickers(
-                await api.get("rest", "/api/v5/market/tickers", {"instType": "SPOT"}, budget="tickers"),
+            await self._spot(api, now_ms, out)
+        elif job == "mark":
+            got = ops.mark_price(
+                await api.get("rest", "/api/v5/public/mark-price", {"instType": "SWAP"}, budget="mark"),
                 now_ms,
             )
-            out.spot, out.skipped = spot.records, spot.skipped
+            out.tickers, out.skipped = _usdt(got.records), got.skipped
+        elif job == "index":
+            got = ops.index_tickers(
+                await api.get("rest", "/api/v5/market/index-tickers", {"quoteCcy": "USDT"}, budget="index"),
+                now_ms,
+            )
+            out.tickers, out.skipped = got.records, got.skipped
+        elif job == "top":
+
+            async def top(listing: Listing) -> Parsed[LongShortPoint]:
+                payload = await api.get(
+                    "rest",
+                    "/api/v5/rubik/stat/contracts/long-short-position-ratio-contract-top-trader",
+                    {"instId": listing.instrument, "period": "5m", "limit": 1},
+                    budget="rubik-top",
+                )
+                return latest_only(ops.top_trader_position_ratio(payload, listing.instrument))
+
+            out.long_short = await each_symbol(listings, top, out.skipped)
+        elif job == "taker":
+
+            async def taker(listing: Listing) -> Parsed[TakerFlow]:
+                payload = await api.get(
+                    "rest",
+                    "/api/v5/rubik/stat/taker-volume-contract",
+                    {"instId": listing.instrument, "period": "5m", "unit": 2, "limit": 2},
+                    budget="rubik-taker",
+                )
+                return ops.taker_volume_contract(payload, listing.instrument)
+
+            out.flows = await each_symbol(listings, taker, out.skipped)
+        elif job == "spot_taker":
+            if not self._spot_px:  # the first round may come before the spot job's: price the coins first
+                await self._spot(api, now_ms, out)
+
+            async def spot_taker(listing: Listing) -> Parsed[TakerFlow]:
+                # No limit parameter on this endpoint: ``begin`` keeps the answer to the last two bars.
+                payload = await api.get(
+                    "rest",
+                    "/api/v5/rubik/stat/taker-volume",
+                    {
+                        "ccy": listing.base,
+                        "instType": "SPOT",
+                        "period": "5m",
+                        "begin": now_ms - 2 * FIVE_MIN_MS,
+                    },
+                    budget="rubik-spot-taker",
+                )
+                return ops.taker_volume_spot(payload, listing.base, self._spot_px.get(listing.base, NAN))
+
+            out.flows = await each_symbol(listings, spot_taker, out.skipped)
         elif job == "ls":
 
             async def ls(listing: Listing) -> Parsed[LongShortPoint]:
@@ -178,6 +287,16 @@ class Okx:
 
             out.long_short = await each_symbol(listings, ls, out.skipped)
         return out
+
+    async def _spot(self, api: VenueApi, now_ms: int, out: Poll) -> None:
+        """The SPOT tickers into ``out`` (volume and price), remembering each coin's USDT price."""
+        spot = op.spot_tickers(
+            await api.get("rest", "/api/v5/market/tickers", {"instType": "SPOT"}, budget="tickers"), now_ms
+        )
+        out.spot, out.skipped = spot.records, out.skipped + spot.skipped
+        for s in spot.records:
+            if s.instrument == f"{s.base}-USDT" and s.price > 0:
+                self._spot_px[s.base] = s.price
 
     async def backfill(self, api: VenueApi, listing: Listing, start_ms: int, end_ms: int) -> BackfillParts:
         parts = BackfillParts()

@@ -108,22 +108,21 @@ def _spot(endpoint: str, items: list[Any], now_ms: int) -> Parsed[SpotVolume]:
         name = _inst(item, "SPOT")
         if name.rsplit("-", 1)[-1] not in _USD_QUOTES:
             return []
-        # SPOT volCcy24h is already in the QUOTE currency (EXCHANGES.md §8).
-        volume = number(item, "volCcy24h")
-        return [
-            SpotVolume(VENUE, name, split_instrument(VENUE, name)[0], time_ms(item, "ts", now_ms), volume)
-        ]
+        # SPOT volCcy24h is already in the QUOTE currency (EXCHANGES.md §8); ``last`` is the last trade.
+        volume, last = number(item, "volCcy24h"), optional_number(item, "last")
+        base, stamp = split_instrument(VENUE, name)[0], time_ms(item, "ts", now_ms)
+        return [SpotVolume(VENUE, name, base, stamp, volume, price=last if last > 0 else NAN)]
 
     return collect(VENUE, endpoint, items, one, _inst_id)
 
 
 def spot_tickers(payload: Any, now_ms: int) -> Parsed[SpotVolume]:
-    """``GET /api/v5/market/tickers?instType=SPOT``: 24 h quote volume of USD(T/C)-quoted pairs."""
+    """``GET /api/v5/market/tickers?instType=SPOT``: 24 h quote volume and last price of USD(T/C) pairs."""
     return _spot("tickers SPOT", _data(payload, "tickers SPOT"), now_ms)
 
 
 def ws_tickers_spot(payload: Any, now_ms: int) -> Parsed[SpotVolume]:
-    """A WebSocket ``tickers`` push of a SPOT instrument: 24 h quote volume."""
+    """A WebSocket ``tickers`` push of a SPOT instrument: 24 h quote volume and last price."""
     return _spot("ws tickers", _data(payload, "ws tickers", "tickers"), now_ms)
 
 

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from feeds.history.replay import REPLAY_VENUE, ReplaySource
 from feeds.messages import ALL
-from signals.columns import Col
+from signals.columns import COLUMNS, Col
 from signals.evaluate import LatestCache, evaluate
 from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
@@ -30,7 +30,7 @@ SHORT = SignalParams(lookback_h=12.0, liq_quantile=0.9)
 
 def hourly_series(n: int) -> dict[str, np.ndarray]:
     """``n`` hourly bars of one symbol from 2026-01-01 00:00 UTC (price only)."""
-    bars = np.full((n, 10), np.nan)
+    bars = np.full((n, len(COLUMNS)), np.nan)
     bars[:, Col.TIME] = START_MS + 3_600_000 * np.arange(n)
     bars[:, Col.PRICE] = 100.0 + np.arange(n) * 0.1
     return {"BTC": bars}

@@ -111,6 +111,7 @@ _DEFAULT_SYMBOLS = (
 )
 _BASIS = {"binance": 0.0, "bybit": 0.0003, "okx": -0.0002, "hyperliquid": 0.0004}
 _OI_SHARE = {"binance": 1.0, "bybit": 0.7, "okx": 0.5, "hyperliquid": 0.4}
+_SPOT_BASIS = {"binance": 0.0001, "bybit": 0.00015, "okx": -0.0001, "hyperliquid": 0.0002}
 _MASK = (1 << 64) - 1
 
 
@@ -291,6 +292,32 @@ class Market:
         if base in MULTIPLIED:
             return 100_000.0
         return 10.0 if self.coins[base].price < 1.0 else 1.0
+
+    def spot_price(self, base: str, t_ms: float, venue: str = "binance") -> float:
+        """Last spot price per one base coin on ``venue``: the index a venue-specific hair away (its pair's
+        own spread), so a bar that took the index or the perp for the spot price would show it."""
+        return self.index(base, t_ms) * (1.0 + _SPOT_BASIS.get(venue, 0.0))
+
+    def top_long_short(self, base: str, t_ms: float, venue: str = "binance") -> float:
+        """Top traders' long/short POSITION ratio: its own slow wave around 1, so over a day it sits on
+        either side of the accounts ratio (``long_short``), sometimes on the other side of 1."""
+        coin = self.coins[base]
+        angle = 2 * math.pi * t_ms / (coin.period_ms * 1.3) + coin.phase + 2.0
+        return max(0.2, 1.0 + 0.35 * math.sin(angle) + _BASIS.get(venue, 0.0) * 100)
+
+    def taker_flow(
+        self, base: str, open_ms: int, close_ms: int, now_ms: int, venue: str = "binance", spot: bool = False
+    ) -> tuple[float, float]:
+        """(taker buy USD, taker sell USD) of bar [open_ms, close_ms) so far: the bar's quote volume (the
+        same total as ``candle``'s for the perp) split by a buy share that varies by bar, 0.3 to 0.7."""
+        end = min(close_ms, now_ms)
+        k = open_ms // BAR_MS
+        share = max(end - open_ms, 0) / DAY_MS
+        usd = max(
+            self.volume_usd(base, open_ms, venue, spot) * share * (1.0 + 0.5 * self.noise(base, k, 6)), 0.0
+        )
+        buy = 0.5 + 0.2 * self.noise(base, k, 10 if spot else 9)
+        return usd * buy, usd * (1.0 - buy)
 
 
 def fmt(value: float, digits: int = 7) -> str:

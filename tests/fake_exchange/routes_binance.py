@@ -140,8 +140,10 @@ def open_interest(m: Market, params: dict[str, str], now: int) -> Answer:
 
 
 def _kline_rows(
-    m: Market, base: str, params: dict[str, str], now: int, mult: float, hi: int
+    m: Market, base: str, params: dict[str, str], now: int, mult: float, hi: int, spot: bool = False
 ) -> list[list[object]]:
+    """Kline rows; the taker-buy fields (9, 10) split the quote volume by the market's ``taker_flow``, and a
+    spot pair's quote volume is the spot flow's total (the perp's is the candle's, the same number)."""
     step = INTERVALS.get(required(params, "interval"))
     if step is None:
         raise BadParam("Invalid interval.")
@@ -150,7 +152,9 @@ def _kline_rows(
     rows: list[list[object]] = []
     for t in grid(step, start, end, now, limit, newest=start is None):
         o, h, low, c, vol = m.candle(base, t, t + step, now)
-        quote = vol * (o + c) / 2
+        buy, sell = m.taker_flow(base, t, t + step, now, VENUE, spot)
+        quote = buy + sell if spot else vol * (o + c) / 2
+        vol = quote / ((o + c) / 2)
         rows.append(
             [
                 t,
@@ -162,8 +166,8 @@ def _kline_rows(
                 t + step - 1,
                 f"{quote:.8f}",
                 int(quote / 2_000) + 1,
-                fmt(vol / mult / 2, 10),
-                f"{quote / 2:.8f}",
+                fmt(buy / ((o + c) / 2) / mult, 10),
+                f"{min(buy, quote):.8f}",
                 "0",
             ]
         )
@@ -179,7 +183,7 @@ def klines(m: Market, params: dict[str, str], now: int) -> Answer:
 def spot_klines(m: Market, params: dict[str, str], now: int) -> Answer:
     """Spot ``GET /api/v3/klines``: the same rows for the ``PEPEUSDT``-style pair, at most 1000."""
     base = _spot_base(m, required(params, "symbol"))
-    return Answer(200, _kline_rows(m, base, params, now, 1.0, 1000))
+    return Answer(200, _kline_rows(m, base, params, now, 1.0, 1000, spot=True))
 
 
 def funding_rate(m: Market, params: dict[str, str], now: int) -> Answer:
@@ -231,10 +235,11 @@ def open_interest_hist(m: Market, params: dict[str, str], now: int) -> Answer:
     return _data_rows(m, params, now, row)
 
 
-def _ratio_route(tilt: float) -> Callable[[Market, dict[str, str], int], Answer]:
+def _ratio_route(tilt: float, top: bool = False) -> Callable[[Market, dict[str, str], int], Answer]:
     def route(m: Market, params: dict[str, str], now: int) -> Answer:
         def row(base: str, symbol: str, mult: float, t: int) -> dict[str, object]:
-            ratio = m.long_short(base, t, VENUE) * tilt
+            # The top traders' positions follow their own wave, on either side of the crowd's ratio.
+            ratio = m.top_long_short(base, t, VENUE) if top else m.long_short(base, t, VENUE) * tilt
             return {
                 "symbol": symbol,
                 "longShortRatio": f"{ratio:.4f}",
@@ -267,8 +272,9 @@ def spot_ticker_24hr(m: Market, params: dict[str, str], now: int) -> Answer:
 
 def _spot_item(m: Market, base: str, now: int) -> dict[str, object]:
     item = _day_stats(m, base, now, 1.0, True)
-    last = m.price(base, now)
+    last = m.spot_price(base, now, VENUE)
     item.update(
+        lastPrice=fmt(last),
         prevClosePrice=fmt(m.price(base, now - DAY_MS)),
         bidPrice=fmt(last * 0.9999),
         bidQty="1.00000000",
@@ -288,7 +294,7 @@ ROUTES: dict[str, Callable[[Market, dict[str, str], int], Answer]] = {
     "/futures/data/openInterestHist": open_interest_hist,
     "/futures/data/globalLongShortAccountRatio": _ratio_route(1.0),
     "/futures/data/topLongShortAccountRatio": _ratio_route(1.1),
-    "/futures/data/topLongShortPositionRatio": _ratio_route(0.95),
+    "/futures/data/topLongShortPositionRatio": _ratio_route(1.0, top=True),
     "/api/v3/ticker/24hr": spot_ticker_24hr,
     "/api/v3/klines": spot_klines,
 }

@@ -111,7 +111,7 @@ def _linear_ticker(m: Market, base: str, now: int) -> dict[str, str]:
 
 
 def _spot_ticker(m: Market, base: str, now: int) -> dict[str, str]:
-    last, prev = m.index(base, now), m.index(base, now - DAY_MS)
+    last, prev = m.spot_price(base, now, VENUE), m.spot_price(base, now - DAY_MS, VENUE)
     turnover = m.volume_usd(base, now, VENUE, spot=True)
     return {
         "symbol": f"{base}USDT",
@@ -126,7 +126,7 @@ def _spot_ticker(m: Market, base: str, now: int) -> dict[str, str]:
         "lowPrice24h": fmt(min(last, prev) * 0.99),
         "turnover24h": f"{turnover:.8f}",
         "volume24h": fmt(turnover / last, 10),
-        "usdIndexPrice": fmt(last),
+        "usdIndexPrice": fmt(m.index(base, now)),
     }
 
 

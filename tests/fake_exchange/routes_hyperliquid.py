@@ -175,12 +175,12 @@ def spot_meta_and_asset_ctxs(m: Market, now: int) -> Any:
             }
         )
         universe.append({"tokens": [token_index, 0], "name": name, "index": index, "isCanonical": False})
-        last, volume = m.index(base, now), m.volume_usd(base, now, VENUE, spot=True)
+        last, volume = m.spot_price(base, now, VENUE), m.volume_usd(base, now, VENUE, spot=True)
         ctxs.append(
             {
-                "prevDayPx": fmt(m.index(base, now - DAY_MS), 6),
+                "prevDayPx": fmt(m.spot_price(base, now - DAY_MS, VENUE), 6),
                 "dayNtlVlm": f"{volume:.6f}",
-                "markPx": fmt(last, 6),
+                "markPx": fmt(last * 0.9999, 6),  # the mark trails the book a little; the mid is the price
                 "midPx": fmt(last, 6),
                 "circulatingSupply": "21000000.0",
                 "coin": name,
@@ -253,6 +253,36 @@ def funding_history(m: Market, body: dict[str, Any], now: int) -> Any:
     ]
 
 
+def predicted_fundings(m: Market, now: int) -> Any:
+    """``{"type": "predictedFundings"}``: ``[[coin, [[venue, {fundingRate, nextFundingTime, ...}], ...]], ...]``.
+
+    HlPerp predicts the rate the market would settle at the next full hour (from the fake funding series at
+    that hour, so it differs from the ctx's current ``funding``); BinPerp and BybitPerp rows ride along
+    8-hourly, as on the real venue, and one coin has a ``null`` BybitPerp entry.
+    """
+    hour = (now // HOUR_MS + 1) * HOUR_MS
+    eight = (now // (8 * HOUR_MS) + 1) * 8 * HOUR_MS
+    rows: list[Any] = []
+    for i, base in enumerate(m.listed(VENUE)):
+        hl = {
+            "fundingRate": f"{m.funding(base, hour, VENUE):.8f}",
+            "nextFundingTime": hour,
+            "fundingIntervalHours": 1,
+        }
+        binance = {
+            "fundingRate": f"{m.funding(base, now, 'binance'):.8f}",
+            "nextFundingTime": eight,
+            "fundingIntervalHours": 8,
+        }
+        bybit = (
+            None
+            if i == 0
+            else {"fundingRate": f"{m.funding(base, now, 'bybit'):.8f}", "nextFundingTime": eight}
+        )
+        rows.append([coin_name(base)[0], [["BinPerp", binance], ["HlPerp", hl], ["BybitPerp", bybit]]])
+    return rows
+
+
 def http(m: Market, method: str, path: str, body: Any, now: int) -> Answer:
     """Answer one ``POST /info`` request from its decoded JSON body (None when it was not JSON)."""
     if path != "/info" or method != "POST":
@@ -267,6 +297,8 @@ def http(m: Market, method: str, path: str, body: Any, now: int) -> Answer:
             return Answer(200, candle_snapshot(m, body.get("req"), now))
         if kind == "fundingHistory":
             return Answer(200, funding_history(m, body, now))
+        if kind == "predictedFundings":
+            return Answer(200, predicted_fundings(m, now))
     except BadBody:
         pass
     return Answer(422, _BAD_BODY, content_type="text/plain")

@@ -130,7 +130,7 @@ def tickers(m: Market, params: dict[str, str], now: int) -> Answer:
             rows.append(_ticker(s.inst_id, "SWAP", last, first, _contracts(s, coins, last), coins, now))
     elif kind == "SPOT":
         for base in m.listed(VENUE):
-            last, first = m.index(base, now), m.index(base, now - DAY_MS)
+            last, first = m.spot_price(base, now, VENUE), m.spot_price(base, now - DAY_MS, VENUE)
             quote = m.volume_usd(base, now, VENUE, spot=True)
             rows.append(_ticker(f"{base}-USDT", "SPOT", last, first, quote / last, quote, now))
     else:
@@ -334,7 +334,11 @@ ROUTES: dict[str, Callable[[Market, dict[str, str], int], Answer]] = {
 
 def http(m: Market, method: str, path: str, params: dict[str, str], now: int) -> Answer:
     """Answer one OKX REST request: 51001 (HTTP 200) for an unknown instId, 51000 (HTTP 400) if bad."""
-    route = ROUTES.get(path)
+    # Imported here: those routes build on this module's helpers (``_rubik``, ``_ok``), so a top-level
+    # import would be circular.
+    from tests.fake_exchange.routes_okx_stats import STATS_ROUTES
+
+    route = ROUTES.get(path) or STATS_ROUTES.get(path)
     if route is None or method != "GET":
         return Answer(404, {"msg": "", "code": "50030"})
     try:

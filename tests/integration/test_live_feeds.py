@@ -80,16 +80,39 @@ async def test_request_count_per_refresh_cycle_for_50_symbols_proves_the_batch_p
                 await adapter.poll(api, item.job, wanted, fx.now_ms())
                 per_job[item.job] = (len(fx.log) - before, item.interval_s)
     # One request per batch endpoint whatever the watchlist; per symbol only where no batch form exists
-    # (EXCHANGES.md §1): Binance open interest, and each venue's long/short ratio.
+    # (EXCHANGES.md §1): Binance open interest, each venue's long/short ratio, and Binance's and OKX's
+    # top-trader ratio and taker flow (Binance: the last two klines of the perp and of its spot pair).
     expected = {
-        "binance": {"tickers": 1, "premium": 1, "oi": 50, "ls": 50, "spot": 1, "intervals": 1},
+        "binance": {
+            "tickers": 1,
+            "premium": 1,
+            "oi": 50,
+            "ls": 50,
+            "top": 50,
+            "flow": 50,
+            "spot_flow": 50,
+            "spot": 1,
+            "intervals": 1,
+        },
         "bybit": {"tickers": 1, "ls": 50, "spot": 1},
-        "okx": {"tickers": 1, "oi": 1, "funding": 1, "ls": 50, "spot": 1, "instruments": 1},
-        "hyperliquid": {"ctxs": 1, "spot": 1},
+        "okx": {
+            "tickers": 1,
+            "oi": 1,
+            "funding": 1,
+            "ls": 50,
+            "spot": 1,
+            "mark": 1,
+            "index": 1,
+            "top": 50,
+            "taker": 50,
+            "spot_taker": 50,
+            "instruments": 1,
+        },
+        "hyperliquid": {"ctxs": 1, "spot": 1, "predicted": 1},
     }[venue]
     assert {job: n for job, (n, _) in per_job.items()} == expected
     every_poll = sum(n for n, interval in per_job.values() if interval == 10.0)
-    assert every_poll == {"binance": 2, "bybit": 1, "okx": 3, "hyperliquid": 1}[venue]
+    assert every_poll == {"binance": 2, "bybit": 1, "okx": 5, "hyperliquid": 1}[venue]
 
 
 async def test_backfill_fills_history_behind_the_live_bars_on_every_venue() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from feeds.history.replay import ReplaySource
 from feeds.sim import SimulatedMarket
+from signals.columns import Col
 from signals.params import SignalParams
 from tests.support.paths import SHARED
 from tui.model.bars import BarStore, capacity_for
@@ -17,9 +18,22 @@ START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
 
 
 def sim_series(symbols: list[str], seed: int = 3) -> dict[str, np.ndarray]:
-    """One simulated venue's bars per symbol (every column present, liquidations included)."""
+    """One simulated venue's bars per symbol (every column present, liquidations included).
+
+    ``funding_spread_8h`` is a cross-venue figure that no venue row has: it is filled in from the four
+    venues' funding (8h-normalised, highest minus lowest), so a replay of one venue covers every flag.
+    """
     market = SimulatedMarket(symbols, seed=seed, start_ms=START_MS)
-    return {h.symbol: h.bars for h in market.history() if h.venue == "simA"}
+    out: dict[str, np.ndarray] = {}
+    f8: dict[str, list[np.ndarray]] = {}
+    for h in market.history():
+        f8.setdefault(h.symbol, []).append(h.bars[:, Col.FUNDING] * 8.0 / h.bars[:, Col.FUNDING_INTERVAL_H])
+        if h.venue == "simA":
+            out[h.symbol] = h.bars.copy()
+    for symbol, bars in out.items():
+        rates = np.stack(f8[symbol])
+        bars[:, Col.FUNDING_SPREAD] = rates.max(axis=0) - rates.min(axis=0)
+    return out
 
 
 def replay_store(source: ReplaySource, params: SignalParams) -> BarStore:

@@ -25,8 +25,17 @@ VALUES = (
     "liq_short_usd",
     "spot_volume_usd",
     "futures_volume_usd",
-)  # the bar columns of SIGNALS.md after time
-OLD_VALUES = VALUES[:-2]  # an older bars table: the two volume columns not there yet
+    "premium",
+    "spot_price",
+    "taker_buy_usd",
+    "taker_sell_usd",
+    "spot_taker_buy_usd",
+    "spot_taker_sell_usd",
+    "ls_top_position",
+    "funding_spread_8h",
+)  # the bar columns of SIGNALS.md after time (with its "Added columns")
+OLD_VALUES = VALUES[:7]  # an older bars table: neither the two volume columns nor the added ones there yet
+ADDED = VALUES[7:]  # what a migration of that table adds, in order
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> tuple[int, str, str]:
@@ -54,7 +63,9 @@ def good_store(path: Path, bars: int = 2000) -> Path:
     """A store of ``bars`` 5-minute BTC bars on binance, closed (its WAL folded into the file)."""
     store = HistoryStore(path, None)
     store.set_meta("step_ms", str(STEP))
-    store.write_bars([("BTC", "binance", T0 + i * STEP, 100.0 + i, *([1.0] * 8)) for i in range(bars)])
+    store.write_bars(
+        [("BTC", "binance", T0 + i * STEP, 100.0 + i, *([1.0] * (len(VALUES) - 1))) for i in range(bars)]
+    )
     store.close()
     return path
 

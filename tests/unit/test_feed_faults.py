@@ -189,10 +189,12 @@ def test_binance_slows_open_interest_not_the_batch_calls_when_the_list_outgrows_
     at_500 = {i.job: i for i in fit_plan(adapter.plan(10.0), adapter.budgets, 500)}
     at_1000 = {i.job: i for i in fit_plan(adapter.plan(10.0), adapter.budgets, 1000)}
     # 2400/min x 0.5 = 1200; the batch calls spend 6 x (40 + 10) = 300/min, leaving 900/min for the
-    # one-weight open-interest calls: 500 a minute fit; 1000 need 1000 / 900 min = 66.7 s, so 67 s.
-    assert at_500["oi"].interval_s == 60
+    # one-weight per-symbol calls: open interest every minute and the taker-flow klines every 2 minutes.
+    # 500 symbols: 500 + 250 = 750/min fit; 1000: 1000 + 500 = 1500/min, stretched by 1500 / 900 = 5/3
+    # to 100 s and 200 s.
+    assert at_500["oi"].interval_s == 60 and at_500["flow"].interval_s == 120
     assert at_1000["tickers"].interval_s == 10 and at_1000["premium"].interval_s == 10
-    assert at_1000["oi"].interval_s == 67
+    assert at_1000["oi"].interval_s == 100 and at_1000["flow"].interval_s == 200
 
 
 def test_error_body_messages_are_one_line() -> None:

@@ -36,6 +36,14 @@ def row(symbol: str, venue: str, t: int, price: float, **kw: float) -> tuple[obj
         "liq_short_usd": NAN,
         "spot_volume_usd": NAN,
         "futures_volume_usd": NAN,
+        "premium": NAN,
+        "spot_price": NAN,
+        "taker_buy_usd": NAN,
+        "taker_sell_usd": NAN,
+        "spot_taker_buy_usd": NAN,
+        "spot_taker_sell_usd": NAN,
+        "ls_top_position": NAN,
+        "funding_spread_8h": NAN,
     }
     cols.update(kw)
     return (symbol, venue, t, price, *cols.values())
@@ -189,7 +197,7 @@ _WRITER = textwrap.dedent("""
     for k in range(batches):
         # Every column of a bar carries the writer and batch: a torn row would mix them.
         v = ident * 1e6 + k
-        store.write_bars([(f"S{{s}}", venue, {t0} + (k % 50) * 300_000, *[v] * 9)
+        store.write_bars([(f"S{{s}}", venue, {t0} + (k % 50) * 300_000, *[v] * 17)
                           for s in range(50) for venue in ("binance", "bybit", "okx", "hyperliquid")])
         print(k, flush=True)
 """)

@@ -209,3 +209,38 @@ def test_real_binance_archive_candles_and_funding(tmp_path: Path) -> None:
     )
     # First settlement: 2025-01-01 00:00:00.015, 8 h, 0.0001 -> known at the first bar's close.
     assert bars[0, Col.FUNDING] == 0.0001 and bars[0, Col.FUNDING_INTERVAL_H] == 8.0
+
+
+def test_klines_give_taker_flows_and_metrics_the_top_traders_position_ratio(tmp_path: Path) -> None:
+    futures = tmp_path / "data" / "futures" / "um" / "daily" / "klines" / "BTCUSDT" / "1h"
+    spot = tmp_path / "data" / "spot" / "daily" / "klines" / "BTCUSDT" / "1h"
+    for folder in (futures, spot):
+        folder.mkdir(parents=True)
+    # quote volume 1000 of which takers bought 700: taker buy 700, taker sell 300; a row cut after
+    # quote_volume (8 fields) has no taker figure at all.
+    (futures / "BTCUSDT-1h-2024-01-01.csv").write_text(
+        f"{T0},1,1,1,100.0,1,0,1000.0,10,7,700.0,0\n{T0 + H},1,1,1,101.0,1,0,900.0\n"
+    )
+    (spot / "BTCUSDT-1h-2024-01-01.csv").write_text(f"{T0 * 1000},1,1,1,1,1,0,250.0,1,1,100.0,0\n")
+    (futures / "BTCUSDT-metrics-2024-01-01.csv").write_text(
+        METRICS_HEADER + "2024-01-01 01:00:00,BTCUSDT,12.0,1200.0,1.1,0.8,1.7,0.9\n"
+    )
+    bars = import_dir(tmp_path, err=None)[0]["BTC"]
+    assert (bars[0, Col.TAKER_BUY], bars[0, Col.TAKER_SELL]) == (700.0, 300.0)
+    assert (bars[0, Col.SPOT_TAKER_BUY], bars[0, Col.SPOT_TAKER_SELL]) == (100.0, 150.0)
+    assert np.isnan(bars[1, [Col.TAKER_BUY, Col.TAKER_SELL, Col.SPOT_TAKER_BUY]]).all()
+    # sum_toptrader_long_short_ratio (by position), not count_toptrader_long_short_ratio (by accounts)
+    assert bars[0, Col.LS_TOP] == 0.8 and bars[0, Col.LS_RATIO] == 1.7
+
+
+def test_real_binance_klines_carry_the_taker_buy_quote_volume(tmp_path: Path) -> None:
+    data = DATA / "binance-btc-1h-funding-ggcmk"
+    if not data.is_dir():
+        pytest.skip(f"shared data not found at {data}")
+    (tmp_path / "BTCUSDT-1h-2025-01.csv").symlink_to(data / "BTCUSDT-1h-futures.csv")
+    bars = import_dir(tmp_path, err=None)[0]["BTC"]
+    # First row: quoteVolume 539615914.46460, takerBuyQuote 308056781.54270.
+    assert bars[0, Col.TAKER_BUY] == 308056781.54270
+    assert bars[0, Col.TAKER_SELL] == pytest.approx(539615914.46460 - 308056781.54270)
+    assert not np.isnan(bars[:, Col.TAKER_BUY]).any()
+    assert bars[:, Col.TAKER_BUY] + bars[:, Col.TAKER_SELL] == pytest.approx(bars[:, Col.FUT_VOL])

@@ -290,3 +290,27 @@ def test_bad_parquet_inputs_are_one_line_naming_the_file_and_exit_2(
         assert (code, out) == (2, ""), argv
         assert err.startswith(f"perptop replay: {line}"), err
         assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_partitions_written_before_the_added_columns_still_read_with_them_unknown(tmp_path: Path) -> None:
+    # A store whose ETH partition an older perptop wrote (its 10 columns, built by hand from the same bars),
+    # and whose BTC was rewritten since at the current schema: one history, ETH's added columns unknown.
+    added = COLUMNS[10:]
+    assert added[0] == "premium" and added[-1] == "funding_spread_8h"
+    history = _history()
+    folder = tmp_path / "store"
+    write_store(folder, history, STEP)
+    [eth_file] = (folder / "symbol=ETH").rglob("*.parquet")
+    narrow = tmp_path / "narrow.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * EXCLUDE ({', '.join(added)}) FROM read_parquet('{eth_file}', "
+        f"hive_partitioning = false)) TO '{narrow}' (FORMAT parquet)"
+    )
+    os.replace(narrow, eth_file)
+    got = open_history(folder)
+    want = dict(history)
+    want["ETH"] = history["ETH"].copy()
+    want["ETH"][:, 10:] = np.nan
+    _assert_same(got.series, want)
+    streamed = dict(stream_history(folder)[1])
+    _assert_same(streamed, want)

@@ -15,6 +15,7 @@ import pytest
 
 from feeds.records import PayloadError
 from feeds.venues import binance_parse as bp
+from tests.support.jsonc import VENUE_DOCS, load_jsonc
 from tests.support.paths import SAMPLES
 
 # Sample files these tests read; test_every_sample_is_covered fails when a new one appears untested.
@@ -212,3 +213,89 @@ def test_spot_ticker_in_btc_is_not_usd_volume() -> None:
     (v,) = bp.spot_tickers(dict(doc, symbol="BNBUSDT"), NOW).records
     assert v.volume_24h_usd == pytest.approx(15.3)  # "quoteVolume": "15.30000000"
     assert v.time == 1499869899040
+
+
+# ---- the market-data issue: index, spot price, top traders, taker flow --------------------------------
+
+
+def test_premium_index_carries_the_index_the_premium_is_measured_against() -> None:
+    (t,) = bp.premium_index(sample("binance", "premium_index.json"), NOW).records
+    assert t.index == pytest.approx(11781.80495970)  # "indexPrice"
+    # mark / index - 1 = 11793.63104562 / 11781.80495970 - 1 = 11.82608592 / 11781.80495970 = +0.100 %
+    assert t.mark / t.index - 1 == pytest.approx(0.00100376, abs=1e-8)
+    # "lastFundingRate" is already the rate of the next settlement: no separate prediction.
+    assert math.isnan(t.funding_next)
+
+
+def test_premium_index_of_a_1000x_perp_is_per_coin_and_an_absent_index_keeps_the_mark() -> None:
+    item = sample("binance", "premium_index.json")
+    pepe = dict(item, symbol="1000PEPEUSDT", markPrice="0.010010", indexPrice="0.010000")
+    no_index = {k: v for k, v in dict(item, symbol="ETHUSDT").items() if k != "indexPrice"}
+    parsed = bp.premium_index([pepe, no_index], NOW)
+    assert parsed.skipped == []
+    p, e = parsed.records
+    assert p.index == pytest.approx(0.00001)  # 0.010000 per 1000 PEPE
+    assert p.mark / p.index - 1 == pytest.approx(0.001)  # 0.010010 / 0.010000 - 1
+    assert math.isnan(e.index) and e.mark == pytest.approx(11793.63104562)
+
+
+def test_spot_tickers_carry_the_last_spot_price() -> None:
+    (v,) = bp.spot_tickers(sample("binance_spot", "ticker_24hr_ccxt_recorded.json"), NOW).records
+    assert v.price == pytest.approx(73369.84)  # "lastPrice": "73369.84000000"
+    doc = sample("binance_spot", "ticker_24hr.json")
+    (sats,) = bp.spot_tickers(dict(doc, symbol="1000SATSUSDT", lastPrice="0.000400"), NOW).records
+    assert (sats.base, sats.price) == ("SATS", pytest.approx(0.0000004))  # quoted per 1000 SATS
+
+
+def test_top_trader_position_ratio_is_labelled_as_such() -> None:
+    parsed = bp.long_short_ratio(
+        sample("binance", "top_long_short_position_ratio.json"),
+        "/futures/data/topLongShortPositionRatio",
+        "top_position",
+    )
+    assert [(p.ratio, p.kind) for p in parsed.records] == [
+        (pytest.approx(1.4342), "top_position"),  # "longShortRatio" of the top 20 %' positions
+        (pytest.approx(1.4337), "top_position"),
+    ]
+    # The all-accounts endpoint keeps its own label, so the two never land in one column.
+    (first, _) = bp.long_short_ratio(sample("binance", "global_long_short_account_ratio.json")).records
+    assert first.kind == "accounts"
+
+
+def _klines_doc() -> Any:
+    return load_jsonc(VENUE_DOCS / "binance" / "klines_taker_doc.jsonc")
+
+
+def test_klines_split_the_quote_volume_into_taker_buys_and_sells() -> None:
+    parsed = bp.taker_flows(_klines_doc(), "BTCUSDT", "BTC")
+    assert parsed.skipped == []
+    assert [(f.time, f.buy_usd, f.sell_usd, f.spot) for f in parsed.records] == [
+        # quote 741000, taker buy quote 463125: sells are the other 277875
+        (1700000100000, pytest.approx(463125.0), pytest.approx(277875.0), False),
+        # the forming bar so far: quote 148200, taker buy 37050, sells 111150
+        (1700000400000, pytest.approx(37050.0), pytest.approx(111150.0), False),
+    ]
+    assert {(f.venue, f.instrument, f.base) for f in parsed.records} == {("binance", "BTCUSDT", "BTC")}
+
+
+def test_spot_and_1000x_klines_are_already_in_usd() -> None:
+    perp = bp.taker_flows(_klines_doc(), "1000PEPEUSDT", "PEPE").records
+    assert perp[0].buy_usd == pytest.approx(463125.0)  # USDT amounts: no multiplier applies
+    spot = bp.taker_flows(_klines_doc(), "PEPEUSDT", "PEPE", True, "/api/v3/klines").records
+    assert [(f.base, f.spot) for f in spot] == [("PEPE", True), ("PEPE", True)]
+    btc_quoted = bp.taker_flows(_klines_doc(), "ETHBTC", "ETH", True, "/api/v3/klines")
+    assert btc_quoted.records == []
+    assert btc_quoted.skipped == ["binance /api/v3/klines ETHBTC: not quoted in USDT/USDC; 2 rows left out"]
+
+
+def test_a_kline_whose_taker_buys_exceed_its_volume_or_lack_the_field_is_skipped() -> None:
+    good, forming = _klines_doc()
+    garbled = [forming[0] + 300_000, *forming[1:10], "999999.0", "0"]  # buys above the 148200 traded
+    short = good[:10]  # no taker-buy quote volume
+    parsed = bp.taker_flows([good, garbled, short], "BTCUSDT", "BTC")
+    assert [f.time for f in parsed.records] == [1700000100000]
+    assert len(parsed.skipped) == 2
+    assert "BTCUSDT" in parsed.skipped[0] and "not within the quote volume" in parsed.skipped[0]
+    assert "row 2" in parsed.skipped[1]
+    with pytest.raises(PayloadError, match="Invalid symbol"):
+        bp.taker_flows({"code": -1121, "msg": "Invalid symbol."}, "NOPEUSDT", "NOPE")

@@ -236,3 +236,41 @@ def test_all_liquidation_buy_is_long_and_bad_side_skipped() -> None:
     assert len(parsed.skipped) == 2
     assert "XUSDT" in parsed.skipped[0] and "'S'" in parsed.skipped[0]
     assert "YUSDT" in parsed.skipped[1] and "'v'" in parsed.skipped[1]
+
+
+# ---- the market-data issue: index and spot price ------------------------------------------------------
+
+
+def test_linear_tickers_carry_the_index_price() -> None:
+    (ws,) = yp.ws_ticker(sample("ws_ticker_linear.json")).records
+    assert ws.index == pytest.approx(115418.19)  # "indexPrice" as recorded
+    body = copy.deepcopy(sample("tickers_inverse.json"))
+    body["result"]["category"] = "linear"
+    body["result"]["list"][0]["symbol"] = "BTCUSDT"
+    (t,) = yp.tickers(body, NOW).records
+    assert t.index == pytest.approx(114890.92)  # "indexPrice": "114890.92"
+    # premium = mark / index - 1 = 114898.43 / 114890.92 - 1 = 7.51 / 114890.92 = +0.0065 %
+    assert t.mark / t.index - 1 == pytest.approx(0.00006537, abs=1e-8)
+    # "fundingRate" is the rate charged at "nextFundingTime": no separate prediction.
+    assert math.isnan(t.funding_next)
+
+
+def test_index_of_a_1000x_perp_is_per_coin_and_its_absence_costs_only_the_premium() -> None:
+    item = sample("ws_ticker_linear.json")["data"]
+    pepe = dict(item, symbol="1000PEPEUSDT", markPrice="0.0104", indexPrice="0.0103")
+    no_index = {k: v for k, v in dict(item, symbol="ETHUSDT").items() if k != "indexPrice"}
+    body = {"retCode": 0, "result": {"category": "linear", "list": [pepe, no_index]}}
+    parsed = yp.tickers(body, NOW)
+    assert parsed.skipped == []
+    p, e = parsed.records
+    assert p.index == pytest.approx(0.0000103)  # 0.0103 per 1000 PEPE
+    assert math.isnan(e.index) and e.price == pytest.approx(66666.6)
+
+
+def test_spot_tickers_carry_the_last_spot_price() -> None:
+    (v,) = yp.spot_tickers(sample("tickers_spot.json"), NOW).records
+    assert v.price == pytest.approx(20533.13)  # "lastPrice": "20533.13"
+    body = copy.deepcopy(sample("tickers_spot.json"))
+    del body["result"]["list"][0]["lastPrice"]
+    (bare,) = yp.spot_tickers(body, NOW).records
+    assert math.isnan(bare.price) and bare.volume_24h_usd == pytest.approx(243765620.65899866)

@@ -167,3 +167,58 @@ def test_a_malformed_funding_row_is_skipped_and_a_wrong_shape_raises() -> None:
     ]
     with pytest.raises(PayloadError, match="fundingHistory"):
         hl.funding_history({"error": "rate limited"})
+
+
+def test_the_oracle_price_is_the_index_per_one_coin() -> None:
+    btc = hl.meta_and_asset_ctxs(load("metaAndAssetCtxs.json"), NOW).records[0]
+    assert btc.index == 14.32  # oraclePx
+    assert btc.mark / btc.index - 1 == pytest.approx(-0.000272346, abs=1e-9)  # 14.3161 / 14.32 - 1
+    kpepe = hl.ws_all_dexs_asset_ctxs(load("ws_allDexsAssetCtxs.json"), NOW, _ws_names()).records[2]
+    assert kpepe.index == pytest.approx(0.000003633)  # oraclePx 0.003633 per kPEPE / 1000
+
+
+def _predicted() -> Any:
+    path = SAMPLES / "predictedFundings.jsonc"
+    if not path.exists():
+        pytest.skip(f"Hyperliquid sample {path} not present (shared reference data is outside the repo)")
+    return json.loads(path.read_text().replace("],...", "]"))  # the doc example is cut short with "..."
+
+
+def test_predicted_fundings_take_hyperliquids_own_prediction_and_its_time() -> None:
+    parsed = hl.predicted_fundings(_predicted(), NOW)
+    assert parsed.skipped == []
+    (avax,) = parsed.records
+    # HlPerp's row, not BinPerp's or BybitPerp's 0.0001 (their 8-hourly rates)
+    assert (avax.instrument, avax.base, avax.funding_next) == ("AVAX", "AVAX", 0.0000125)
+    assert avax.next_funding_ms == 1733958000000
+    assert math.isnan(avax.funding) and math.isnan(avax.price)  # only the prediction: the ctx keeps the rest
+
+
+def test_predicted_fundings_scale_to_an_hour_and_skip_what_they_cannot_read() -> None:
+    payload = [
+        [
+            "BTC",
+            [
+                [
+                    "HlPerp",
+                    {"fundingRate": "0.00008", "nextFundingTime": 1733961600000, "fundingIntervalHours": 8},
+                ]
+            ],
+        ],
+        [
+            "kPEPE",
+            [["BinPerp", {"fundingRate": "0.0001", "nextFundingTime": 1733961600000}], ["HlPerp", None]],
+        ],
+        ["xyz:TSLA", [["HlPerp", {"fundingRate": "0.00001", "nextFundingTime": 1733961600000}]]],
+        ["ETH", [["HlPerp", {"fundingRate": "abc", "nextFundingTime": 1733961600000}]]],
+        "garbage",
+    ]
+    parsed = hl.predicted_fundings(payload, NOW)
+    (btc,) = parsed.records
+    assert btc.base == "BTC" and btc.funding_next == pytest.approx(0.00001)  # 0.00008 over 8 h, per hour
+    assert parsed.skipped == [
+        "hyperliquid predictedFundings ETH: 'fundingRate' is 'abc', not a number",
+        "hyperliquid predictedFundings 4: row 4 is not [coin, [[venue, prediction], ...]]",
+    ]
+    with pytest.raises(PayloadError):
+        hl.predicted_fundings({"error": "x"}, NOW)

@@ -14,6 +14,7 @@ import pytest
 
 from feeds.records import PayloadError
 from feeds.venues import hyperliquid_parse as hl
+from tests.support.jsonc import VENUE_DOCS, load_jsonc
 
 HOUR = 3_600_000
 T0 = 1_700_000_000_000
@@ -194,3 +195,14 @@ def test_a_spot_payload_of_the_wrong_shape_raises_one_line(payload: Any, words: 
         hl.spot_meta_and_asset_ctxs(payload, NOW)
     assert str(err.value).startswith("hyperliquid spotMetaAndAssetCtxs:") and "\n" not in str(err.value)
     assert all(w in str(err.value) for w in words)
+
+
+def test_spot_prices_are_the_book_mid_or_the_mark_on_an_empty_book() -> None:
+    payload = load_jsonc(VENUE_DOCS / "hyperliquid" / "spotMetaAndAssetCtxs.jsonc")
+    parsed = hl.spot_meta_and_asset_ctxs(payload, NOW)
+    assert parsed.skipped == []
+    assert [(s.instrument, s.base, s.price, s.volume_24h_usd) for s in parsed.records] == [
+        ("PURR/USDC", "PURR", 0.209265, 8906.0),  # midPx, not the doc's stale-looking markPx 0.14
+        ("@142", "BTC", 60005.5, 43_000_000.5),  # UBTC is one BTC: per coin as it stands
+        ("@107", "HYPE", 25.1, 1_200_000.0),  # midPx null (empty book): the mark
+    ]

@@ -161,14 +161,17 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 def _two_venue_store(path: Path) -> None:
     """Two venues, one bar, figures chosen to work out by hand."""
     nan = math.nan
+    # premium, spot price, taker buy / sell, spot taker buy / sell, top traders' ratio, funding spread
+    added_binance = (0.001, 99.9, 300.0, 100.0, 50.0, 70.0, 1.5, nan)
+    added_okx = (-0.002, 101.5, 200.0, nan, nan, nan, 0.5, nan)
     store = HistoryStore(path)
     store.write_bars(
         [
-            ("BTC", "binance", T0, 100.0, 10.0, 0.0001, 8.0, 2.0, 1000.0, nan, 5e6, 2e7),
-            ("BTC", "okx", T0, 102.0, 5.0, 0.0002, 4.0, nan, 500.0, 300.0, nan, 1e7),
-            ("ETH", "binance", T0, 3000.0, 1.0, nan, 8.0, nan, nan, nan, nan, nan),
-            ("BTC", "binance", T0 + STEP, 100.0, 10.0, 0.0001, 8.0, 2.0, 0.0, nan, 5e6, 2e7),
-            ("BTC", "okx", T0 + STEP, 102.0, 5.0, 0.0002, 4.0, nan, 0.0, 0.0, nan, 1e7),
+            ("BTC", "binance", T0, 100.0, 10.0, 0.0001, 8.0, 2.0, 1000.0, nan, 5e6, 2e7, *added_binance),
+            ("BTC", "okx", T0, 102.0, 5.0, 0.0002, 4.0, nan, 500.0, 300.0, nan, 1e7, *added_okx),
+            ("ETH", "binance", T0, 3000.0, 1.0, nan, 8.0, nan, nan, nan, nan, nan) + (nan,) * 8,
+            ("BTC", "binance", T0 + STEP, 100.0, 10.0, 0.0001, 8.0, 2.0, 0.0, nan, 5e6, 2e7) + (nan,) * 8,
+            ("BTC", "okx", T0 + STEP, 102.0, 5.0, 0.0002, 4.0, nan, 0.0, 0.0, nan, 1e7) + (nan,) * 8,
         ]
     )
     store.set_meta("step_ms", str(STEP))
@@ -189,13 +192,20 @@ def test_export_writes_the_cross_venue_series_as_worked_out_by_hand(
     assert "not in the store: SOL" in err and "wrote 2 bars of 1 symbol (cross-venue)" in out
     got = read_history_csv(csv)
     [bars] = got.series.values()
-    t, price, oi, funding, interval, ls, liq_long, liq_short, spot, fut = bars[0].tolist()
+    t, price, oi, funding, interval, ls, liq_long, liq_short, spot, fut, *added = bars[0].tolist()
     assert t == T0 and price == pytest.approx(101.0)  # mean of the venues' prices
     assert oi == pytest.approx((10 * 100 + 5 * 102) / 101)  # USD OI summed, in coins at the mean price
     # funding per 8 h (okx 0.0002 per 4 h = 0.0004), weighted by USD OI 1000 : 510
     assert funding == pytest.approx((0.0001 * 1000 + 0.0004 * 510) / 1510) and interval == 8.0
     assert ls == pytest.approx(2.0)  # only binance has a long/short ratio
     assert (liq_long, liq_short, spot, fut) == (1500.0, 300.0, 5e6, 3e7)
+    premium, spot_price, buy, sell, spot_buy, spot_sell, ls_top, funding_spread = added
+    assert premium == pytest.approx((0.001 * 1000 - 0.002 * 510) / 1510)  # weighted by USD OI, as funding
+    assert ls_top == pytest.approx((1.5 * 1000 + 0.5 * 510) / 1510)
+    assert spot_price == 99.9  # the first venue's (binance), not a mean of two venues' spot pairs
+    # summed over the venues that have them
+    assert (buy, sell, spot_buy, spot_sell) == (500.0, 100.0, 50.0, 70.0)
+    assert funding_spread == pytest.approx(0.0004 - 0.0001)  # okx 0.0002 per 4 h is 0.0004 per 8 h
 
 
 def test_export_of_one_venue_round_trips_its_bars(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

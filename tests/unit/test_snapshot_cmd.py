@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,24 @@ def test_units_are_consistent(demo_json: dict) -> None:  # type: ignore[type-arg
         assert abs(r["change_24h"]) < 1  # a fraction, not a percent
     hourly = [r for r in rows if r["funding_interval_h"] == 1.0]
     assert hourly, "the demo has a 1h-funding venue"
+    for r in rows:  # spot trades beside the perp, within its premium
+        assert r["spot_price"] == pytest.approx(r["price"], rel=0.01)
+
+
+def test_every_row_says_when_funding_is_next_charged(demo_json: dict) -> None:  # type: ignore[type-arg]
+    generated = datetime.fromisoformat(demo_json["generated_at"].replace("Z", "+00:00"))
+    soonest: dict[str, datetime] = {}
+    for r in demo_json["symbols"]:
+        nxt = datetime.fromisoformat(r["next_funding_time"].replace("Z", "+00:00"))
+        if r["venue"] == "all":
+            continue
+        # Settlements fall on whole hours of the venue's interval, within one interval from now.
+        assert nxt.minute == nxt.second == 0 and nxt.hour % int(r["funding_interval_h"]) == 0, r
+        assert 0 < (nxt - generated).total_seconds() <= r["funding_interval_h"] * 3600, r
+        soonest[r["symbol"]] = min(soonest.get(r["symbol"], nxt), nxt)
+    for r in demo_json["symbols"]:
+        if r["venue"] == "all":  # the cross-venue row: the soonest of its venues
+            assert r["next_funding_time"] == soonest[r["symbol"]].strftime("%Y-%m-%dT%H:%M:%SZ"), r
 
 
 def test_table_says_simulated_and_lists_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from feeds.history.store import HistoryStore
 from feeds.history.store_check import StoreError
-from tests.support.stores import STEP, T0, VALUES, good_store, older_store, run_cli, run_record_cli
+from tests.support.stores import ADDED, STEP, T0, VALUES, good_store, older_store, run_cli, run_record_cli
 
 
 def _zero(path: Path) -> str:
@@ -49,7 +49,7 @@ def _text(path: Path) -> str:
 def _older(path: Path) -> str:
     older_store(path)
     return (
-        "an older layout (table bars lacks columns spot_volume_usd, futures_volume_usd): "
+        f"an older layout (table bars lacks columns {', '.join(ADDED)}): "
         f"'perptop store --migrate --store {path}' updates it, keeping every row"
     )
 
@@ -116,8 +116,8 @@ def test_record_refuses_an_older_layout_at_start_with_the_migration_that_mends_i
     code, out, err = run_record_cli(["--demo", "--store", str(path)], tmp_path)
     assert (code, out, ran) == (2, "", [])
     assert err == (
-        f"perptop record: history store {path}: an older layout (table bars lacks columns spot_volume_usd, "
-        f"futures_volume_usd): 'perptop store --migrate --store {path}' updates it, keeping every row\n"
+        f"perptop record: history store {path}: an older layout (table bars lacks columns "
+        f"{', '.join(ADDED)}): 'perptop store --migrate --store {path}' updates it, keeping every row\n"
     )
     assert path.read_bytes() == before  # not switched to WAL, no table added: untouched
 
@@ -183,7 +183,7 @@ def test_migrate_adds_the_missing_columns_and_keeps_every_row(
     code, out, err = run_cli(["store", "--migrate", "--store", str(path)], capsys, tmp_path)
     assert (code, err) == (0, "")
     assert out == (
-        f"history store {path}: added columns spot_volume_usd, futures_volume_usd to bars; "
+        f"history store {path}: added columns {', '.join(ADDED)} to bars; "
         "created table events; kept all 50 bars\n"
     )
     reader = HistoryStore(path, None, readonly=True)

@@ -15,23 +15,14 @@ import pytest
 
 from feeds.history.store import HistoryStore
 from feeds.messages import History
+from tests.support.stores import VALUES
 
 NAN = math.nan
 DAY = 86_400_000
 STEP = 300_000
 D = 20_000 * DAY  # a UTC midnight (2024-10-04)
 NOW = D + DAY + STEP  # the day after D is the current day: D - 1 and D are closed
-NAMES = (
-    "price",
-    "oi",
-    "funding",
-    "funding_interval_h",
-    "ls_ratio",
-    "liq_long_usd",
-    "liq_short_usd",
-    "spot_volume_usd",
-    "futures_volume_usd",
-)
+NAMES = VALUES  # the columns after time, written out by hand in tests/support/stores.py
 
 
 def row(symbol: str, venue: str, t: int, **values: float) -> tuple[object, ...]:
@@ -185,3 +176,92 @@ def test_blocks_whose_triggers_went_are_not_trusted(tmp_path: Path) -> None:
     HistoryStore(path, None, clock=lambda: NOW).close()  # a writer puts the trigger back...
     [(_, _, bars)] = [x for x in read(path, D) if x[:2] == ("BTC", "okx")]
     assert bars[0][1] == 98.0  # ...and drops the blocks it can no longer vouch for
+
+
+OLD_NAMES = NAMES[:9]  # the bar columns after time before the added ones (premium ... funding_spread_8h)
+
+
+def _old_layout_store(path: Path) -> None:
+    """A store as the previous perptop left it, built by hand: a 9-value bars table and day D packed into
+    blocks of that width (n x 10 floats), with the triggers that keep them."""
+    from feeds.history.store_load import BLOCKS_SCHEMA
+
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        f"""
+        CREATE TABLE bars (symbol TEXT NOT NULL, venue TEXT NOT NULL, time INTEGER NOT NULL,
+            {", ".join(f"{c} REAL" for c in OLD_NAMES)}, PRIMARY KEY (time, symbol, venue)) WITHOUT ROWID;
+        CREATE TABLE liquidations (venue TEXT NOT NULL, symbol TEXT NOT NULL, time INTEGER NOT NULL,
+            side TEXT NOT NULL CHECK (side IN ('long', 'short')), usd REAL NOT NULL);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('step_ms', '{STEP}');
+        """
+    )
+    for statement in BLOCKS_SCHEMA:
+        conn.execute(statement)
+    old = [
+        (D, 101.0, 7.0, 0.0001, 8.0, 1.5, 0.0, 2.0, 3.0, 4.0),
+        (D + STEP, 102.0, 7.5, 0.0002, 8.0, 1.6, 1.0, NAN, 3.5, 4.5),
+    ]
+    conn.executemany(
+        f"INSERT INTO bars VALUES ({', '.join('?' * 12)})", [("BTC", "binance", *r) for r in old]
+    )
+    block = np.array(old, dtype="<f8")  # what the previous perptop packed: 2 bars x 10 columns
+    conn.execute(
+        "INSERT INTO bar_blocks (day, symbol, venue, n, data) VALUES (?, 'BTC', 'binance', 2, ?)",
+        (D // DAY, block.tobytes()),
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_a_store_of_the_old_width_migrates_and_its_packed_days_are_never_misread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.stores import run_cli
+
+    path = tmp_path / "h.sqlite3"
+    _old_layout_store(path)
+    want = [
+        bar(
+            D,
+            price=101.0,
+            oi=7.0,
+            funding=0.0001,
+            funding_interval_h=8.0,
+            ls_ratio=1.5,
+            liq_long_usd=0.0,
+            liq_short_usd=2.0,
+            spot_volume_usd=3.0,
+            futures_volume_usd=4.0,
+        ),
+        bar(
+            D + STEP,
+            price=102.0,
+            oi=7.5,
+            funding=0.0002,
+            funding_interval_h=8.0,
+            ls_ratio=1.6,
+            liq_long_usd=1.0,
+            spot_volume_usd=3.5,
+            futures_volume_usd=4.5,
+        ),
+    ]  # the added columns unknown (NaN), never 0 and never the next bar's values
+    code, out, err = run_cli(["store", "--migrate", "--store", str(path)], capsys, tmp_path)
+    assert (code, err) == (0, "") and "kept all 2 bars" in out
+    same(read(path, D), [("BTC", "binance", want)])
+    # A block of the old width left in a migrated store (as another perptop might pack one) is not read...
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO bar_blocks (day, symbol, venue, n, data) VALUES (?, 'BTC', 'binance', 2, ?)",
+            (D // DAY, np.full((2, 10), 9.0).tobytes()),
+        )
+    same(read(path, D), [("BTC", "binance", want)])
+    # ...and a writer packs the day again at the new width, read back the same.
+    writer = HistoryStore(path, None, clock=lambda: NOW)
+    assert writer.seal(0) == 1
+    writer.close()
+    with sqlite3.connect(path) as conn:
+        [(n, size)] = conn.execute("SELECT n, length(data) FROM bar_blocks").fetchall()
+    assert (n, size) == (2, 2 * (1 + len(NAMES)) * 8)
+    same(read(path, D), [("BTC", "binance", want)])

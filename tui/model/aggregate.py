@@ -2,8 +2,14 @@
 
 Price is the mean of the venues that have one; open interest is summed in USD (a venue's rows before
 its first known OI count that first OI, so a venue joining late is not an OI jump); funding
-(normalised to 8 h) and the long/short ratio are weighted by each venue's OI in USD; liquidations and
-volumes are summed. Pure numpy on bar blocks, so the bar store and tests share one definition.
+(normalised to 8 h), the long/short ratios (all accounts and top traders' positions) and the premium are
+weighted by each venue's OI in USD; liquidations, volumes and taker flows are summed. The spot price is
+the first venue's (in the watched order) that has one: the venues' spot pairs quote in different
+stablecoins (USDT, USDC) and a mean of them is a price no one traded, which would also jump as venues
+come and go; the first venue (Binance by default) has the deepest spot book. ``funding_spread_8h`` is
+the highest minus the lowest 8h funding of the venues at the bar, where at least two report one (else
+the spread a series carries itself: a cross-venue history replayed as one series).
+Pure numpy on bar blocks, so the bar store and tests share one definition.
 """
 
 from __future__ import annotations
@@ -13,7 +19,16 @@ import numpy as np
 from signals.columns import Col
 from signals.features import funding8h
 
-FLOW_SUMS = (Col.LIQ_LONG, Col.LIQ_SHORT, Col.SPOT_VOL, Col.FUT_VOL)
+FLOW_SUMS = (
+    Col.LIQ_LONG,
+    Col.LIQ_SHORT,
+    Col.SPOT_VOL,
+    Col.FUT_VOL,
+    Col.TAKER_BUY,
+    Col.TAKER_SELL,
+    Col.SPOT_TAKER_BUY,
+    Col.SPOT_TAKER_SELL,
+)
 
 
 def mean_present(x: np.ndarray) -> np.ndarray:
@@ -40,6 +55,21 @@ def weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(total > 0, (np.where(present, x, 0.0) * xw).sum(axis=-1) / total, np.nan)
 
 
+def first_present(x: np.ndarray) -> np.ndarray:
+    """The first non-NaN value over the last axis; NaN where there is none."""
+    present = ~np.isnan(x)
+    first = np.argmax(present, axis=-1)[..., None]
+    return np.where(present.any(axis=-1), np.take_along_axis(x, first, axis=-1)[..., 0], np.nan)
+
+
+def spread(x: np.ndarray) -> np.ndarray:
+    """Highest minus lowest non-NaN value over the last axis; NaN where fewer than two are known."""
+    present = ~np.isnan(x)
+    high = np.where(present, x, -np.inf).max(axis=-1)
+    low = np.where(present, x, np.inf).min(axis=-1)
+    return np.where(present.sum(axis=-1) >= 2, high - low, np.nan)
+
+
 def cross_venue(block: np.ndarray, oi_anchor: np.ndarray, out: np.ndarray) -> None:
     """Write the cross-venue bars of ``block`` into ``out``.
 
@@ -64,6 +94,14 @@ def cross_venue(block: np.ndarray, oi_anchor: np.ndarray, out: np.ndarray) -> No
         f8 = funding8h(block[..., Col.FUNDING], block[..., Col.FUNDING_INTERVAL_H])
         funding = weighted(f8, w)
         ls_agg = weighted(block[..., Col.LS_RATIO], w)
+        out[..., Col.PREMIUM] = weighted(block[..., Col.PREMIUM], w)
+        out[..., Col.LS_TOP] = weighted(block[..., Col.LS_TOP], w)
+    out[..., Col.SPOT_PRICE] = first_present(block[..., Col.SPOT_PRICE])
+    # A series that carries its own spread (a replayed cross-venue export: one "venue") keeps it.
+    across = spread(f8)
+    out[..., Col.FUNDING_SPREAD] = np.where(
+        np.isnan(across), first_present(block[..., Col.FUNDING_SPREAD]), across
+    )
     out[..., Col.PRICE] = agg_price
     out[..., Col.OI] = agg_oi_usd / agg_price
     out[..., Col.FUNDING] = funding

@@ -85,6 +85,9 @@ class BarStore:
         self.versions = np.zeros((len(initial), nv), dtype=np.int64)
         self.change_24h = np.full((len(initial), nv), np.nan)
         self.next_funding_ms = np.zeros((len(initial), nv), dtype=np.int64)
+        # The rate each venue predicts for its next settlement (NaN: it gives none): not a bar column,
+        # as next_funding_ms, so nothing stores it; ``snapshot`` reads it.
+        self.funding_next = np.full((len(initial), nv), np.nan)
         # Each venue's earliest known open interest: see _aggregate.
         self.oi_anchor = np.full((len(initial), nv), np.nan)
         self.count = 0
@@ -144,6 +147,7 @@ class BarStore:
         self.versions = np.concatenate([self.versions, np.zeros((1, nv), dtype=np.int64)])
         self.change_24h = np.concatenate([self.change_24h, np.full((1, nv), np.nan)])
         self.next_funding_ms = np.concatenate([self.next_funding_ms, np.zeros((1, nv), dtype=np.int64)])
+        self.funding_next = np.concatenate([self.funding_next, np.full((1, nv), np.nan)])
         self.oi_anchor = np.concatenate([self.oi_anchor, np.full((1, nv), np.nan)])
         self.symbols.append(symbol)
         self._sym_index[symbol] = len(self.symbols) - 1
@@ -158,6 +162,7 @@ class BarStore:
         self.versions = np.delete(self.versions, i, axis=0)
         self.change_24h = np.delete(self.change_24h, i, axis=0)
         self.next_funding_ms = np.delete(self.next_funding_ms, i, axis=0)
+        self.funding_next = np.delete(self.funding_next, i, axis=0)
         self.oi_anchor = np.delete(self.oi_anchor, i, axis=0)
         del self.symbols[i]
         self._sym_index = {s: k for k, s in enumerate(self.symbols)}
@@ -236,6 +241,15 @@ class BarStore:
             row[Col.LIQ_SHORT] = u.liq_short_usd
             row[Col.SPOT_VOL] = u.spot_volume_usd
             row[Col.FUT_VOL] = u.futures_volume_usd
+            row[Col.PREMIUM] = u.premium
+            row[Col.SPOT_PRICE] = u.spot_price
+            row[Col.TAKER_BUY] = u.taker_buy_usd
+            row[Col.TAKER_SELL] = u.taker_sell_usd
+            row[Col.SPOT_TAKER_BUY] = u.spot_taker_buy_usd
+            row[Col.SPOT_TAKER_SELL] = u.spot_taker_sell_usd
+            row[Col.LS_TOP] = u.ls_top_position
+            row[Col.FUNDING_SPREAD] = u.funding_spread_8h  # NaN from a venue: the ALL slot works it out
+            self.funding_next[s, v] = u.funding_next
             self.change_24h[s, v] = u.change_24h
             if u.oi == u.oi and self.oi_anchor[s, v] != self.oi_anchor[s, v]:
                 self.oi_anchor[s, v] = u.oi

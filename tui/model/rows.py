@@ -52,6 +52,12 @@ class RowData:
     liquidations sum the last hour; ``spot_futures_ratio`` the last 24 h of volumes.
     ``next_funding_ms`` is the venue's next settlement (the soonest of its venues on the cross-venue
     row), 0 when unknown; ``funding_apr`` is ``funding_8h`` a year (x 3 x 365).
+    SIGNALS.md's added columns at the current bar: ``premium``, ``spot_price``, ``ls_top_position``,
+    ``funding_spread_8h`` (cross-venue row only); ``funding_next`` the rate the venue says its next
+    settlement will charge (per its own interval, as ``funding``), which is its current rate where it
+    publishes no separate prediction (Binance ``lastFundingRate`` and Bybit ``fundingRate`` are that
+    prediction already), and ``funding_8h`` on the cross-venue row; ``taker_flow_4h`` and
+    ``spot_taker_flow_4h`` are SIGNALS.md's ``flow(x, 4h)``: net taker buying as a share of taker volume.
     """
 
     symbol: str
@@ -71,6 +77,13 @@ class RowData:
     flags: tuple[Flag, ...] = ()
     unavailable: tuple[str, ...] = ()
     next_funding_ms: int = 0
+    premium: float = NAN
+    spot_price: float = NAN
+    funding_next: float = NAN
+    funding_spread_8h: float = NAN
+    ls_top_position: float = NAN
+    taker_flow_4h: float = NAN
+    spot_taker_flow_4h: float = NAN
 
     @property
     def funding_apr(self) -> float:
@@ -143,6 +156,13 @@ def _flow_sum(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x).all(axis=0), NAN, np.nansum(x, axis=0))
 
 
+def _net_flow(buy: np.ndarray, sell: np.ndarray) -> np.ndarray:
+    """SIGNALS.md's flow over the bars of axis 0: (buy - sell) / (buy + sell) summed; NaN without volume."""
+    b, s = _flow_sum(buy), _flow_sum(sell)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b + s > 0, (b - s) / (b + s), NAN)
+
+
 def compute_rows(
     store: BarStore,
     params: SignalParams,
@@ -175,7 +195,8 @@ def compute_rows(
     n_24 = n_bars(24.0, step)
     n_1h = n_bars(1.0, step)
     n_sfr = n_bars(params.sfr_window_h, step)
-    depth = min(count, store.capacity, max(n_w, n_24, n_sfr) + 1)
+    n_4h = n_bars(4.0, step)
+    depth = min(count, store.capacity, max(n_w, n_24, n_sfr, n_4h) + 1)
     tail = store.tail(depth, at)  # a view; pick columns before symbols so nothing large is copied
 
     names = [*store.venues, ALL] if venues is None else list(venues)
@@ -223,6 +244,22 @@ def compute_rows(
         [price, change_24h, oi, oi_usd, oi_change, funding, funding_8h, interval, last_ls, liq_l, liq_s, sfr],
         axis=-1,
     ).tolist()  # one conversion to Python floats, not one per cell
+    last_4h = slice(-n_4h, None)
+    # funding_next: the venue's prediction, else its current rate; the cross-venue row's 8h funding.
+    predicted = store.funding_next[idx][:, v_idx]
+    funding_next = np.where(np.isnan(predicted), np.where(v_idx == nv, funding_8h, funding), predicted)
+    added = np.stack(
+        [
+            col(Col.PREMIUM, -1),
+            col(Col.SPOT_PRICE, -1),
+            funding_next,
+            col(Col.FUNDING_SPREAD, -1),
+            col(Col.LS_TOP, -1),
+            _net_flow(col(Col.TAKER_BUY, last_4h), col(Col.TAKER_SELL, last_4h)),
+            _net_flow(col(Col.SPOT_TAKER_BUY, last_4h), col(Col.SPOT_TAKER_SELL, last_4h)),
+        ],
+        axis=-1,
+    ).tolist()
     out: dict[SeriesKey, RowData] = {}
     for k, s in enumerate(idx.tolist()):
         sym = store.symbols[s]
@@ -235,6 +272,13 @@ def compute_rows(
                 flags=tuple(r.flags) if r is not None else (),
                 unavailable=tuple(r.unavailable) if r is not None else (),
                 next_funding_ms=next_funding[k][v],
+                premium=added[k][v][0],
+                spot_price=added[k][v][1],
+                funding_next=added[k][v][2],
+                funding_spread_8h=added[k][v][3],
+                ls_top_position=added[k][v][4],
+                taker_flow_4h=added[k][v][5],
+                spot_taker_flow_4h=added[k][v][6],
             )
     return out
 

@@ -9,7 +9,9 @@ This is the scripting interface; its JSON shape is documented in the README and 
 ``{"generated_at", "mode", "venues": {NAME: {"state", "detail"}}, "symbols": [row, ...]}`` where each
 row is ``tui.model.rows.RowData.as_dict()``: fractions as fractions, USD amounts in USD, open interest in
 base coin, ``null`` where a value is unknown; ``funding_apr`` is ``funding_8h`` x 3 x 365 and
-``next_funding_time`` the next settlement in ISO UTC (the soonest of the venues on an ``all`` row).
+``next_funding_time`` the next settlement in ISO UTC (the soonest of the venues on an ``all`` row);
+``premium``, ``spot_price``, ``funding_next``, ``funding_spread_8h`` (``all`` rows), ``ls_top_position``,
+``taker_flow_4h`` and ``spot_taker_flow_4h`` are SIGNALS.md's added figures (``tui.model.rows.RowData``).
 With ``--demo`` the simulated history runs first, so the flags are those of a full seven-day window.
 """
 
@@ -34,6 +36,10 @@ def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[s
         config.watchlist, market.venues, capacity_for(config.signals, market.step_ms), market.step_ms
     )
     store.load_history(market.history())
+    # The settlement times of the moment: the history carries none, and a snapshot applies no live bar.
+    block = market.tick_blocks(0.0)[-1]
+    for v, next_ms in zip(block.venues, block.next_funding_ms, strict=True):
+        store.next_funding_ms[:, store.venue_index(v)] = next_ms
     venues = {
         v: {"state": "ok", "detail": f"simulated venue, funding every {market.funding_interval_h[v]:g}h"}
         for v in market.venues
