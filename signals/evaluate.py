@@ -15,11 +15,11 @@ import numpy as np
 
 from signals.columns import COLUMNS, Col
 from signals.features import Features, Windows, batch_features
-from signals.flags import DIRECTION, FLAG_NAMES, Flag
+from signals.flags import FLAG_NAMES, Flag
 from signals.latest import LatestCache, latest_features, prev_stats
 from signals.params import SignalParams
 from signals.reasons import Labels, labels, reason_with
-from signals.rules import INPUT_COLUMNS, directions, fire, funding_extreme_direction
+from signals.rules import INPUT_COLUMNS, direction_at, directions, fire
 
 __all__ = [
     "FlagTable",
@@ -62,7 +62,7 @@ def _flags(f: Features, j: int, names: list[str], p: SignalParams, label: Labels
     conf = p.low_confidence if "leverage_driven" in names else 1.0
     out = []
     for name in names:
-        d = funding_extreme_direction(float(f.f8[j])) if name == "funding_extreme" else DIRECTION[name]
+        d = direction_at(name, f, j)
         why = reason_with(name, f, j, label) if label is not None else ""
         out.append(Flag(name, d, why, 1.0 if name == "leverage_driven" else conf))
     return out
@@ -75,7 +75,8 @@ class FlagTable:
     Attributes:
         fired: flag name -> bool (T,); False where the flag is unavailable or an input is NaN.
         available: flag name -> whether every input column has a value somewhere in the series.
-        direction: flag name -> int8 (T,): DIRECTION, or -sign(funding8h) at the bar for funding_extreme.
+        direction: flag name -> int8 (T,): DIRECTION, or for the flags of ``flags.PER_BAR`` their rule at
+            the bar (e.g. -sign(funding8h) for funding_extreme).
         features: the rule inputs at every bar (for reasons and for the backtest's own figures).
         params: the thresholds the flags were evaluated with.
     """

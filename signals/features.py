@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from signals.columns import Col
+from signals.flows import batch_flows
 from signals.params import SignalParams, n_bars
 from signals.windows import (
     change,
@@ -31,6 +32,7 @@ class Windows:
     liq: int  # n(liq_window)
     lookback: int  # n(L)
     sfr: int  # n(24h)
+    flow: int  # n(W) of the taker flows (``flow_window``)
 
     @classmethod
     def of(cls, params: SignalParams, step_ms: float) -> Windows:
@@ -40,13 +42,14 @@ class Windows:
             liq=n_bars(params.liq_window_h, step_ms),
             lookback=n_bars(params.lookback_h, step_ms),
             sfr=n_bars(params.sfr_window_h, step_ms),
+            flow=n_bars(params.flow_window_h, step_ms),
         )
 
     @property
     def needed(self) -> int:
         """Bars up to and including the current one that make every window full."""
         # cascade_risk needs liqW at each of the previous n(L) bars, each summing n(liq) bars.
-        return max(self.change + 1, self.lookback + self.liq, self.lookback + 1, self.sfr, 2)
+        return max(self.change + 1, self.lookback + self.liq, self.lookback + 1, self.sfr, self.flow, 2)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class Features:
     liq_q: np.ndarray  # quantile(liqW over the previous L, liq_quantile)
     oi_med: np.ndarray  # median(oi over the previous L)
     sfr: np.ndarray  # spot / futures volume over the last n(24h) bars
+    premium: np.ndarray  # perp mark / index - 1
+    perp_flow: np.ndarray  # flow(perp, W): net taker buying as a share of taker volume (signals.flows)
+    spot_flow: np.ndarray  # flow(spot, W)
+    ls_top: np.ndarray  # top traders' long/short position ratio
+    spread: np.ndarray  # funding_spread_8h: max - min of the venues' funding8h
 
 
 def funding8h(funding: np.ndarray, interval_h: np.ndarray) -> np.ndarray:
@@ -93,6 +101,7 @@ def batch_features(bars: np.ndarray, params: SignalParams, win: Windows) -> Feat
     volumes = trailing_sum(np.ascontiguousarray(bars[:, [Col.SPOT_VOL, Col.FUT_VOL]]), win.sfr)
     with np.errstate(divide="ignore", invalid="ignore"):
         sfr = volumes[:, 0] / volumes[:, 1]
+    perp_flow, spot_flow = batch_flows(bars, win.flow)
     return Features(
         price=price,
         price_chg=change(price, win.change),
@@ -105,4 +114,9 @@ def batch_features(bars: np.ndarray, params: SignalParams, win: Windows) -> Feat
         liq_q=interpolate(q_lo, q_hi, rank(params.liq_quantile, win.lookback)[2]),
         oi_med=midpoint(m_lo, m_hi),
         sfr=sfr,
+        premium=bars[:, Col.PREMIUM],
+        perp_flow=perp_flow,
+        spot_flow=spot_flow,
+        ls_top=bars[:, Col.LS_TOP],
+        spread=bars[:, Col.FUNDING_SPREAD],
     )

@@ -15,6 +15,10 @@ FLAG_NAMES: tuple[str, ...] = (
     "leverage_driven",
     "funding_extreme",
     "funding_flip",
+    "premium_extreme",
+    "flow_divergence",
+    "top_trader_divergence",
+    "funding_dispersion",
 )
 
 DIRECTION: dict[str, int] = {
@@ -28,8 +32,22 @@ DIRECTION: dict[str, int] = {
     "leverage_driven": 0,
     "funding_extreme": 0,  # -sign(funding8h) at the bar: see Flag.direction
     "funding_flip": 0,
+    "premium_extreme": 0,  # -sign(premium) at the bar
+    "flow_divergence": 0,  # sign(flow(spot, W)) at the bar: spot is taken to lead
+    "top_trader_divergence": 0,  # sign(ls_top_position - 1) at the bar: follow the largest traders
+    "funding_dispersion": 0,
 }
-"""Fixed direction of each flag (+1 rise ahead, -1 fall, 0 context); funding_extreme's depends on the bar."""
+"""Fixed direction of each flag (+1 rise ahead, -1 fall, 0 context); 0 too for those of ``PER_BAR``, whose
+direction is set at each bar."""
+
+PER_BAR: dict[str, str] = {
+    "funding_extreme": "-sign(funding8h)",
+    "premium_extreme": "-sign(premium)",
+    "flow_divergence": "sign(spot flow)",
+    "top_trader_divergence": "sign(ls_top_position - 1)",
+}
+"""Directional flags whose direction is read at each bar (``signals.rules.directions``), with the rule as
+SIGNALS.md writes it; they are scored with the direction they had at each event."""
 
 INPUTS: dict[str, tuple[str, ...]] = {
     "weak_rally": ("price", "oi"),
@@ -42,11 +60,19 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "leverage_driven": ("spot_volume_usd", "futures_volume_usd"),
     "funding_extreme": ("funding",),
     "funding_flip": ("funding",),
+    "premium_extreme": ("premium",),
+    "flow_divergence": ("taker_buy_usd", "taker_sell_usd", "spot_taker_buy_usd", "spot_taker_sell_usd"),
+    "top_trader_divergence": ("ls_top_position", "ls_ratio"),
+    "funding_dispersion": ("funding_spread_8h",),
 }
 """Bar columns each flag reads; a flag is unavailable for a series where one of them is missing.
 
 ``funding_interval_h`` is not listed: it defaults to 8 h where unknown.
 """
+
+CROSS_VENUE_ONLY: frozenset[str] = frozenset({"funding_dispersion"})
+"""Flags whose input exists on the cross-venue series only (a spread between venues): on one venue's row
+they are not "unavailable", they do not apply, and screens leave them out there."""
 
 CODE: dict[str, str] = {
     "weak_rally": "WR",
@@ -59,6 +85,10 @@ CODE: dict[str, str] = {
     "leverage_driven": "LV",
     "funding_extreme": "FX",
     "funding_flip": "FF",
+    "premium_extreme": "PX",
+    "flow_divergence": "FD",
+    "top_trader_divergence": "TT",
+    "funding_dispersion": "DS",
 }
 """Two-letter codes shown in the watchlist's flag column (legend on ``?``)."""
 
@@ -73,6 +103,10 @@ SUMMARY: dict[str, str] = {
     "leverage_driven": "spot volume collapsed against futures: other flags less trustworthy",
     "funding_extreme": "funding beyond the extreme threshold (contrarian)",
     "funding_flip": "funding changed sign since the previous bar",
+    "premium_extreme": "perp far over or under its index price (contrarian)",
+    "flow_divergence": "spot and perp takers net buying against each other (spot is taken to lead)",
+    "top_trader_divergence": "top traders and the crowd positioned on opposite sides (follow the largest)",
+    "funding_dispersion": "funding apart across venues: carry traders will close the spread",
 }
 """One-line meaning of each flag, for the legend, help and README glossary."""
 
@@ -83,7 +117,7 @@ class Flag:
 
     Attributes:
         name: one of FLAG_NAMES.
-        direction: +1, -1 or 0 (for funding_extreme, -sign(funding8h) at that bar).
+        direction: +1, -1 or 0 (for the flags of PER_BAR, their rule at that bar).
         reason: one line with the figures that made it fire, e.g. ``price +2.1% / OI -3.4% in 4h``.
         confidence: 1.0, or ``SignalParams.low_confidence`` while leverage_driven is on (itself excepted).
     """

@@ -15,6 +15,7 @@ import numpy as np
 
 from signals.columns import Col
 from signals.features import Features, Windows, funding8h
+from signals.flows import flow_terms, flows_of_sums
 from signals.params import SignalParams
 from signals.windows import (
     interpolate,
@@ -36,6 +37,7 @@ class PrevStats:
     liq_prefix: np.ndarray | None  # liq over the n(liq)-1 bars before this one (None when n(liq) == 1)
     spot_prefix: np.ndarray | None  # the same for the 24 h volume sums
     fut_prefix: np.ndarray | None
+    flow_prefix: np.ndarray | None  # (N, 4) the taker flow terms summed over the n(W)-1 bars before this one
     liq_q: np.ndarray  # quantile of liqW over the previous L
     oi_med: np.ndarray  # median of oi over the previous L
     present: np.ndarray  # (N, C) bool: the column has a value in some earlier bar of the window
@@ -78,7 +80,7 @@ def prev_stats(window: np.ndarray, params: SignalParams, win: Windows) -> PrevSt
     a, b = window_order_stats(liq_w_prev, q_lo, q_hi)
     m_lo, m_hi, _ = rank(0.5, lk)
     ma, mb = window_order_stats(window[t - lk : t, :, Col.OI], m_lo, m_hi)
-    ns = win.sfr
+    ns, nf = win.sfr, win.flow
     return PrevStats(
         price_back=window[t - win.change, :, Col.PRICE],
         oi_back=window[t - win.change, :, Col.OI],
@@ -86,6 +88,7 @@ def prev_stats(window: np.ndarray, params: SignalParams, win: Windows) -> PrevSt
         liq_prefix=sum_rows(liq[len(liq) - (nl - 1) :]) if nl > 1 else None,
         spot_prefix=sum_rows(window[t - ns + 1 : t, :, Col.SPOT_VOL]) if ns > 1 else None,
         fut_prefix=sum_rows(window[t - ns + 1 : t, :, Col.FUT_VOL]) if ns > 1 else None,
+        flow_prefix=sum_rows(flow_terms(window[t - nf + 1 : t])) if nf > 1 else None,
         liq_q=interpolate(a, b, q_frac),
         oi_med=midpoint(ma, mb),
         present=~np.isnan(window[:t]).all(axis=0),
@@ -105,6 +108,7 @@ def latest_features(cur: np.ndarray, s: PrevStats) -> Features:
     """
     price = cur[:, Col.PRICE]
     oi = cur[:, Col.OI]
+    perp_flow, spot_flow = flows_of_sums(_plus(s.flow_prefix, flow_terms(cur)))
     with np.errstate(divide="ignore", invalid="ignore"):
         return Features(
             price=price,
@@ -118,4 +122,9 @@ def latest_features(cur: np.ndarray, s: PrevStats) -> Features:
             liq_q=s.liq_q,
             oi_med=s.oi_med,
             sfr=_plus(s.spot_prefix, cur[:, Col.SPOT_VOL]) / _plus(s.fut_prefix, cur[:, Col.FUT_VOL]),
+            premium=cur[:, Col.PREMIUM],
+            perp_flow=perp_flow,
+            spot_flow=spot_flow,
+            ls_top=cur[:, Col.LS_TOP],
+            spread=cur[:, Col.FUNDING_SPREAD],
         )

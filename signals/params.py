@@ -27,6 +27,12 @@ class SignalParams:
     sfr_max: float = 0.2  # leverage_driven: spot/futures volume ratio at or below this
     sfr_window_h: float = 24.0  # sfr sums volumes over the last 24 h
     funding_extreme: float = 0.0005  # |funding8h| at or above this (0.05 %)
+    premium_max: float = 0.001  # premium_extreme: |premium| at or above this (0.1 %)
+    flow_window_h: float = 4.0  # W of flow_divergence's taker flows (its own key: the flows need not
+    # share the price / OI window)
+    flow_min: float = 0.02  # flow_divergence: each |flow| at or above this (a share of taker volume)
+    ls_gap: float = 0.2  # top_trader_divergence: |ls_top_position - ls_ratio| at or above this
+    dispersion_min: float = 0.0003  # funding_dispersion: funding_spread_8h at or above this (0.03 %)
     low_confidence: float = 0.5  # confidence of the other flags while leverage_driven is on
 
 
@@ -47,5 +53,5 @@ def bars_needed(params: SignalParams, step_ms: float, extra_h: float = 0.0) -> i
     margin of two. The store sizes its buffers with it and the simulator its history.
     """
     need = n_bars(params.lookback_h, step_ms) + n_bars(params.liq_window_h, step_ms)
-    windows = (params.window_h, params.sfr_window_h, extra_h)
+    windows = (params.window_h, params.sfr_window_h, params.flow_window_h, extra_h)
     return max(need, *(n_bars(w, step_ms) for w in windows)) + 2

@@ -12,12 +12,21 @@ from signals.features import Features
 from signals.formats import fmt_dollars, fmt_funding_8h, fmt_hours, signed_pct
 from signals.params import SignalParams
 
-Labels = tuple[str, str, str, str, str, str]
-"""Formatted labels of a ``SignalParams``: W, liq window, quantile, L, sfr window, funding_extreme."""
+Labels = tuple[str, str, str, str, str, str, str]
+"""Formatted labels of a ``SignalParams``: W, liq window, quantile, L, sfr window, funding_extreme, and the
+taker flows' window."""
 
 
 def _sign(x: float) -> str:
     return "+" if x > 0 else ("-" if x < 0 else "0")
+
+
+def _flow(x: float) -> str:
+    """A net taker flow as words and a whole percent: ``net buy 6%``, ``net sell 4%`` (one decimal under 1 %,
+    so a small threshold's flow never reads as 0 %)."""
+    share = abs(x) * 100
+    digits = 0 if share >= 0.95 else 1
+    return f"net {'buy' if x > 0 else 'sell'} {share:.{digits}f}%"
 
 
 @lru_cache(maxsize=64)
@@ -30,6 +39,7 @@ def _labels(p: SignalParams) -> Labels:
         fmt_hours(p.lookback_h),
         fmt_hours(p.sfr_window_h),
         f"{p.funding_extreme * 100:g}%",
+        fmt_hours(p.flow_window_h),
     )
 
 
@@ -52,7 +62,7 @@ def reason(name: str, f: Features, i: int, p: SignalParams) -> str:
 
 def reason_with(name: str, f: Features, i: int, label: Labels) -> str:
     """``reason`` with the labels of the params already formatted (``labels(p)``): the hot-path form."""
-    w, liq_w, q, lookback, sfr_w, fx = label
+    w, liq_w, q, lookback, sfr_w, fx, flow_w = label
     if name in ("weak_rally", "weak_selloff"):
         return f"price {signed_pct(f.price_chg[i])} / OI {signed_pct(f.oi_chg[i])} in {w}"
     if name in ("bull_momentum", "bear_momentum"):
@@ -73,4 +83,13 @@ def reason_with(name: str, f: Features, i: int, label: Labels) -> str:
         return f"funding {fmt_funding_8h(f.f8[i])} (|x| >= {fx})"
     if name == "funding_flip":
         return f"funding flipped {_sign(f.f8_prev[i])} -> {_sign(f.f8[i])} ({fmt_funding_8h(f.f8[i])})"
+    if name == "premium_extreme":
+        x = f.premium[i]
+        return f"perp {signed_pct(x, 2)} {'over' if x > 0 else 'under'} index"
+    if name == "flow_divergence":
+        return f"spot takers {_flow(f.spot_flow[i])}, perp {_flow(f.perp_flow[i])} in {flow_w}"
+    if name == "top_trader_divergence":
+        return f"top traders {f.ls_top[i]:.2f} long/short vs accounts {f.ls[i]:.2f}"
+    if name == "funding_dispersion":
+        return f"funding spread {f.spread[i] * 100:.3f}%/8h across venues"
     raise KeyError(name)

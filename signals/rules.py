@@ -1,4 +1,5 @@
-"""The ten flag rules of SIGNALS.md, written once over arrays of ``Features``.
+"""The flag rules of SIGNALS.md (its table's ten and the four of "Added columns and flags"), written once
+over arrays of ``Features``.
 
 ``fire`` works on any shape (every bar of a series, or the last bar of many series): the batch and the
 latest-bar paths differ only in how they gather the ``Features``. NaN compares false, so a bar with a
@@ -11,7 +12,7 @@ import numpy as np
 
 from signals.columns import INDEX
 from signals.features import Features
-from signals.flags import DIRECTION, FLAG_NAMES, INPUTS
+from signals.flags import DIRECTION, FLAG_NAMES, INPUTS, PER_BAR
 from signals.params import SignalParams
 
 INPUT_COLUMNS: dict[str, tuple[int, ...]] = {
@@ -54,17 +55,54 @@ def fire(f: Features, p: SignalParams) -> dict[str, np.ndarray]:
         & ~np.isnan(f.f8_prev)
         & ~np.isnan(f.f8)
         & (f.f8 != 0),
+        "premium_extreme": np.abs(f.premium) >= p.premium_max,
+        # Opposite signs: the product is negative (NaN or a zero flow is neither side, and compares false).
+        "flow_divergence": (f.perp_flow * f.spot_flow < 0)
+        & (np.abs(f.perp_flow) >= p.flow_min)
+        & (np.abs(f.spot_flow) >= p.flow_min),
+        # Opposite sides of 1 (a ratio of exactly 1 is on neither), and at least ls_gap apart.
+        "top_trader_divergence": ((f.ls_top - 1.0) * (f.ls - 1.0) < 0)
+        & (np.abs(f.ls_top - f.ls) >= p.ls_gap),
+        "funding_dispersion": f.spread >= p.dispersion_min,
+    }
+
+
+def _per_bar_basis(f: Features) -> dict[str, tuple[np.ndarray, int]]:
+    """Each PER_BAR flag's figure and the sign that turns the figure's sign into the flag's direction."""
+    return {
+        "funding_extreme": (f.f8, -1),  # contrarian to whoever pays
+        "premium_extreme": (f.premium, -1),  # contrarian to the rich or cheap perp
+        "flow_divergence": (f.spot_flow, 1),  # spot leads
+        "top_trader_divergence": (f.ls_top - 1.0, 1),  # follow the largest traders
     }
 
 
 def directions(f: Features) -> dict[str, np.ndarray]:
-    """Direction of each flag per element: DIRECTION, and -sign(funding8h) for funding_extreme (0 if NaN)."""
+    """Direction of each flag per element: DIRECTION, and for the PER_BAR flags their rule at the element
+    (0 where its figure is NaN or zero)."""
     shape = f.f8.shape
     out = {name: np.full(shape, DIRECTION[name], dtype=np.int8) for name in FLAG_NAMES}
-    out["funding_extreme"] = -np.sign(np.nan_to_num(f.f8, nan=0.0)).astype(np.int8)
+    for name, (x, s) in _per_bar_basis(f).items():
+        out[name] = (s * np.sign(np.nan_to_num(x, nan=0.0))).astype(np.int8)
     return out
 
 
-def funding_extreme_direction(f8: float) -> int:
-    """-sign(funding8h): contrarian to whoever pays."""
-    return -1 if f8 > 0 else (1 if f8 < 0 else 0)
+def direction_at(name: str, f: Features, i: int) -> int:
+    """Direction of flag ``name`` at element ``i`` of ``f``: the element of ``directions``, read from one
+    scalar (the latest path words a handful of flags over thousands of series)."""
+    if name not in PER_BAR:
+        return DIRECTION[name]
+    if name == "top_trader_divergence":
+        v, s = float(f.ls_top[i]) - 1.0, 1
+    else:
+        arr, s = _SCALAR_BASIS[name]
+        v = float(getattr(f, arr)[i])
+    return s if v > 0 else (-s if v < 0 else 0)
+
+
+_SCALAR_BASIS: dict[str, tuple[str, int]] = {
+    "funding_extreme": ("f8", -1),
+    "premium_extreme": ("premium", -1),
+    "flow_divergence": ("spot_flow", 1),
+}
+"""``_per_bar_basis`` by field name, for ``direction_at`` (top_trader_divergence is a difference)."""

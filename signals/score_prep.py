@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from signals.evaluate import FlagTable
-from signals.flags import FLAG_NAMES
+from signals.flags import FLAG_NAMES, PER_BAR
 from signals.params import n_bars
 
 
@@ -39,6 +39,21 @@ def forward_returns(price: np.ndarray, n: int) -> np.ndarray:
 
 
 @dataclass
+class PerBarHits:
+    """One per-bar-direction flag (``flags.PER_BAR``) at one horizon, over every bar.
+
+    Attributes:
+        good: hits, ``dir * fwd > 0`` with the direction the flag had at the bar.
+        signed: ``dir * fwd`` (0 where it has no direction).
+        has_dir: bars where the flag has a direction (its figure known and nonzero).
+    """
+
+    good: np.ndarray
+    signed: np.ndarray
+    has_dir: np.ndarray
+
+
+@dataclass
 class Horizon:
     """One horizon's arrays, over every bar (no mask).
 
@@ -49,9 +64,7 @@ class Horizon:
         up: ``fwd > 0``.
         down: ``fwd < 0``.
         long: ``+1 * fwd`` and ``short``: ``-1 * fwd``: the signed returns of the fixed directions.
-        fe_good: funding_extreme's hits (``dir * fwd > 0`` with its per-bar direction).
-        fe_signed: funding_extreme's ``dir * fwd`` (0 where it has no direction).
-        fe_dir: bars where funding_extreme has a direction.
+        per_bar: each PER_BAR flag in the table -> its hits and signed returns with its per-bar direction.
         idx: flag -> its rising edges with a full horizon.
     """
 
@@ -62,9 +75,7 @@ class Horizon:
     down: np.ndarray
     long: np.ndarray
     short: np.ndarray
-    fe_good: np.ndarray | None
-    fe_signed: np.ndarray | None
-    fe_dir: np.ndarray | None
+    per_bar: dict[str, PerBarHits]
     idx: dict[str, np.ndarray]
 
 
@@ -97,17 +108,18 @@ def prepare(
     sfr = table.features.sfr
     edges = {name: rising_edges(table.fired[name]) for name in FLAG_NAMES}
     out: dict[str, Horizon] = {}
-    d = table.direction.get("funding_extreme")
+    dirs = {name: table.direction[name] for name in PER_BAR if name in table.direction}
     for h, hours in horizons.items():
         steps = n_bars(hours, step_ms)
         fwd = forward_returns(price, steps)
         valid = ~np.isnan(fwd)
         up, down = fwd > 0, fwd < 0
-        fe_good = fe_signed = fe_dir = None
-        if d is not None:
-            fe_good = ((d > 0) & up) | ((d < 0) & down)
-            fe_dir = d != 0
-            fe_signed = np.where(fe_dir, d * fwd, 0.0)
+        per_bar = {}
+        for name, d in dirs.items():
+            has_dir = d != 0
+            per_bar[name] = PerBarHits(
+                ((d > 0) & up) | ((d < 0) & down), np.where(has_dir, d * fwd, 0.0), has_dir
+            )
         idx = {name: edges[name][valid[edges[name]]] for name in directional}
-        out[h] = Horizon(steps, fwd, valid, up, down, 1 * fwd, -1 * fwd, fe_good, fe_signed, fe_dir, idx)
+        out[h] = Horizon(steps, fwd, valid, up, down, 1 * fwd, -1 * fwd, per_bar, idx)
     return Prepared(len(price), edges, sfr <= table.params.sfr_max, sfr > table.params.sfr_max, out)

@@ -33,7 +33,7 @@ from signals.bootstrap import (
 )
 from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import FlagTable, evaluate
-from signals.flags import DIRECTION, FLAG_NAMES, INPUTS
+from signals.flags import DIRECTION, FLAG_NAMES, INPUTS, PER_BAR
 from signals.params import SignalParams
 from signals.score_prep import Prepared, prepare
 from signals.score_prep import forward_returns as forward_returns  # re-exported: always lived here
@@ -41,8 +41,9 @@ from signals.score_prep import rising_edges as rising_edges  # re-exported likew
 from signals.significance import Z95 as Z95  # re-exported: the interval's z has always lived here too
 from signals.significance import non_overlapping
 
-DIRECTIONAL: tuple[str, ...] = tuple(n for n in FLAG_NAMES if DIRECTION[n] != 0 or n == "funding_extreme")
-"""Flags scored against forward returns; the others are context (event counts only)."""
+DIRECTIONAL: tuple[str, ...] = tuple(n for n in FLAG_NAMES if DIRECTION[n] != 0 or n in PER_BAR)
+"""Flags scored against forward returns (a fixed direction, or one set at each bar: ``flags.PER_BAR``); the
+others are context (event counts only)."""
 
 
 def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float] | None:
@@ -130,7 +131,8 @@ class HorizonScore:
 
     Attributes:
         events: all events with a full horizon.
-        base_n: bars with a full horizon (and, for funding_extreme, a funding sign) behind the baseline.
+        base_n: bars with a full horizon (and, for a flag of ``flags.PER_BAR``, a direction) behind the
+            baseline.
         base_hits: those of them where ``dir * fwd > 0``.
         leverage_on: events where ``leverage_driven`` was on.
         leverage_off: events where it was known to be off (spot/futures ratio above ``sfr_max``); events
@@ -220,8 +222,8 @@ class FlagScore:
 
     @property
     def direction(self) -> int | None:
-        """DIRECTION of the flag; None for funding_extreme, whose direction is set per event."""
-        return None if self.name == "funding_extreme" else DIRECTION[self.name]
+        """DIRECTION of the flag; None for a flag of ``flags.PER_BAR``, whose direction is set per event."""
+        return None if self.name in PER_BAR else DIRECTION[self.name]
 
 
 @dataclass
@@ -322,10 +324,10 @@ def score_table(
             for h, v in hz.items():
                 idx = v.idx[name] if mask is None else v.idx[name][mask[v.idx[name]]]
                 fwd = v.fwd
-                if name == "funding_extreme":
-                    assert v.fe_good is not None and v.fe_signed is not None and v.fe_dir is not None
-                    good, signed = v.fe_good, v.fe_signed
-                    has_dir = full[h] & v.fe_dir
+                if name in PER_BAR:
+                    pb = v.per_bar[name]
+                    good, signed = pb.good, pb.signed
+                    has_dir = full[h] & pb.has_dir
                     b_n, b_hits = int(has_dir.sum()), int((good & full[h]).sum())
                     b_sum = float(signed[has_dir].sum())
                 else:

@@ -62,6 +62,11 @@ INPUT_NAMES: tuple[str, ...] = (
     "liq_vs_quantile",
     "oi_vs_median",
     "spot_futures_ratio",
+    "premium",
+    "perp_flow",
+    "spot_flow",
+    "top_trader_gap",
+    "funding_spread_8h",
 )
 """The rule inputs used as features, after the flag states (``design``)."""
 FEATURE_NAMES: tuple[str, ...] = tuple(f"flag:{n}" for n in FLAG_NAMES) + INPUT_NAMES
@@ -87,6 +92,11 @@ def design(table: FlagTable) -> np.ndarray:
             np.log1p(f.liq_w) - np.log1p(f.liq_q),  # liquidations in log units above their quantile
             f.oi / f.oi_med - 1.0,
             f.sfr,
+            f.premium,
+            f.perp_flow,
+            f.spot_flow,
+            f.ls_top - f.ls,  # top traders' position ratio against the accounts': the divergence's figure
+            f.spread,
         ]
     cols = [table.fired[n].astype(np.float64) for n in FLAG_NAMES] + inputs
     x = np.column_stack(cols)

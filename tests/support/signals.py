@@ -7,6 +7,7 @@ import numpy as np
 from signals.columns import COLUMNS, INDEX, Col
 from signals.evaluate import LatestCache, evaluate, evaluate_latest, needed_bars
 from signals.features import Features, Windows
+from signals.flags import Flag
 from signals.latest import latest_features, prev_stats
 from signals.params import SignalParams
 
@@ -72,3 +73,16 @@ def assert_agree_ticks(bars: np.ndarray, params: SignalParams, step_ms: float, r
         assert list(got.flags) == expected, f"bar {t}, warm cache"
         again = evaluate_latest(window, params, step_ms, cache)[0]
         assert again == got
+
+
+def flags_on(bars: np.ndarray, params: SignalParams) -> list[list[str]]:
+    """Names of the flags on at each bar of hourly ``bars``; also checks the latest path agrees bar for bar."""
+    assert_agree_ticks(bars, params, HOUR_MS, list(range(len(bars))))
+    table = evaluate(bars, params, HOUR_MS)
+    return [[f.name for f in table.flags_at(i)] for i in range(len(bars))]
+
+
+def flag_at(bars: np.ndarray, name: str, params: SignalParams, i: int = -1) -> Flag | None:
+    """The flag ``name`` at bar ``i`` of hourly ``bars`` as the batch path reports it, or None when off."""
+    i = i % len(bars)
+    return next((f for f in evaluate(bars, params, HOUR_MS).flags_at(i) if f.name == name), None)

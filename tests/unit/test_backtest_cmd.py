@@ -205,6 +205,10 @@ def test_real_binance_btc_hourly_candles_and_funding(tmp_path: Path) -> None:
         "long_squeeze_risk",
         "cascade_risk",
         "leverage_driven",
+        "premium_extreme",  # the added columns of SIGNALS.md are not in this file either
+        "flow_divergence",
+        "top_trader_divergence",
+        "funding_dispersion",
     }
     assert doc["unscorable"]["leverage_driven"] == "needs spot_volume_usd, not in the file"
     fx = doc["flags"]["funding_extreme"]["horizons"]["24h"]

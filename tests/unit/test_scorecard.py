@@ -192,6 +192,6 @@ def test_real_binance_btc_scorecard(tmp_path: Path) -> None:
     assert "one series (no symbol column)" in page
     # candles and funding only: the OI and long/short flags are named unscorable, with the column
     assert "weak_rally: needs oi, not in the file" in page
-    assert "ls_ratio (leaves short_squeeze_risk, long_squeeze_risk unscorable)" in page
+    assert "ls_ratio (leaves short_squeeze_risk, long_squeeze_risk, top_trader_divergence unscorable)" in page
     assert "claimed 71.4 %; measured " in page
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)

@@ -138,6 +138,19 @@ def synthetic_bars(t: int, seed: int) -> np.ndarray:
     b[:, INDEX["futures_volume_usd"]] = rng.choice([1e6, 5e6, 2e7], t)
     for col in ("oi", "funding", "liq_long_usd", "spot_volume_usd", "ls_ratio"):
         b[rng.random(t) < 0.01, INDEX[col]] = np.nan
+    # The added columns, drawn after the others so those keep their values: premium and the funding
+    # spread around their thresholds, top traders on either side of 1, and taker flows that take sides
+    # in 8-bar regimes (perp and spot apart), with bars of no taker volume at all.
+    b[:, INDEX["premium"]] = np.repeat(rng.choice([-0.0015, -0.0004, 0.0, 0.0003, 0.0011], t // 8 + 1), 8)[:t]
+    b[:, INDEX["funding_spread_8h"]] = rng.choice([0.0, 0.0001, 0.0003, 0.0006], t)
+    b[:, INDEX["ls_top_position"]] = np.round(np.exp(rng.normal(0.0, 0.4, t)), 2)
+    for buy, sell in (("taker_buy_usd", "taker_sell_usd"), ("spot_taker_buy_usd", "spot_taker_sell_usd")):
+        lean = np.repeat(rng.choice([-0.3, -0.05, 0.0, 0.05, 0.3], t // 8 + 1), 8)[:t]
+        volume = rng.choice([0.0, 2e5, 1e6, 3e6], t, p=[0.05, 0.35, 0.4, 0.2])
+        b[:, INDEX[buy]] = volume * (1 + lean + rng.normal(0, 0.05, t)) / 2
+        b[:, INDEX[sell]] = volume * (1 - lean + rng.normal(0, 0.05, t)) / 2
+    for col in ("premium", "taker_buy_usd", "spot_taker_sell_usd", "ls_top_position", "funding_spread_8h"):
+        b[rng.random(t) < 0.01, INDEX[col]] = np.nan
     return b
 
 

@@ -12,21 +12,17 @@ import pytest
 from signals.evaluate import LatestCache, evaluate, evaluate_latest, needed_bars, step_of
 from signals.flags import FLAG_NAMES, Flag
 from signals.params import SignalParams
-from tests.support.signals import HOUR_MS, assert_agree_ticks, make_bars
+from tests.support.signals import HOUR_MS, flag_at, flags_on, make_bars
 
 P = SignalParams(window_h=2, lookback_h=5, liq_window_h=1, sfr_window_h=3, liq_quantile=0.75)
 
 
 def on(bars: np.ndarray, params: SignalParams = P) -> list[list[str]]:
-    """Names of the flags on at each bar; also checks the latest path agrees bar for bar."""
-    assert_agree_ticks(bars, params, HOUR_MS, list(range(len(bars))))
-    table = evaluate(bars, params, HOUR_MS)
-    return [[f.name for f in table.flags_at(i)] for i in range(len(bars))]
+    return flags_on(bars, params)
 
 
 def flag(bars: np.ndarray, name: str, i: int = -1, params: SignalParams = P) -> Flag | None:
-    i = i % len(bars)
-    return next((f for f in evaluate(bars, params, HOUR_MS).flags_at(i) if f.name == name), None)
+    return flag_at(bars, name, params, i)
 
 
 # ---- price / OI change flags ------------------------------------------------------------------
@@ -208,7 +204,8 @@ def test_missing_column_is_unavailable_and_never_fires() -> None:
     unavailable = {n for n in FLAG_NAMES if not table.available[n]}
     assert unavailable == {
         "weak_rally", "bull_momentum", "bear_momentum", "weak_selloff", "short_squeeze_risk",
-        "long_squeeze_risk", "cascade_risk", "leverage_driven",
+        "long_squeeze_risk", "cascade_risk", "leverage_driven", "premium_extreme", "flow_divergence",
+        "top_trader_divergence", "funding_dispersion",
     }  # fmt: skip
     for name in unavailable:
         assert not table.fired[name].any()

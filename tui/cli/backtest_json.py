@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from signals.flags import PER_BAR
 from signals.regimes import RegimeScores
 from signals.scoring import DIRECTIONAL, Counts, FlagScore, HorizonScore, SeriesScore
 from signals.significance import Significance, assess
@@ -173,7 +174,7 @@ def flags_json(
             "horizons": {h: horizon_json(hs, sig.get(id(hs)), split) for h, hs in f.horizons.items()},
         }
         if f.direction is None:
-            doc[name]["direction_rule"] = "-sign(funding8h) at each event"
+            doc[name]["direction_rule"] = f"{PER_BAR[name]} at each event"
         if splits is not None and name in DIRECTIONAL:
             doc[name].update(splits_json(name, splits, split_sig or {}))
     return doc

@@ -77,6 +77,11 @@ SIGNAL_KEYS: tuple[SignalKey, ...] = (
     SignalKey("sfr_max", "sfr_max", "number", Bounds(0, 100, open_lo=True)),
     SignalKey("sfr_window", "sfr_window_h", "duration", _DURATION_1H_30D),
     SignalKey("funding_extreme_pct", "funding_extreme", "percent", Bounds(0, 10, open_lo=True)),
+    SignalKey("premium_max_pct", "premium_max", "percent", Bounds(0, 10, open_lo=True)),
+    SignalKey("flow_window", "flow_window_h", "duration", _DURATION_1M_30D),
+    SignalKey("flow_min", "flow_min", "number", Bounds(0, 1, open_lo=True)),
+    SignalKey("ls_gap", "ls_gap", "number", Bounds(0, 100, open_lo=True)),
+    SignalKey("dispersion_min_pct", "dispersion_min", "percent", Bounds(0, 10, open_lo=True)),
     SignalKey("low_confidence", "low_confidence", "number", Bounds(0, 1)),
 )
 _TABLES = ("signals", "venue", "store", "display", "events", "alerts")

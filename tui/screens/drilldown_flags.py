@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from textual.content import Content
 
 from signals.evaluate import LatestResult
-from signals.flags import CODE, FLAG_NAMES, INPUTS, Flag
+from signals.flags import CODE, CROSS_VENUE_ONLY, FLAG_NAMES, INPUTS, Flag
 from tui.model.hit_rates import FlagRecord, HitRates
 
 GLYPH = {1: "▲", -1: "▼", 0: "●"}
@@ -82,7 +82,7 @@ def _venue_line(venue: str, result: LatestResult | None, width: int) -> Content:
         d = flag.direction if flag.direction in GLYPH else 0
         low = "?" if flag.confidence < 1.0 else ""
         parts.append((f"{GLYPH[d]}{flag.code}{low} ", STYLE[d]))
-    missing = _ordered(result.unavailable)
+    missing = [n for n in _ordered(result.unavailable) if n not in CROSS_VENUE_ONLY]
     if missing:
         parts.append(("  unavailable: " + " ".join(CODE[n] for n in missing), "$text-muted"))
     return Content.assemble(*parts)

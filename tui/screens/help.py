@@ -39,12 +39,17 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 _DIRECTION_TEXT = {1: "▲ up", -1: "▼ down", 0: "◆ context"}
+_PER_BAR_TEXT = {
+    "funding_extreme": "▲▼ against funding",
+    "premium_extreme": "▲▼ against premium",
+    "flow_divergence": "▲▼ with spot flow",
+    "top_trader_divergence": "▲▼ with top traders",
+}
+"""How the flags of ``signals.flags.PER_BAR`` point: their direction is set at each bar."""
 
 
 def _direction(name: str) -> str:
-    if name == "funding_extreme":
-        return "▲▼ against funding"
-    return _DIRECTION_TEXT[DIRECTION[name]]
+    return _PER_BAR_TEXT.get(name) or _DIRECTION_TEXT[DIRECTION[name]]
 
 
 def flag_legend() -> Table:
