@@ -22,6 +22,7 @@ from feeds.messages import ALL, BarUpdate, History
 from feeds.sim import VENUES, SimulatedMarket
 from signals.columns import Col
 from signals.evaluate import evaluate_latest, needed_bars
+from signals.flags import CODE, FLAG_NAMES
 from signals.params import SignalParams
 from themes.loader import load_themes, theme_variable_defaults
 from tui.model.bars import BarStore, capacity_for
@@ -225,31 +226,33 @@ async def test_N_is_previous_and_escape_dismisses_with_the_symbol_shown_last(sto
         assert app.results == ["BTC"]  # the watchlist's cursor can land on it
 
 
-async def test_at_80x24_one_chart_is_shown_and_c_cycles_through_all_four(store: BarStore) -> None:
+async def test_at_80x24_one_chart_is_shown_and_c_cycles_through_all_five(store: BarStore) -> None:
     app = DrilldownHost(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         seen = []
-        for _ in range(4):
+        for _ in range(5):
             (chart,) = shown_charts(app)
             seen.append(chart.id)
-            assert str(chart.border_title).endswith(f"{len(seen)}/4")
+            assert str(chart.border_title).endswith(f"{len(seen)}/5")
             assert chart.region.width >= 76 and chart.region.height >= 12  # the width, and rows to read
             lines = text_of(chart).splitlines()
             assert not lines[0].startswith(("too small", "no data")) and len(lines) == chart.size.height
             await pilot.press("c")
             await pilot.pause()
-        assert seen == ["chart-price", "chart-funding", "chart-ls", "chart-liq"]
+        assert seen == ["chart-price", "chart-funding", "chart-ls", "chart-liq", "chart-flow"]
         assert [c.id for c in shown_charts(app)] == ["chart-price"]  # round again
         await pilot.press("C")
-        assert [c.id for c in shown_charts(app)] == ["chart-liq"]
+        assert [c.id for c in shown_charts(app)] == ["chart-flow"]
         assert "c charts" in screen_text(app).splitlines()[-1]
 
 
-SIZES = [((200, 60), 4, True), ((160, 50), 4, True), ((120, 30), 2, True), ((115, 45), 2, True)]
+SIZES = [((200, 60), 5, True), ((160, 50), 4, True), ((120, 34), 2, True), ((115, 45), 2, True)]
 
 
-@pytest.mark.parametrize(("size", "shown", "beside"), [*SIZES, ((80, 24), 1, False), ((200, 24), 1, True)])
+@pytest.mark.parametrize(
+    ("size", "shown", "beside"), [*SIZES, ((80, 24), 1, False), ((200, 24), 1, True), ((120, 30), 1, True)]
+)
 async def test_each_size_gets_its_layout(
     store: BarStore, size: tuple[int, int], shown: int, beside: bool
 ) -> None:
@@ -263,17 +266,17 @@ async def test_each_size_gets_its_layout(
         for chart in charts:
             assert chart.size.height >= 11 and chart.size.width >= 36, (chart.id, chart.size)
             assert not text_of(chart).startswith("too small")
-            assert ("/4" in str(chart.border_title)) == (shown < 4)
-        assert ("c charts" in screen_text(app).splitlines()[-1]) == (shown < 4)  # no key that does nothing
+            assert ("/5" in str(chart.border_title)) == (shown < 5)
+        assert ("c charts" in screen_text(app).splitlines()[-1]) == (shown < 5)  # no key that does nothing
 
 
 async def test_the_layout_follows_resizes(store: BarStore) -> None:
     app = DrilldownHost(store)
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
-        assert len(shown_charts(app)) == 4
-        await pilot.press("c")  # does nothing while all four are on screen
-        for size, shown in (((80, 24), 1), ((120, 30), 2), ((200, 60), 4), ((80, 24), 1)):
+        assert len(shown_charts(app)) == 5
+        await pilot.press("c")  # does nothing while all five are on screen
+        for size, shown in (((80, 24), 1), ((120, 34), 2), ((160, 50), 4), ((200, 60), 5), ((80, 24), 1)):
             await pilot.resize_terminal(*size)
             await pilot.pause()
             assert len(shown_charts(app)) == shown, size
@@ -283,7 +286,7 @@ async def test_the_layout_follows_resizes(store: BarStore) -> None:
         await pilot.resize_terminal(200, 60)
         app.pop_screen()
         await pilot.pause()
-        assert len(shown_charts(app)) == 4
+        assert len(shown_charts(app)) == 5
 
 
 async def test_measured_hit_rates_are_a_scroll_away_at_80x24(store: BarStore) -> None:
@@ -351,7 +354,11 @@ async def test_flag_list_shows_every_flag_with_its_reason(store: BarStore, symbo
         per_venue = shown.split("Per venue")[1].splitlines()
         for k, venue in enumerate(store.venues):
             line = next(x for x in per_venue if x.startswith(venue))
-            assert list(re.findall(r"[A-Z]{2}", line)) == [f.code for f in results[k].flags]
+            on, _, unavailable = line.partition("unavailable:")  # a venue lacking an input says which flag
+            assert list(re.findall(r"[A-Z]{2}", on)) == [f.code for f in results[k].flags]
+            assert re.findall(r"[A-Z]{2}", unavailable) == [
+                CODE[n] for n in FLAG_NAMES if n in results[k].unavailable and n != "funding_dispersion"
+            ]  # the cross-venue spread is not "unavailable" on one venue: it does not apply there
 
 
 async def test_pepe_cascade_is_low_confidence_while_leverage_driven(store: BarStore) -> None:
@@ -391,7 +398,8 @@ async def test_every_directional_flag_shows_its_rate_measured_on_the_symbols_his
         measured = flag_list(app).split("Measured hit rate, 24h ahead")[1]
         assert "of bars in memory" in measured
         codes = [line.split()[0] for line in measured.splitlines()[2:] if line.strip()]
-        assert codes == ["WR", "BM", "SM", "WS", "SQ", "LQ", "CR", "FX"]  # context flags have no direction
+        # Context flags have no direction; the last three take theirs from each event (SIGNALS.md).
+        assert codes == ["WR", "BM", "SM", "WS", "SQ", "LQ", "CR", "FX", "PX", "FD", "TT"]
         assert all(
             ("not enough history" in x or " base " in x or "cannot be measured" in x)
             for x in measured.splitlines()[2:]
@@ -485,7 +493,7 @@ async def test_follows_new_bars_but_only_repaints_on_change(store: BarStore, mon
         app.drilldown._charts_at -= CHART_REFRESH_S
         app.drilldown._poll()
         assert "price 31.0000" in title(app)
-        assert len(draws) == 4
+        assert len(draws) == 5  # every chart, whether on screen or not: each draws when next shown
 
 
 def test_snapshot(histories: list[History], snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,8 @@
 The drill-down is pushed over a store of the simulated market with a fixed seed and start time (see
 ``tests/app/test_drilldown.py``), so every run draws the same charts. At 80x24 one chart is shown at a
 time (the liquidations chart, once ``c`` brought it forward, is the one whose axis once read ``10.0M``
-twice); at 120x30 two beside the flag list; at 200x60 the 2x2 grid.
+twice); at 120x30 one chart on a scrolling page, the flag list beside it; at 200x60 all five charts,
+the taker flow across both columns.
 
 Regenerate after an intended visual change with ``pytest tests/snapshot --snapshot-update`` and review
 the SVG diff.

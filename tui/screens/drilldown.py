@@ -1,11 +1,12 @@
 """The drill-down screen: one symbol in depth, pushed from the watchlist on Enter.
 
 Provides ``DrilldownScreen``: charts of price with open interest, funding per venue (normalised to 8 h),
-the long/short ratio and liquidations; every flag on the symbol with its reason, cross-venue and per venue;
-the observed liquidations of the window clustered by price (from the app's liquidation tape, under the
-flag list); and a timeline of when each flag was on across the window. Keys ``1``-``4`` pick the window (1h, 4h, 24h,
-7d), ``n``/``N`` the next or previous symbol, ``c``/``C`` the next or previous charts where the screen
-shows fewer than four, Esc goes back. How the parts are arranged follows the terminal's size
+the long/short ratio, liquidations, and taker flow (cumulative buy - sell, perp and spot); every flag on
+the symbol with its reason, cross-venue and per venue; the observed liquidations of the window clustered
+by price (from the app's liquidation tape, under the flag list); and a timeline of when each flag was on
+across the window. Keys ``1``-``4`` pick the window (1h, 4h, 24h, 7d), ``n``/``N`` the next or previous
+symbol, ``c``/``C`` the next or previous charts where the screen shows fewer than five, Esc goes back.
+How the parts are arranged follows the terminal's size
 (``tui.screens.drilldown_layout``), again on every resize.
 
 It follows live data cheaply: one screen-level timer looks at ``store.versions`` for this symbol and
@@ -139,7 +140,7 @@ class DrilldownScreen(Screen[str | None]):
         self._seen: tuple[int, int, int | None] | None = None
         self._charts_at = 0.0  # monotonic time of the last full render
         self.layout_now: Layout | None = None  # set from the terminal's size on mount and every resize
-        self.first_chart = 0  # the chart ``c`` / ``C`` brought forward, where not all four fit
+        self.first_chart = 0  # the chart ``c`` / ``C`` brought forward, where not all five fit
 
     def compose(self) -> ComposeResult:
         """Title; a page of the charts and flag list, then the timeline; the key footer."""

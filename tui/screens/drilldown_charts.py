@@ -1,4 +1,4 @@
-"""The drill-down's four charts: their windows, names, and what each draws from the symbol's bars.
+"""The drill-down's five charts: their windows, names, and what each draws from the symbol's bars.
 
 Provides ``Window`` / ``WINDOWS`` (the keys ``1``-``4``: span and liquidation bucket), ``chart_names``
 (chart id -> the name in its border) and ``draw_charts``, which hands each ``ChartPanel`` the plot function
@@ -27,6 +27,7 @@ from tui.widgets.charts import (
     plot_long_short,
     plot_price_oi,
 )
+from tui.widgets.flow_chart import plot_taker_flow
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def chart_names(observed_liquidations: bool) -> dict[str, str]:
         "chart-funding": "funding, 8h-equivalent %",
         "chart-ls": "long/short accounts ratio",
         "chart-liq": f"liquidations USD{observed}",
+        "chart-flow": "taker flow: cumulative buy - sell USD",
     }
 
 
@@ -110,4 +112,8 @@ def draw_charts(
     panels["chart-liq"].draw(
         marked(lambda plt, size: plot_liquidations(plt, size, axis, recent, bucket_ms, pal)),
         f"UTC · per {step_label(bucket_ms)}",
+    )
+    panels["chart-flow"].draw(
+        marked(lambda plt, size: plot_taker_flow(plt, size, axis, recent, pal)),
+        "UTC · from the window's start",
     )

@@ -1,7 +1,7 @@
 """How the drill-down screen arranges its charts, flag list and timeline for the terminal's size.
 
 Provides ``layout_for`` (the terminal size -> a ``Layout``), ``visible_charts`` / ``show_charts`` (which of
-the four charts a layout shows, from the one chosen with ``c`` / ``C``), ``apply_layout`` (the classes and
+the five charts a layout shows, from the one chosen with ``c`` / ``C``), ``apply_layout`` (the classes and
 sizes the screen's stylesheet, also here, switches on) and ``title_lines`` (the title wrapped to the
 width). Breakpoints, chosen on renders of the demo:
 
@@ -9,10 +9,11 @@ width). Breakpoints, chosen on renders of the demo:
   it is cramped), else under them.
 - Two charts side by side from 120 columns: each keeps 40 columns, where four time labels and the y
   labels still fit; narrower, one chart takes the width.
-- Two rows of charts from 41 rows: the timeline takes 13, the title and footer 2, and each chart keeps
-  13 (a legend line and four labelled value ticks); shorter, one row.
+- Two rows of charts from 45 rows: the timeline takes 17 (a strip per flag, the axis, its border), the
+  title and footer 2, and each chart keeps 13 (a legend line and four labelled value ticks); shorter, one
+  row. Three rows from 58, where all five charts are on screen at once, the last one across both columns.
 - The liquidation clusters (a fixed height) sit under the flag list, in the same column.
-- Under 28 rows, or under 110 columns, the screen does not fit at once: one chart at a time across the
+- Under 32 rows, or under 110 columns, the screen does not fit at once: one chart at a time across the
   width (``c`` the next), and the page scrolls: the chart (with the flag list beside it from 110
   columns, under it below), then the timeline, each at its full height, measured hit rates included.
   At 80x24 that is a 19-row chart with the flag list starting under it, rather than four 20x5 charts.
@@ -30,11 +31,12 @@ from textual.widget import Widget
 
 from tui.widgets.charts import ChartPanel
 
-CHART_COUNT = 4
+CHART_COUNT = 5
 FLAGS_BESIDE_MIN_WIDTH = 110
 TWO_COLUMNS_MIN_WIDTH = 120
-TWO_ROWS_MIN_HEIGHT = 41
-FIT_MIN_HEIGHT = 28  # under this the timeline (13 rows) would leave the charts too little: scroll
+TWO_ROWS_MIN_HEIGHT = 45
+THREE_ROWS_MIN_HEIGHT = 58  # 3 x 13 chart rows + 17 for the timeline + 2
+FIT_MIN_HEIGHT = 32  # under this the timeline (17 rows) would leave the charts too little: scroll
 SCROLL_PEEK = 4  # rows of the next part left in sight under a scrolled chart: there is more below
 CHART_HEIGHTS = (12, 24)  # a chart on a scrolling page: no shorter than reads, no taller than helps
 
@@ -60,8 +62,8 @@ class Layout:
 
     @property
     def shown(self) -> int:
-        """How many charts are on screen at once (1, 2 or 4)."""
-        return self.columns * self.rows
+        """How many charts are on screen at once (1, 2, 4, or all five)."""
+        return min(CHART_COUNT, self.columns * self.rows)
 
 
 def layout_for(size: Size) -> Layout:
@@ -69,7 +71,9 @@ def layout_for(size: Size) -> Layout:
     beside = size.width >= FLAGS_BESIDE_MIN_WIDTH
     if beside and size.height >= FIT_MIN_HEIGHT:
         columns = 2 if size.width >= TWO_COLUMNS_MIN_WIDTH else 1
-        rows = 2 if size.height >= TWO_ROWS_MIN_HEIGHT else 1
+        rows = 3 if size.height >= THREE_ROWS_MIN_HEIGHT else 2 if size.height >= TWO_ROWS_MIN_HEIGHT else 1
+        if columns == 1:
+            rows = min(rows, 2)  # one chart per row: three rows of one would still leave charts off screen
         return Layout(columns, rows, flags_beside=True, scroll=False)
     lo, hi = CHART_HEIGHTS
     height = min(hi, max(lo, size.height - 2 - SCROLL_PEEK))  # 2: the title and the footer
@@ -78,6 +82,8 @@ def layout_for(size: Size) -> Layout:
 
 def visible_charts(first: int, layout: Layout) -> list[int]:
     """Indices of the charts on screen: ``layout.shown`` of them, a page that holds chart ``first``."""
+    if layout.shown >= CHART_COUNT:
+        return list(range(CHART_COUNT))
     start = first - first % layout.shown
     return [(start + k) % CHART_COUNT for k in range(layout.shown)]
 
@@ -90,6 +96,10 @@ def apply_layout(screen: Screen[Any], layout: Layout) -> None:
     charts.styles.grid_size_columns = layout.columns
     charts.styles.grid_size_rows = layout.rows
     charts.styles.height = layout.chart_height if layout.scroll else "1fr"
+    # All five in a grid of six cells: the last one takes the row's two cells rather than leave one empty.
+    spread = layout.columns * layout.rows == CHART_COUNT + 1
+    for k, chart in enumerate(screen.query(ChartPanel)):
+        chart.styles.column_span = layout.columns if spread and k == CHART_COUNT - 1 else 1
     # Beside the charts on a scrolling page, the flag list is as tall as they are and scrolls itself.
     flags = screen.query_one("#dd-flags", Widget)
     flags.styles.height = layout.chart_height if layout.scroll and layout.flags_beside else None
