@@ -1,7 +1,8 @@
 """The main screen at every size from 80x24 up, and the rough edges a new user hit there.
 
 Expected columns come from the widths in ``tui.widgets.columns`` added up by hand: all thirteen need 139
-cells with their separators; the six that always stay need 68 (flags at its 12-cell minimum).
+cells with their separators; the six that always stay need 68 (flags at its 12-cell minimum). The added
+columns (premium, basis, top L/S, taker flow) give way first: ``tests/unit/test_watchlist_added_columns``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def test_a_hundred_and_twenty_columns_drop_the_venue_and_the_oi_sparkline() -> N
 
 
 def test_a_wide_terminal_shows_every_column() -> None:
-    assert len(keys(200)) == 15  # the thirteen, funding APR and the countdown to the next settlement
+    # The thirteen, funding APR, the countdown, premium, basis, top L/S and taker flow, the flags at their
+    # full 29 cells: 206.
+    assert len(keys(206)) == 19
 
 
 def test_the_flags_column_takes_what_is_left() -> None:
@@ -133,8 +136,9 @@ async def test_the_column_picker_hides_a_column_and_auto_restores(app: PerptopAp
         assert "ls_ratio" in shown()
         await pilot.press("c")
         await until(pilot, lambda: "space toggles" in screen_text(app))
-        # The list: venue, price, 24h, price 24h, OI $, OI Δ, OI 24h, funding 8h, APR, next, L/S, ...
-        await pilot.press(*["down"] * 10, "space", "enter")
+        # The list: venue, price, 24h, price 24h, OI $, OI Δ, OI 24h, funding 8h, APR, next, premium,
+        # basis, L/S, ...
+        await pilot.press(*["down"] * 12, "space", "enter")
         await until(pilot, lambda: "ls_ratio" not in shown())
         assert "   L/S   " not in screen_text(app).splitlines()[1]
         saved = json.loads((tmp_path / "state.json").read_text())["ui"]["columns"]
@@ -144,6 +148,28 @@ async def test_the_column_picker_hides_a_column_and_auto_restores(app: PerptopAp
         await pilot.press("a")
         await until(pilot, lambda: "ls_ratio" in shown())
         assert "columns" not in json.loads((tmp_path / "state.json").read_text())["ui"]
+
+
+async def test_the_picker_offers_the_added_columns_and_shows_one_at_80_columns(app: PerptopApp) -> None:
+    from textual.widgets import SelectionList
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.watchlist.order))
+        assert "premium" not in screen_text(app).splitlines()[1]  # gave way to the narrow terminal
+        await pilot.press("c")
+        await until(pilot, lambda: "space toggles" in screen_text(app))
+        picker = app.screen.query_one(SelectionList)
+        prompts = [str(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)]
+        assert [p for p in prompts if p in ("premium", "basis", "top L/S", "flow p/s")] == [
+            "premium",
+            "basis",
+            "top L/S",
+            "flow p/s",
+        ]
+        await pilot.press(*["down"] * prompts.index("premium"), "space", "enter")
+        await until(pilot, lambda: "premium" in [c.key for c in app.watchlist.columns])
+        header = screen_text(app).splitlines()[1]
+        assert header.index("funding 8h") < header.index("premium")
 
 
 # ---- rough edges ------------------------------------------------------------------------------------

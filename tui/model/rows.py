@@ -36,6 +36,7 @@ from signals.scoring import DIRECTIONAL
 from signals.times import iso_utc
 from tui.config.columns import COLUMN_KEYS
 from tui.model.bars import BarStore
+from tui.model.rows_added import ADDED_SORT_VALUES, added_cells
 from tui.model.settlement import apr, next_settlement, series_next_funding
 
 NAN = float("nan")
@@ -379,6 +380,7 @@ def row_cells(
     """
     liq = f"{fmt_usd(row.liq_long_usd_1h)}/{fmt_usd(row.liq_short_usd_1h)}"
     funding = f"{fmt_funding(row.funding_8h)} {_interval(row.funding_interval_h)}"
+    added = added_cells(row)
     return (
         ((label, "symbol" if row.venue == ALL else "muted"),),
         ((row.venue, "muted"),),
@@ -391,8 +393,12 @@ def row_cells(
         ((funding, _signed(row.funding_8h)),),
         ((fmt_apr(row.funding_apr), _signed(row.funding_8h)),),
         ((countdown_text(row, now_ms), "muted"),),
+        added["premium"],
+        added["basis"],
         ((fmt_ratio(row.ls_ratio), ""),),
+        added["top_ls"],
         ((liq, ""),),
+        added["flow"],
         ((fmt_ratio(row.spot_futures_ratio), ""),),
         flag_spans(row.flags, proven),
     )
@@ -408,8 +414,12 @@ SORTS: tuple[tuple[str, str], ...] = (
     ("OI change", "oi_change"),
     ("funding", "funding_8h"),
     ("APR", "funding_apr"),
+    ("premium", "premium"),
+    ("basis", "basis"),
     ("L/S", "ls_ratio"),
+    ("top L/S", "top_ls"),
     ("liquidations", "liq"),
+    ("taker flow", "flow"),
     ("spot/futures", "sfr"),
     ("flags", "flags"),
 )
@@ -429,6 +439,8 @@ def sort_value(row: RowData, column: str) -> float:
         return float(len(row.flags))
     if column == "sfr":
         return row.spot_futures_ratio
+    if column in ADDED_SORT_VALUES:
+        return ADDED_SORT_VALUES[column](row)
     return float(getattr(row, column))
 
 
