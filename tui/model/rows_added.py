@@ -17,12 +17,35 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from signals.formats import MISSING, fmt_pct, fmt_ratio
 
-if TYPE_CHECKING:  # rows imports this module: the types only, no import cycle at run time
-    from tui.model.rows import Cell, RowData, Span
+Span = tuple[str, str]
+"""(text, style name), as ``tui.model.rows.Span`` (repeated: rows imports this module, not the reverse)."""
+Cell = tuple[Span, ...]
+
+
+class RowData(Protocol):
+    """The figures of a row these cells read (``tui.model.rows.RowData`` has them)."""
+
+    @property
+    def price(self) -> float: ...
+
+    @property
+    def spot_price(self) -> float: ...
+
+    @property
+    def premium(self) -> float: ...
+
+    @property
+    def ls_top_position(self) -> float: ...
+
+    @property
+    def taker_flow_4h(self) -> float: ...
+
+    @property
+    def spot_taker_flow_4h(self) -> float: ...
 
 
 def _sign_style(x: float) -> str:
