@@ -23,6 +23,9 @@ from signals.windows import (
     trailing_sum,
 )
 
+_TAKER = [Col.TAKER_BUY, Col.TAKER_SELL, Col.SPOT_TAKER_BUY, Col.SPOT_TAKER_SELL]
+"""The columns the taker flows are made of."""
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -101,7 +104,12 @@ def batch_features(bars: np.ndarray, params: SignalParams, win: Windows) -> Feat
     volumes = trailing_sum(np.ascontiguousarray(bars[:, [Col.SPOT_VOL, Col.FUT_VOL]]), win.sfr)
     with np.errstate(divide="ignore", invalid="ignore"):
         sfr = volumes[:, 0] / volumes[:, 1]
-    perp_flow, spot_flow = batch_flows(bars, win.flow)
+    if np.isnan(bars[:, _TAKER]).all():
+        # no taker figure at all (Binance's history has none): both flows are NaN at every bar, as
+        # batch_flows would find after n(W) passes over the four sums
+        perp_flow, spot_flow = np.full_like(price, np.nan), np.full_like(price, np.nan)
+    else:
+        perp_flow, spot_flow = batch_flows(bars, win.flow)
     return Features(
         price=price,
         price_chg=change(price, win.change),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -28,57 +27,23 @@ from feeds.history.csvfile import (
     HistoryFile,
     SymbolsNotInFile,
     _coin,
-    _ordered,
     _unmatched,
     _wanted,
 )
+from feeds.history.parquet_present import narrow, with_values
+from feeds.history.parquet_rows import checked_bars as _checked
 from feeds.history.parquet_schema import widest_schema
+from feeds.history.parquet_source import READ, READ_BY_NAME, Source, query
 from feeds.history.parquet_store import SYMBOL_KEY, YEAR_KEY, connect
 from signals.columns import COLUMNS, INDEX, Col
 
 if TYPE_CHECKING:
     import duckdb
 
-READ = "hive_partitioning = false"
-READ_BY_NAME = "hive_partitioning = false, union_by_name = true"  # a column a file lacks reads as NULL
-_SECONDS_BELOW = 1e11  # as the CSV reader: below this a numeric time is epoch seconds
-_NON_NEGATIVE = frozenset(COLUMNS) - {"time", "funding", "premium"}  # the signed columns
-_POSITIVE = frozenset({"price", "funding_interval_h"})
 _NUMBERS = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"}
     | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 )
-
-
-@dataclass
-class _Source:
-    """A Parquet history after its schema was checked: which files hold which symbol, how to read them."""
-
-    path: Path
-    name: str
-    files: dict[str, list[str]]  # symbol -> files (one file, filtered by its symbol column, for a file)
-    select: str  # the SELECT list: time (ms, DOUBLE) then the value columns as DOUBLE
-    columns: tuple[str, ...]  # the names the SELECT list yields after time
-    numeric_time: bool
-    symbol_column: str | None  # the file's symbol column, when one file holds several symbols
-    notes: list[str]
-    read: str = "hive_partitioning = false"  # read_parquet's options (READ_BY_NAME: files of two widths)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _query(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list[object], where: str
-) -> dict[str, np.ndarray]:
-    import duckdb
-
-    try:
-        return con.execute(sql, params).fetchnumpy()
-    except duckdb.Error as exc:
-        raise HistoryCsvError(f"{where}: cannot read it as Parquet ({_first_line(exc)})") from None
 
 
 def _folder_files(root: Path) -> dict[str, list[str]]:
@@ -101,7 +66,7 @@ def _schemas(
     con: duckdb.DuckDBPyConnection, files: list[str], where: str
 ) -> dict[str, list[tuple[str, ...]]]:
     """file -> its columns as (name, physical type, converted type, logical type), root row left out."""
-    got = _query(
+    got = query(
         con,
         "SELECT file_name, name, type, converted_type, logical_type, num_children FROM parquet_schema(?)",
         [files],
@@ -115,7 +80,7 @@ def _schemas(
     return out
 
 
-def _source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+def _source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     """Find the files, check that they share one schema, and map it onto the signal columns."""
     name = str(path)
     if path.is_dir():
@@ -130,14 +95,14 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
         raise HistoryCsvError(f"{name}: no such file or folder")
     every = [f for fs in files.values() for f in fs]
     widest, by_name = widest_schema(_schemas(con, every, name), every)  # older partitions: narrower
-    described = _query(con, "DESCRIBE SELECT * FROM read_parquet(?)", [widest], widest)
+    described = query(con, "DESCRIBE SELECT * FROM read_parquet(?)", [widest], widest)
     types = dict(zip(described["column_name"].tolist(), described["column_type"].tolist(), strict=True))
     src = _mapped(path, name, files, types, widest)
     src.read = READ_BY_NAME if by_name else READ
     return src
 
 
-def _mapped(path: Path, name: str, files: dict[str, list[str]], types: dict[str, str], shown: str) -> _Source:
+def _mapped(path: Path, name: str, files: dict[str, list[str]], types: dict[str, str], shown: str) -> Source:
     """The SELECT list for the file's columns (matched like the CSV header), or why it cannot be read."""
     where: dict[str, str] = {}
     notes: list[str] = []
@@ -171,17 +136,16 @@ def _mapped(path: Path, name: str, files: dict[str, list[str]], types: dict[str,
             f"{shown}: column {where['time']!r} is {kind}; time must be a timestamp or epoch ms"
         )
     cols = tuple(c for c in where if c != "time")
-    values = "".join(', CAST("{}" AS DOUBLE) AS "{}"'.format(where[c].replace('"', '""'), c) for c in cols)
-    return _Source(path, name, files, f"{time} AS time{values}", cols, numeric, symbol_column, notes)
+    return Source(path, name, files, time, where, cols, numeric, symbol_column, notes)
 
 
-def _file_symbols(con: duckdb.DuckDBPyConnection, src: _Source) -> None:
+def _file_symbols(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     """Split a file with a symbol column into its symbols, in the order they first appear."""
     if src.symbol_column is None:
         return
     file = src.files[""][0]
     col = '"' + src.symbol_column.replace('"', '""') + '"'
-    got = _query(
+    got = query(
         con,
         f"SELECT CAST({col} AS VARCHAR) AS s, count(*) AS n FROM read_parquet(?, file_row_number = true) "
         f"GROUP BY s ORDER BY min(file_row_number)",
@@ -196,7 +160,7 @@ def _file_symbols(con: duckdb.DuckDBPyConnection, src: _Source) -> None:
             src.files[str(s)] = [file]
 
 
-def _bars(con: duckdb.DuckDBPyConnection, src: _Source, key: str, problems: list[str]) -> np.ndarray:
+def _bars(con: duckdb.DuckDBPyConnection, src: Source, key: str, problems: list[str]) -> np.ndarray:
     """One symbol's bars (sorted, repeated times resolved), its bad rows skipped and counted."""
     files = src.files[key]
     where = files[0] if len(files) == 1 else f"{src.name} ({SYMBOL_KEY}={key})"
@@ -205,7 +169,7 @@ def _bars(con: duckdb.DuckDBPyConnection, src: _Source, key: str, problems: list
     if src.symbol_column is not None:
         sql += ' WHERE CAST("{}" AS VARCHAR) = ?'.format(src.symbol_column.replace('"', '""'))
         params.append(key)
-    return _checked(src, key, _query(con, sql, params, where), where, problems)
+    return _checked(src, key, query(con, sql, params, where), where, problems)
 
 
 _BATCH_SYMBOLS = 16
@@ -217,7 +181,7 @@ by the batch whatever the symbols hold (years of bars gain little from batching:
 
 
 def _each(
-    con: duckdb.DuckDBPyConnection, src: _Source, keys: list[str], problems: list[str]
+    con: duckdb.DuckDBPyConnection, src: Source, keys: list[str], problems: list[str]
 ) -> Iterator[tuple[str, np.ndarray]]:
     """Each symbol's bars in ``keys`` order, as ``_bars`` reads them, a folder's several symbols per query.
 
@@ -281,50 +245,7 @@ def _size(files: list[str]) -> int:
     return total
 
 
-def _checked(
-    src: _Source, key: str, got: dict[str, np.ndarray], where: str, problems: list[str]
-) -> np.ndarray:
-    """The fetched columns of one symbol as bars, the rows the CSV reader would skip left out and counted."""
-    n = len(got["time"])
-    bars = np.full((n, len(COLUMNS)), np.nan)
-    t = np.ma.filled(got["time"].astype(np.float64), np.nan)
-    if src.numeric_time:
-        t = np.where(t < _SECONDS_BELOW, t * 1000.0, t)
-    bars[:, Col.TIME] = t
-    oi_usd = None
-    for col in src.columns:
-        v = np.ma.filled(got[col].astype(np.float64), np.nan)
-        if col == OI_USD:
-            oi_usd = v
-        else:
-            bars[:, INDEX[col]] = v
-    bad = np.zeros(n, dtype=bool)
-    who = f" of {key}" if key and src.symbol_column is not None else ""
-
-    def drop(mask: np.ndarray, why: str) -> None:
-        new = mask & ~bad
-        if new.any():
-            problems.append(f"{where}: {int(new.sum())} row(s){who} skipped: {why}")
-        bad[:] |= mask
-
-    drop(np.isnan(t) | (t < 0) | np.isinf(t), "time is missing or negative")
-    checked = [(c, bars[:, INDEX[c]]) for c in src.columns if c != OI_USD]
-    if oi_usd is not None:
-        checked.append((OI_USD, oi_usd))
-    for col, v in checked:
-        drop(np.isinf(v), f"{col} is not finite")
-        if col in _NON_NEGATIVE or col == OI_USD:
-            drop(v < 0, f"{col} is negative")
-        if col in _POSITIVE:
-            drop(v == 0, f"{col} is zero")
-    drop(np.isnan(bars[:, Col.PRICE]), "price is missing")
-    if oi_usd is not None:
-        fill = np.isnan(bars[:, Col.OI]) & ~np.isnan(oi_usd)
-        bars[fill, Col.OI] = oi_usd[fill] / bars[fill, Col.PRICE]
-    return _ordered(bars[~bad], src.name, key, problems)
-
-
-def _filtered(src: _Source, symbols: set[str] | None) -> tuple[list[str], list[str], list[str]]:
+def _filtered(src: Source, symbols: set[str] | None) -> tuple[list[str], list[str], list[str]]:
     """(symbols to read in order, wanted ones missing, the history's symbols when filtered)."""
     present = list(src.files)
     wanted = _wanted(symbols)
@@ -338,13 +259,13 @@ def _filtered(src: _Source, symbols: set[str] | None) -> tuple[list[str], list[s
 
 
 def _whole_file(
-    con: duckdb.DuckDBPyConnection, src: _Source, keys: list[str], problems: list[str]
+    con: duckdb.DuckDBPyConnection, src: Source, keys: list[str], problems: list[str]
 ) -> dict[str, np.ndarray]:
     """Every wanted symbol of one file in a single scan, split here (a query per symbol rescans the file)."""
     file = src.files[keys[0]][0]
     col = 'CAST("{}" AS VARCHAR)'.format((src.symbol_column or "").replace('"', '""'))
     sql = f"SELECT {src.select}, {col} AS __symbol FROM read_parquet(?) WHERE {col} IN (SELECT unnest(?))"
-    got = _query(con, sql, [file, keys], file)
+    got = query(con, sql, [file, keys], file)
     names, codes = np.unique(got.pop("__symbol").astype(str), return_inverse=True)
     order = np.argsort(codes, kind="stable")  # file order within each symbol, as the per-symbol read
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
@@ -378,6 +299,8 @@ def read_parquet_history(
         left_out = max(0, len(keys) - max_symbols) if max_symbols is not None else 0
         keys = keys[: len(keys) - left_out]
         problems = list(src.notes)
+
+        narrow(src, with_values(con, src, keys))  # the columns NULL in every file stay NaN, unread
         if src.symbol_column is not None:
             read = _whole_file(con, src, keys, problems)
         else:

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from feeds.history.csvfile import OI_USD, HistoryCsvError
-from feeds.history.parquet_read import _each, _file_symbols, _filtered, _query, _Source, _source
+from feeds.history.csvfile import HistoryCsvError
+from feeds.history.parquet_present import narrow, present, with_values
+from feeds.history.parquet_read import _each, _file_symbols, _filtered, _source
 from feeds.history.parquet_store import connect
-from signals.columns import COLUMNS, Col
+from signals.columns import Col
 
 if TYPE_CHECKING:
     import duckdb
@@ -47,22 +48,6 @@ class HistoryMeta:
     in_file: list[str] = field(default_factory=list)
 
 
-def _present(con: duckdb.DuckDBPyConnection, src: _Source, keys: list[str]) -> tuple[str, ...]:
-    """Signal columns with a value in the files of ``keys``, from the row groups' null counts (no data read)."""
-    files = sorted({f for k in keys for f in src.files[k]})
-    got = _query(
-        con,
-        "SELECT path_in_schema AS c, bool_or(stats_null_count IS NULL OR stats_null_count < num_values) AS v "
-        "FROM parquet_metadata(?) GROUP BY c",
-        [files],
-        src.name,
-    )
-    have = {str(c).strip().lower() for c, v in zip(got["c"].tolist(), got["v"].tolist(), strict=True) if v}
-    if OI_USD in have:
-        have.add("oi")
-    return tuple(c for c in COLUMNS if c in have and (c == "time" or c in src.columns))
-
-
 def stream_parquet_history(
     path: str | Path, symbols: set[str] | None = None
 ) -> tuple[HistoryMeta, Iterator[tuple[str, np.ndarray]]]:
@@ -83,7 +68,9 @@ def stream_parquet_history(
         _file_symbols(con, src)
         keys, missing, in_file = _filtered(src, symbols)
         problems = list(src.notes)
-        columns = _present(con, src, keys)
+        have = with_values(con, src, keys)
+        columns = present(src, have)
+        narrow(src, have)  # the columns NULL in every file are not read: they stay NaN
         # The step comes from the first symbol with two bars; it is kept and yielded, not read twice.
         head: list[tuple[str, np.ndarray]] = []
         step = None

@@ -314,3 +314,38 @@ def test_partitions_written_before_the_added_columns_still_read_with_them_unknow
     _assert_same(got.series, want)
     streamed = dict(stream_history(folder)[1])
     _assert_same(streamed, want)
+
+
+def test_a_column_unknown_in_most_partitions_is_still_read_where_it_has_values(tmp_path: Path) -> None:
+    # Columns NULL in every file are left out of the read (their NaN is what the files hold); one with a
+    # value in a single row of one partition must still come back, and a wholly unknown one stay NaN.
+    history = _history()
+    for bars in history.values():
+        bars[:, Col.PREMIUM] = np.nan
+        bars[:, Col.SPOT_PRICE] = np.nan
+    history["SOLUSDT"][-1, Col.PREMIUM] = 0.0123  # the last symbol read, its last bar only
+    folder = tmp_path / "store"
+    write_store(folder, history, STEP)
+    whole = open_history(folder)
+    _assert_same(whole.series, history)
+    meta, series = stream_history(folder)
+    _assert_same(dict(series), history)
+    assert "premium" in meta.columns and "spot_price" not in meta.columns
+    assert whole.columns == meta.columns
+
+
+def test_a_bad_value_in_a_partition_is_skipped_and_counted_as_the_csv_reader_does(tmp_path: Path) -> None:
+    history = _history()
+    history["ETH"][[3, 7], Col.FUT_VOL] = -5.0  # two negative volumes
+    history["ETH"][9, Col.OI] = np.inf
+    folder = tmp_path / "store"
+    write_store(folder, history, STEP)
+    got = open_history(folder)
+    [eth_file] = (folder / "symbol=ETH").rglob("*.parquet")
+    assert got.problems == [
+        f"{eth_file}: 1 row(s) skipped: oi is not finite",
+        f"{eth_file}: 2 row(s) skipped: futures_volume_usd is negative",
+    ]
+    want = dict(history)
+    want["ETH"] = np.delete(history["ETH"], [3, 7, 9], axis=0)
+    _assert_same(got.series, want)

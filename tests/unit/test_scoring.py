@@ -10,7 +10,7 @@ import pytest
 
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
-from signals.scoring import Counts, HorizonScore, fill_gaps, pool, rising_edges, score_series, wilson
+from signals.scoring import Counts, HorizonScore, Pooler, fill_gaps, pool, rising_edges, score_series, wilson
 
 H = 3_600_000
 # sfr over one bar, so spot/futures at the bar itself decides leverage_driven.
@@ -145,6 +145,27 @@ def test_pooling_sums_counts_and_pools_the_baseline_over_all_bars() -> None:
     assert sq.scorable and sq.series == 1 and sq.events == 4
     assert not p.flags["cascade_risk"].scorable
     assert p.flags["cascade_risk"].missing == ("liq_long_usd", "liq_short_usd", "oi")
+
+
+def test_pooling_leaves_each_series_score_and_an_earlier_pool_as_they_were() -> None:
+    # The per-symbol rows of a backtest are the series' own scores, printed after every series was pooled:
+    # adding a series to the pool must not change them, nor a pool result taken before it.
+    a = score_series(series_a(), PARAMS, H, HORIZONS)
+    b = score_series(series_b(), PARAMS, H, HORIZONS)
+    acc = Pooler()
+    acc.add(a)
+    first = acc.result()
+    acc.add(b)
+    acc.add(b)
+    # funding_extreme at 1h, by hand (above): A has 11 baseline bars with 7 hits, no event; B 9 with 4
+    a_fx, b_fx = a.flags["funding_extreme"].horizons["1h"], b.flags["funding_extreme"].horizons["1h"]
+    assert (a_fx.base_n, a_fx.base_hits, a_fx.events.n) == (11, 7, 0)
+    assert (b_fx.base_n, b_fx.base_hits, b_fx.events.n, b_fx.events.hits) == (9, 4, 3, 2)
+    assert (first.flags["funding_extreme"].horizons["1h"].base_n, first.bars) == (11, 12)
+    both = acc.result().flags["funding_extreme"].horizons["1h"]
+    assert (both.base_n, both.base_hits, both.events.n, both.events.hits) == (29, 15, 6, 4)
+    sq = a.flags["short_squeeze_risk"].horizons["1h"].events
+    assert (sq.n, first.flags["short_squeeze_risk"].horizons["1h"].events.n) == (4, 4)
 
 
 def test_wilson_interval_of_6_of_11() -> None:

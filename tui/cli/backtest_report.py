@@ -29,7 +29,8 @@ from signals.columns import Col
 from signals.evaluate import evaluate
 from signals.formats import counted
 from signals.regimes import RegimeScores, SplitPooler, score_splits
-from signals.scoring import Pooler, SeriesScore, fill_gaps, missing_columns, score_table
+from signals.score_prep import prepare
+from signals.scoring import DIRECTIONAL, Pooler, SeriesScore, fill_gaps, missing_columns, score_table
 from tui.cli.backtest_input import (
     EXIT_OK,
     Progress,
@@ -163,18 +164,20 @@ def score_file(
         # does), the whole one with the bootstrap when asked for
         table = evaluate(grid, config.signals, step)
         price, absent = grid[:, Col.PRICE], missing_columns(grid)
+        # forward returns, edges and events made once for the whole score and every split's cell
+        prep = prepare(table, price, step, horizons, DIRECTIONAL)
         scores[key] = score = score_table(
-            table, price, absent, step, horizons, bootstrap=bootstrap, seed=seed, key=key
+            table, price, absent, step, horizons, bootstrap=bootstrap, seed=seed, key=key, prepared=prep
         )
         whole.add(score)
-        split = score_splits(table, price, grid[:, Col.TIME], absent, step, horizons)
+        split = score_splits(table, price, grid[:, Col.TIME], absent, step, horizons, prep)
         parts.add(split)
         # a single series is its own pool (the same objects, so its tests are not counted twice)
         first_split = split if i == 0 else None
         for f in score.flags.values():
             for hs in f.horizons.values():
                 hs.settle_boot()  # the pool has summed the draws; this series keeps its interval
-        del grid, table, price, split
+        del grid, table, price, split, prep
     if not scores:
         raise UsageError(f"{history.path}: no series with a usable bar")
     pooled = whole.result() if len(scores) > 1 else next(iter(scores.values()))
