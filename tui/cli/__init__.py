@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from tui.cli.parser import EXIT_USAGE, build_config, build_parser
 from tui.config.loader import ConfigError
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C: 128 + SIGINT, as a shell reports it."""
+
 __all__ = ["build_config", "build_parser", "main"]
 
 
@@ -42,7 +45,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(dump_config(config))
         return 0
-    return int(args.handler(config, args))
+    try:
+        return int(args.handler(config, args))
+    except KeyboardInterrupt:
+        # Ctrl-C in a command that has no use for it (a long backtest, an import): the shell's own
+        # status for it and one line, not the stack of wherever the command was
+        print(f"perptop {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if not _query_interrupted(exc):
+            raise
+        print(f"perptop {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _query_interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C arriving during a DuckDB query, which DuckDB turns into its own error
+    (``RuntimeError: Query interrupted``, or its ``InterruptException``) instead of KeyboardInterrupt.
+    Told apart without importing DuckDB, which most commands never load."""
+    if type(exc).__name__ == "InterruptException":
+        return True
+    return isinstance(exc, RuntimeError) and str(exc).strip().lower() == "query interrupted"
 
 
 if __name__ == "__main__":

@@ -86,6 +86,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="seed of the bootstrap's random draws (default 0: the same file gives the same interval)",
     )
     parser.add_argument(
+        "--jobs",
+        type=_count_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes that score series side by side (default: one per usable core, for 8 series or "
+        "more; 1: all in this process). The report is the same whatever N",
+    )
+    parser.add_argument(
         "--sweep",
         nargs="+",
         action="extend",  # --sweep a=.. --sweep b=.. is one grid, as if written after one --sweep
@@ -120,6 +128,17 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if n != 0 and not 99 <= n <= 100_000:
         raise argparse.ArgumentTypeError(f"{n} resamples: use 0 (off) or 99 to 100000")
+    return n
+
+
+def _count_jobs(text: str) -> int:
+    """``--jobs``: a whole number of worker processes, at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(f"{n} worker processes: use 1 to 256")
     return n
 
 

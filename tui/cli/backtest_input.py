@@ -87,6 +87,7 @@ class Request:
         resamples: bootstrap resamples, 0 for off.
         seed: the bootstrap's seed.
         quiet: ``--json``: no progress, one document on stdout.
+        jobs: worker processes scoring series side by side (1: in this process).
     """
 
     horizons: dict[str, float]
@@ -94,6 +95,7 @@ class Request:
     resamples: int
     seed: int
     quiet: bool
+    jobs: int = 1
 
 
 def read_request(args: argparse.Namespace) -> Request:
@@ -114,7 +116,14 @@ def read_request(args: argparse.Namespace) -> Request:
         raise UsageError(f"--bootstrap: expected 0 (off) or 99 to 100000 resamples, got {resamples}")
     if seed < 0:  # numpy's seed sequences take whole numbers >= 0
         raise UsageError(f"--bootstrap-seed: expected a whole number >= 0, got {seed}")
-    return Request(horizons, wanted, resamples, seed, quiet)
+    jobs = getattr(args, "jobs", None)
+    if jobs is None:  # one worker per core this process may use, as far as the series go
+        from tui.cli.backtest_parallel import usable_cores
+
+        jobs = usable_cores()
+    elif jobs < 1:
+        raise UsageError(f"--jobs: expected 1 or more worker processes, got {jobs}")
+    return Request(horizons, wanted, resamples, seed, quiet, int(jobs))
 
 
 def not_in_file(missing: list[str], file: object, present: list[str]) -> str:

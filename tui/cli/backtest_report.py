@@ -25,12 +25,9 @@ import numpy as np
 
 from feeds.history.csvfile import HistoryCsvError, HistoryFile
 from feeds.history.source import HistoryMeta
-from signals.columns import Col
-from signals.evaluate import evaluate
 from signals.formats import counted
-from signals.regimes import RegimeScores, SplitPooler, score_splits
-from signals.score_prep import prepare
-from signals.scoring import DIRECTIONAL, Pooler, SeriesScore, fill_gaps, missing_columns, score_table
+from signals.regimes import RegimeScores, SplitPooler
+from signals.scoring import Pooler, SeriesScore
 from tui.cli.backtest_input import (
     EXIT_OK,
     Progress,
@@ -45,6 +42,7 @@ from tui.cli.backtest_json import (
     regime_significance,
     significance_of,
 )
+from tui.cli.backtest_parallel import Scoring, scored_in_order
 from tui.cli.backtest_result import BacktestResult as BacktestResult
 from tui.cli.backtest_result import HistoryInfo
 from tui.cli.backtest_table import NO_EVENT_AT_ALL as NO_EVENT_AT_ALL
@@ -82,6 +80,7 @@ def run_backtest(
             bootstrap=request.resamples,
             seed=request.seed,
             series=series,
+            jobs=request.jobs,
         )
     except UsageError as exc:
         return fail(err, str(exc))
@@ -117,6 +116,7 @@ def score_file(
     bootstrap: int = 0,
     seed: int = 0,
     series: Iterable[tuple[str, np.ndarray]] | None = None,
+    jobs: int = 1,
 ) -> BacktestResult:
     """Score every series of a history with ``config.signals`` and pool them, one series at a time.
 
@@ -132,6 +132,7 @@ def score_file(
             added to the pool's.
         seed: the bootstrap's seed.
         series: the ``(key, bars)`` to score, for a streamed history; default: ``history.series``.
+        jobs: worker processes scoring series side by side (``tui.cli.backtest_parallel``; 1: here).
 
     Raises:
         UsageError: when no series has a usable bar.
@@ -148,36 +149,21 @@ def score_file(
     whole, parts = Pooler(), SplitPooler()
     first_split: RegimeScores | None = None
     missing = 0
-    i = -1
-    # not enumerate(): it keeps its last (index, item) tuple until the next item is read, which would
-    # hold the previous series while the stream reads the next one
-    for key, bars in series:
-        i += 1
+    how = Scoring(config.signals, step, horizons, bootstrap, seed)
+    for i, done in enumerate(scored_in_order(series, how, jobs, total)):
         if progress is not None:
-            progress.step(i, total, key or str(history.path.name))
-        info.saw(key, float(bars[0, Col.TIME]), float(bars[-1, Col.TIME]), len(bars))
-        # Windows count bars, so a hole in the file is put back as empty bars rather than closed up.
-        grid, added = fill_gaps(bars, step)
-        del bars  # the caller's reference goes with the loop variable: only the grid is held
-        missing += added
-        # evaluated once for the whole-series score and the splits (as signals.regimes.score_series_split
-        # does), the whole one with the bootstrap when asked for
-        table = evaluate(grid, config.signals, step)
-        price, absent = grid[:, Col.PRICE], missing_columns(grid)
-        # forward returns, edges and events made once for the whole score and every split's cell
-        prep = prepare(table, price, step, horizons, DIRECTIONAL)
-        scores[key] = score = score_table(
-            table, price, absent, step, horizons, bootstrap=bootstrap, seed=seed, key=key, prepared=prep
-        )
+            progress.step(i, total, done.key or str(history.path.name))
+        info.saw(done.key, done.first, done.last, done.rows)
+        missing += done.added
+        scores[done.key] = score = done.score
         whole.add(score)
-        split = score_splits(table, price, grid[:, Col.TIME], absent, step, horizons, prep)
-        parts.add(split)
+        parts.add(done.split)
         # a single series is its own pool (the same objects, so its tests are not counted twice)
-        first_split = split if i == 0 else None
+        first_split = done.split if i == 0 else None
         for f in score.flags.values():
             for hs in f.horizons.values():
                 hs.settle_boot()  # the pool has summed the draws; this series keeps its interval
-        del grid, table, price, split, prep
+        del done, score  # not held while the next series is scored
     if not scores:
         raise UsageError(f"{history.path}: no series with a usable bar")
     pooled = whole.result() if len(scores) > 1 else next(iter(scores.values()))

@@ -109,7 +109,9 @@ def run_scorecard(
     horizons, quiet = request.horizons, request.quiet
     rows = sum(len(b) for b in history.series.values())
     progress.note(f"read {args.file}: {counted(rows, 'row')} in {time.perf_counter() - started:.1f} s")
-    result = score_file(history, config, horizons, progress, bootstrap=request.resamples, seed=request.seed)
+    result = score_file(
+        history, config, horizons, progress, bootstrap=request.resamples, seed=request.seed, jobs=request.jobs
+    )
     scores = combined(history.series, config.signals, history.step_ms, horizons)
     progress.done(
         f"scored {counted(result.rows, 'bar')} of {len(history.series)} series and the combined model in "

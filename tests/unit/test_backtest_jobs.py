@@ -1,0 +1,145 @@
+"""``perptop backtest --jobs``: series scored on worker processes give the report one process gives."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tui.cli.backtest_parallel as parallel
+from feeds.history.parquet_store import write_store
+from signals.params import SignalParams
+from tests.support.stores import run_cli
+from tests.support.walks import STEP
+from tests.support.walks import walk_bars as _bars
+from tui.cli.backtest_parallel import Scoring, scored_in_order
+from tui.cli.backtest_report import run_backtest
+from tui.config.loader import AppConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+SERIES = {f"S{k}": _bars(k) for k in range(parallel.MIN_SERIES + 1)}
+
+
+def _run(path: Path, jobs: int) -> dict[str, Any]:
+    args = argparse.Namespace(
+        file=path, horizons="1h,4h", symbols=None, json=True, plot=False, bootstrap=99, jobs=jobs
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run_backtest(AppConfig(), args, out=out, err=err) == 0, err.getvalue()
+    doc: dict[str, Any] = json.loads(out.getvalue())
+    return doc
+
+
+def test_worker_processes_give_the_report_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_store(tmp_path / "store", SERIES, STEP)
+    here: list[int] = []
+    from signals.evaluate import evaluate
+
+    def counted(*args: Any) -> Any:
+        here.append(1)
+        return evaluate(*args)
+
+    monkeypatch.setattr(parallel, "evaluate", counted)
+    alone = _run(tmp_path / "store", jobs=1)
+    assert len(here) == len(SERIES)  # every series evaluated in this process
+    here.clear()
+    shared = _run(tmp_path / "store", jobs=2)
+    assert here == []  # none here: the workers (which import their own, unpatched) did them all
+    assert shared == alone
+    assert list(shared["symbols"]) == list(SERIES)
+
+
+class _KillsItsWorker(SignalParams):
+    """Parameters whose unpickling ends the process: a worker that receives them dies, as one killed
+    by the kernel for memory would."""
+
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return os._exit, (3,)
+
+
+def test_a_worker_that_dies_loses_no_series() -> None:
+    params = _KillsItsWorker()
+    how = Scoring(params, STEP, {"1h": 1.0}, 0, 0)
+    items = list(SERIES.items())
+    got = list(scored_in_order(iter(items), how, jobs=2, count=len(items)))
+    expected = list(scored_in_order(iter(items), how, jobs=1, count=len(items)))
+    assert [g.key for g in got] == list(SERIES)
+    assert [g.score.flags["weak_rally"].horizons["1h"].events for g in got] == [
+        e.score.flags["weak_rally"].horizons["1h"].events for e in expected
+    ]
+
+
+def test_jobs_below_one_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_store(tmp_path / "store", SERIES, STEP)
+    code, out, err = run_cli(["backtest", str(tmp_path / "store"), "--jobs", "0"], capsys, tmp_path)
+    assert code == 2 and out == ""
+    assert "--jobs" in err and "0 worker processes" in err and "Traceback" not in err
+
+
+@pytest.mark.serial  # a backtest on worker processes, stopped with Ctrl-C as a terminal sends it
+def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
+    write_store(tmp_path / "store", {f"S{k}": _bars(k, 20_000) for k in range(40)}, STEP)
+    (tmp_path / "config.toml").write_text("")
+    argv = [sys.executable, "-m", "tui.cli", "--config", str(tmp_path / "config.toml"), "backtest"]
+    proc = subprocess.Popen(
+        [*argv, str(tmp_path / "store"), "--json", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job is
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(_tree(proc.pid)) < 4 and time.monotonic() < deadline:  # fork server and workers up
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        tree = _tree(proc.pid)
+        assert len(tree) >= 4, "the workers never started"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err == "perptop backtest: interrupted\n"
+    time.sleep(0.5)
+    assert [pid for pid in tree if Path(f"/proc/{pid}").exists() and not _zombie(pid)] == []
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and the processes under it."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(
+                    Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except (OSError, IndexError, ValueError):
+                continue
+    tree = {root}
+    while more := {p for p, pp in parents.items() if pp in tree} - tree:
+        tree |= more
+    return sorted(tree)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
