@@ -110,7 +110,7 @@ def fmt_funding(frac: float | None) -> str:
 
 
 def fmt_apr(frac: float | None) -> str:
-    """An annualised rate (fraction per year) as a signed percent with one decimal: 0.1095 -> ``+11.0%``."""
+    """An annualised rate (fraction per year) as a signed percent with one decimal: 0.219 -> ``+21.9%``."""
     return fmt_pct(frac, decimals=1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import datetime
@@ -99,3 +100,26 @@ def test_table_says_simulated_and_lists_reasons(tmp_path: Path, capsys: pytest.C
     lines = out.splitlines()
     assert any(line.startswith("BTC ") and " all " in line for line in lines)
     assert not re.search(r"\bnan\b", out)  # unknowns show as a dash
+
+
+def test_the_table_has_the_added_figures_beside_oi_and_funding() -> None:
+    # by hand: 0.0002 per 8 h is 0.0002 x 3 x 365 = +21.9 % a year; the settlement 1 h 23 min 20 s away
+    # reads 1h23m; the perp at 96,512.3 over spot at 96,480.0 is 32.3 / 96,480 = +0.033 % of basis
+    from tui.model.rows import RowData
+    from tui.model.snapshot import write_table
+
+    now = 1_750_000_000_000
+    row = RowData(
+        "BTC", "binance", 96_512.3, 0.01, 1.0, 1e9, 0.02, 0.0002, 0.0002, 8.0, 1.5, 1e5, 2e5, 0.5,
+        next_funding_ms=now + 5_000_000, premium=0.00042, spot_price=96_480.0, ls_top_position=1.3,
+        taker_flow_4h=0.06, spot_taker_flow_4h=-0.04,
+    )  # fmt: skip
+    out = io.StringIO()
+    write_table([row], {"binance": {"state": "ok"}}, "live", now, out)
+    header, line = out.getvalue().splitlines()[3:5]
+    names, values = re.split(r"\s{2,}", header.strip()), re.split(r"\s{2,}", line.strip())
+    cells = dict(zip(names, values, strict=False))  # no flag on: the FLAGS cell is empty
+    assert cells["APR"] == "+21.9%" and cells["NEXT"] == "1h23m"
+    assert cells["PREMIUM"] == "+0.042%" and cells["BASIS"] == "+0.033%"
+    assert cells["L/S"] == "1.50" and cells["TOP L/S"] == "1.30"
+    assert cells["FLOW P/S"] == "+6/-4"

@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from feeds.messages import ALL
-from signals.formats import fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
+from signals.formats import fmt_apr, fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 from signals.times import iso_utc
 from tui.config.loader import AppConfig
 from tui.model.bars import BarStore, capacity_for
-from tui.model.rows import RowData, compute_rows, evaluate_store
+from tui.model.rows import RowData, compute_rows, countdown_text, evaluate_store
+from tui.model.rows_added import basis, flow_cell, fmt_premium
 
 
 def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[str, str]]]:
@@ -110,14 +111,20 @@ _HEADERS = (
     "OI CHG",
     "FUND/8H",
     "INT",
+    "APR",
+    "NEXT",
+    "PREMIUM",
+    "BASIS",
     "L/S",
+    "TOP L/S",
     "LIQ L/S 1H",
+    "FLOW P/S",
     "S/F",
     "FLAGS",
 )
 
 
-def _cells(r: RowData) -> tuple[str, ...]:
+def _cells(r: RowData, now_ms: int) -> tuple[str, ...]:
     interval = f"{r.funding_interval_h:g}h" if r.funding_interval_h == r.funding_interval_h else "—"
     flags = " ".join(f.code + ("?" if f.confidence < 1 else "") for f in r.flags)
     return (
@@ -129,8 +136,14 @@ def _cells(r: RowData) -> tuple[str, ...]:
         fmt_pct(r.oi_change),
         fmt_funding(r.funding_8h),
         interval,
+        fmt_apr(r.funding_apr),
+        countdown_text(r, now_ms),
+        fmt_premium(r.premium),
+        fmt_premium(basis(r)),
         fmt_ratio(r.ls_ratio),
+        fmt_ratio(r.ls_top_position),
         f"{fmt_usd(r.liq_long_usd_1h)}/{fmt_usd(r.liq_short_usd_1h)}",
+        "".join(text for text, _ in flow_cell(r.taker_flow_4h, r.spot_taker_flow_4h)),
         fmt_ratio(r.spot_futures_ratio),
         flags,
     )
@@ -140,9 +153,9 @@ def write_table(
     rows: Sequence[RowData], venues: dict[str, dict[str, str]], mode: str, now_ms: int, out: TextIO
 ) -> None:
     """A plain aligned table (no colour, so it pipes cleanly), then each flag's reason."""
-    body = [_cells(r) for r in rows]
+    body = [_cells(r, now_ms) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(_HEADERS)]
-    right = {2, 3, 4, 5, 6, 8, 9, 10}
+    right = {i for i, h in enumerate(_HEADERS) if h not in ("SYMBOL", "VENUE", "INT", "FLAGS")}
     banner = "SIMULATED MARKET, not live data" if mode == "demo" else mode.upper()
     out.write(f"perptop snapshot {iso_utc(now_ms)}  {banner}\n")
     out.write("venues: " + ", ".join(f"{v} {s['state']}" for v, s in venues.items()) + "\n\n")
