@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 # 50 real perpetual symbols; the simulator accepts any name, but real ones make the screen honest to read.
@@ -182,65 +184,121 @@ def _rules(n: int, work: Path) -> str:
     return "".join(f"\n[[alerts]]\n{kinds[i % len(kinds)]}\nlog = {str(log)!r}\n" for i in range(n))
 
 
-def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
-    if not shutil.which("tmux"):
-        print("tmux is not installed", file=sys.stderr)
-        return 2
-    cols, rows = args.size.split("x")
-    made_up = [f"SYM{i:03d}" for i in range(len(SYMBOLS) + 1, args.symbols + 1)]
-    symbols = live_symbols or (SYMBOLS + made_up)[: args.symbols]
-    work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
-    config = work / "config.toml"
-    # Defaults (and no user state file leaking in), or the paint interval asked for.
-    config.write_text(
-        ("" if args.paint is None else f"paint_interval = {args.paint}\n") + _rules(args.alerts, work)
-    )
+@dataclass
+class PaneRun:
+    """What one program cost in its pane: first frame (s after launch), CPU % of one core over the
+    window, pty output in bytes/s, RSS and its peak in MB, and the last screen."""
+
+    first_frame: float
+    cpu_pct: float
+    bytes_per_s: float
+    rss_mb: float
+    peak_mb: float
+    window_s: float
+    screen: str
+
+
+def measure_pane(
+    shell_cmd: str, ready: Callable[[str], bool], size: str, warmup: float, seconds: float
+) -> PaneRun | None:
+    """Start ``shell_cmd`` in a detached pane of ``size`` (it must ``exec`` the program, so that the pane's
+    process is the program measured), wait for the first screen that ``ready`` accepts and ``warmup``
+    seconds more, then measure ``seconds``. None (and the screen on stderr) when no such screen came
+    within 30 s."""
+    cols, rows = size.split("x")
+    work = Path(tempfile.mkdtemp(prefix="perptop-bench-pty-"))
     out = work / "pty.out"
-    extra = args.extra or ["--demo"]
-    cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]
     subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", SESSION], capture_output=True)
-    # A history store of its own: live, the app records every bar, from an empty store as on a first start.
-    env_prefix = f"TERM=xterm-256color COLORTERM=truecolor XDG_DATA_HOME={shlex.quote(str(work))} "
     t0 = time.monotonic()
-    _tmux("new-session", "-d", "-s", SESSION, "-x", cols, "-y", rows, env_prefix + "exec " + shlex.join(cmd))
+    _tmux("new-session", "-d", "-s", SESSION, "-x", cols, "-y", rows, shell_cmd)
     _tmux("pipe-pane", "-o", "-t", SESSION, "cat >> " + shlex.quote(str(out)))
     pid = int(_tmux("display", "-p", "-t", SESSION, "#{pane_pid}").strip())
-    # The first full frame: the watchlist shows the last row that fits, with a price in it.
     first_frame = None
     deadline = t0 + 30
     while time.monotonic() < deadline:
-        screen = _screen()
-        banner = "perptop · live" if live_symbols else "SIMULATED"
-        if banner in screen and any(s in screen for s in symbols[-3:] + symbols[:1]) and "," in screen:
+        if ready(_screen()):
             first_frame = time.monotonic() - t0
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     if first_frame is None:
         print("no full frame within 30 s; the screen was:\n" + _screen(), file=sys.stderr)
         _tmux("kill-session", "-t", SESSION)
-        return 1
-    time.sleep(args.warmup)
+        return None
+    time.sleep(warmup)
     cpu0, bytes0, w0 = _cpu_seconds(pid), out.stat().st_size, time.monotonic()
-    time.sleep(args.seconds)
+    time.sleep(seconds)
     cpu1, bytes1, w1 = _cpu_seconds(pid), out.stat().st_size, time.monotonic()
     rss, hwm = _status_kb(pid, "VmRSS"), _status_kb(pid, "VmHWM")
-    final_screen = _screen()
+    screen = _screen()
     _tmux("send-keys", "-t", SESSION, "q")
     time.sleep(1.0)
     subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", SESSION], capture_output=True)
     wall = w1 - w0
+    return PaneRun(
+        first_frame,
+        100 * (cpu1 - cpu0) / wall,
+        (bytes1 - bytes0) / wall,
+        rss / 1024,
+        hwm / 1024,
+        wall,
+        screen,
+    )
+
+
+def perptop_command(
+    symbols: list[str], extra: list[str], config_text: str, work: Path
+) -> tuple[list[str], str]:
+    """perptop's argv and the shell command that runs it with a config of its own and a data folder of
+    its own (live, the app records every bar, from an empty store as on a first start)."""
+    config = work / "config.toml"
+    config.write_text(config_text)
+    cmd = [sys.executable, "-m", "tui.cli", *extra, "--config", str(config), "--watchlist", ",".join(symbols)]
+    env_prefix = f"TERM=xterm-256color COLORTERM=truecolor XDG_DATA_HOME={shlex.quote(str(work))} "
+    return cmd, env_prefix + "exec " + shlex.join(cmd)
+
+
+def perptop_ready(symbols: list[str], live: bool) -> Callable[[str], bool]:
+    """The first full frame: the banner, the last symbols that fit with a price in it."""
+    banner = "perptop · live" if live else "SIMULATED"
+    return lambda screen: (
+        banner in screen and any(s in screen for s in symbols[-3:] + symbols[:1]) and "," in screen
+    )
+
+
+def watchlist(n: int) -> list[str]:
+    """``n`` symbols: the real names first, then made-up ones (the simulator accepts any name)."""
+    made_up = [f"SYM{i:03d}" for i in range(len(SYMBOLS) + 1, n + 1)]
+    return (SYMBOLS + made_up)[:n]
+
+
+def _run(args: argparse.Namespace, live_symbols: list[str] | None) -> int:
+    if not shutil.which("tmux"):
+        print("tmux is not installed", file=sys.stderr)
+        return 2
+    symbols = live_symbols or watchlist(args.symbols)
+    work = Path(tempfile.mkdtemp(prefix="perptop-bench-"))
+    # Defaults (and no user state file leaking in), or the paint interval asked for.
+    config_text = ("" if args.paint is None else f"paint_interval = {args.paint}\n") + _rules(
+        args.alerts, work
+    )
+    cmd, shell_cmd = perptop_command(symbols, args.extra or ["--demo"], config_text, work)
+    run = measure_pane(
+        shell_cmd, perptop_ready(symbols, bool(live_symbols)), args.size, args.warmup, args.seconds
+    )
+    if run is None:
+        return 1
     print(f"command        : {shlex.join(cmd[1:])}")
     paint = "default paint interval" if args.paint is None else f"paint_interval {args.paint:g} s"
     print(
-        f"terminal       : {cols}x{rows}, {len(symbols)} symbols, {paint}, window {wall:.1f} s after "
+        f"terminal       : {args.size}, {len(symbols)} symbols, {paint}, window {run.window_s:.1f} s after "
         f"{args.warmup:.0f} s warm-up"
     )
-    print(f"first frame    : {first_frame:.2f} s after launch")
-    print(f"cpu            : {100 * (cpu1 - cpu0) / wall:.2f} % of one core")
-    print(f"terminal output: {(bytes1 - bytes0) / wall:.0f} bytes/s")
-    print(f"rss            : {rss / 1024:.1f} MB (peak {hwm / 1024:.1f} MB)")
+    print(f"first frame    : {run.first_frame:.2f} s after launch")
+    print(f"cpu            : {run.cpu_pct:.2f} % of one core")
+    print(f"terminal output: {run.bytes_per_s:.0f} bytes/s")
+    print(f"rss            : {run.rss_mb:.1f} MB (peak {run.peak_mb:.1f} MB)")
     if os.environ.get("BENCH_SHOW_SCREEN"):
-        print(final_screen)
+        print(run.screen)
     return 0
 
 
