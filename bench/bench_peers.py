@@ -29,7 +29,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_tmux import PaneRun, measure_pane, perptop_command, perptop_ready, watchlist
+from bench_tmux import (
+    PaneRun,
+    compile_checkout,
+    measure_pane,
+    perptop_command,
+    perptop_figures,
+    perptop_ready,
+    watchlist,
+)
 
 
 @dataclass
@@ -39,6 +47,7 @@ class Variant:
     label: str
     shell_cmd: str
     ready: Callable[[str], bool]
+    figures: Callable[[str], bool] | None = None  # perptop: its figures come after a loading frame
     runs: list[PaneRun] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)  # CPU over btop's of the same round
 
@@ -56,7 +65,8 @@ def _variants(args: argparse.Namespace, work: Path) -> list[Variant]:
         folder.mkdir()
         symbols = watchlist(n)
         _, shell_cmd = perptop_command(symbols, ["--demo"], "", folder)
-        out.append(Variant(f"perptop --demo, {n} symbols", shell_cmd, perptop_ready(symbols, live=False)))
+        ready = perptop_ready(symbols, live=False)
+        out.append(Variant(f"perptop --demo, {n} symbols", shell_cmd, ready, perptop_figures))
     if shutil.which("btop"):
         home = work / "btop-home"
         home.mkdir()
@@ -90,19 +100,21 @@ def main() -> int:
     if not shutil.which("tmux"):
         print("tmux is not installed", file=sys.stderr)
         return 2
+    compile_checkout()
     work = Path(tempfile.mkdtemp(prefix="perptop-peers-"))
     variants = _variants(args, work)
     btop = next((v for v in variants if v.label.startswith("btop")), None)
     for r in range(args.rounds):
         for v in variants:
-            run = measure_pane(v.shell_cmd, v.ready, args.size, args.warmup, args.seconds)
+            run = measure_pane(v.shell_cmd, v.ready, args.size, args.warmup, args.seconds, v.figures)
             if run is None:
                 print(f"{v.label}: no first frame in round {r + 1}", file=sys.stderr)
                 return 1
             v.runs.append(run)
             print(
                 f"round {r + 1} {v.label}: cpu {run.cpu_pct:.2f} %, {run.bytes_per_s:.0f} B/s, "
-                f"rss {run.rss_mb:.1f} MB (peak {run.peak_mb:.1f}), first frame {run.first_frame:.2f} s",
+                f"rss {run.rss_mb:.1f} MB (peak {run.peak_mb:.1f}), first frame {run.first_frame:.2f} s, "
+                f"figures in {run.figures_in:.2f} s",
                 flush=True,
             )
         if btop is not None and btop.runs[-1].cpu_pct > 0:
@@ -112,13 +124,17 @@ def main() -> int:
         f"\n{args.size}, {args.seconds:g} s after {args.warmup:g} s warm-up, {args.rounds} rounds, "
         "min / median / max:\n"
     )
-    print("| | CPU % of a core | CPU / btop's (same round) | bytes/s | RSS MB | peak MB | first frame s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| | CPU % of a core | CPU / btop's (same round) | bytes/s | RSS MB | peak MB | first frame s "
+        "| figures in s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for v in variants:
         print(
             f"| {v.label} | {_mmm([x.cpu_pct for x in v.runs], '.2f')} | {_mmm(v.ratios, '.2f')} | "
             f"{_mmm([x.bytes_per_s for x in v.runs], '.0f')} | {_mmm([x.rss_mb for x in v.runs], '.1f')} | "
-            f"{_mmm([x.peak_mb for x in v.runs], '.1f')} | {_mmm([x.first_frame for x in v.runs], '.2f')} |"
+            f"{_mmm([x.peak_mb for x in v.runs], '.1f')} | {_mmm([x.first_frame for x in v.runs], '.2f')} | "
+            f"{_mmm([x.figures_in for x in v.runs], '.2f')} |"
         )
     return 0
 

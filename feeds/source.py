@@ -82,6 +82,14 @@ class Source(Protocol):
     group: str
     clock: Clock
 
+    @property
+    def prepared(self) -> bool:
+        """Whether ``attach`` is quick; when not, ``prepare`` does the slow part and may run on a worker
+        thread first (the simulated market's week), so the app draws its first frame meanwhile."""
+
+    def prepare(self) -> None:
+        """The slow part of ``attach``, touching no store; ``attach`` does it itself if not done."""
+
     def attach(self, store: BarSink) -> None:
         """Write into ``store`` from now on (loading any history the source starts with)."""
 

@@ -26,6 +26,7 @@ from tui.alerts.events import Event
 from tui.app_actions import WatchlistActions
 from tui.app_alerts import AppAlerts
 from tui.app_history import AppHistory
+from tui.app_source import SourceStart
 from tui.config.loader import AppConfig
 from tui.lifeline import TerminalWatch, install_stop_handlers, leave
 from tui.model.bars import BarStore, capacity_for
@@ -53,7 +54,7 @@ def heatmap_height(mode: str, screen_height: int) -> int:
     return max(low, min(high, screen_height // 3))
 
 
-class PerptopApp(WatchlistActions):
+class PerptopApp(WatchlistActions, SourceStart):
     """The main screen of perptop.
 
     Args:
@@ -225,13 +226,7 @@ class PerptopApp(WatchlistActions):
         self.layout_columns()
         self._mounted = True
         self.watchlist.focus()
-        self.source.attach(self.store)
-        if self.history is not None:
-            self.stored.start()  # the feed starts once the stored bars are in
-        else:
-            self.alerts.service.warm(self.store)  # the flag records of the history the source brought
-            if self.source.live:
-                self.start_feed()
+        self.start_source()  # or, for the simulated week, a first frame of loading rows while it is built
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
         self._terminal = TerminalWatch()
         install_stop_handlers(self.exit, hangup=self._terminal.armed)
@@ -242,22 +237,6 @@ class PerptopApp(WatchlistActions):
             self.notify(warning, severity="warning", timeout=15)
         self.stored.announce()  # the store it was asked to record into could not be opened: say why
         self.call_after_refresh(self.paint)
-
-    def start_feed(self) -> None:
-        """Run the source's feed loop in a worker of its own group."""
-        if self.source.live:
-            self.run_worker(self.source.run(), group=self.source.group, exit_on_error=False, name="feed")
-
-    def _resumed(self, loaded: int, at_start: bool) -> None:
-        """Stored bars are in (``loaded`` of them): at start the feed starts now, fetching what they lack."""
-        if at_start:
-            if loaded:
-                self.source.resumed()
-            self.start_feed()
-        if loaded:
-            self.view.invalidate()
-            self.alerts.service.warm(self.store)
-        self.paint(force=True)
 
     @property
     def resumed_bars(self) -> int:
@@ -321,7 +300,7 @@ class PerptopApp(WatchlistActions):
             self._reorder()
         if self.paused and not force:
             return
-        if self.store.count == 0 or not self.store.symbols:
+        if (self.store.count == 0 and not self.view.loading) or not self.store.symbols:
             self._refresh_all()  # says what it is waiting for, or "no symbols", instead of blank rows
             return
         if self.view.refresh():
@@ -332,7 +311,8 @@ class PerptopApp(WatchlistActions):
         wl.update_cells(countdown_updates(self.view.rows, wl.cells, wl.order, now, self.view.old_series))
 
     def _reorder(self) -> None:
-        order = self.view.order() if self.store.count else []  # no bar yet: no row has a figure to show
+        # no bar yet: no row has a figure to show (while loading, each row says so instead)
+        order = self.view.order() if self.store.count or self.view.loading else []
         # Cells are formatted only for rows on show (collapsed venue rows and filtered symbols wait).
         self.watchlist.update_cells(self.view.due_cells(order))
         self.watchlist.set_order(order)

@@ -151,6 +151,11 @@ class ReplaySource:
 
     # ---- Source protocol ------------------------------------------------------------------------
 
+    prepared = True  # nothing slow before attach
+
+    def prepare(self) -> None:
+        """Nothing to prepare: ``attach`` is quick."""
+
     def attach(self, store: BarSink) -> None:
         """Load the bars up to the first replayed one into ``store`` as history."""
         self._store = store

@@ -87,6 +87,11 @@ class LiveSource:
         self._backfill_from: dict[str, dict[str, int]] = {}
         self._on_liquidations: LiquidationListener | None = None
 
+    prepared = True  # nothing slow before attach
+
+    def prepare(self) -> None:
+        """Nothing to prepare: ``attach`` is quick."""
+
     def attach(self, store: BarSink) -> None:
         """Write into ``store`` from now on (nothing to load before the first poll)."""
         self._store = store

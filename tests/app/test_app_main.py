@@ -7,6 +7,7 @@ loop (``live=False``): the test advances the market itself and waits on predicat
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -255,3 +256,42 @@ async def test_status_bar_survives_a_terminal_resize(app: PerptopApp) -> None:
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert "simA" in app.status.text  # not blank until the next paint tick
+
+
+async def test_first_frame_marks_every_row_loading_until_the_simulated_week_is_built(tmp_path: Path) -> None:
+    # the week is built on a worker thread; here it waits for the test's word, as a slow machine would
+    built = threading.Event()
+    watch = tuple(DEFAULT_DEMO_WATCHLIST)
+
+    def build() -> SimulatedMarket:
+        assert built.wait(10), "the test never let the week be built"
+        return SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
+
+    def clock() -> int:
+        return START_MS + 3_000
+
+    config = AppConfig(watchlist=watch, config_watchlist=watch, state_path=tmp_path / "state.json")
+    app = PerptopApp(config, source=DemoSource(build, clock=clock, live=False), clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.watchlist.order) == len(watch))
+        assert shown_symbols(app) == list(watch)
+        prices = ["".join(t for t, _ in app.watchlist.cells(key)[2]) for key in app.watchlist.order]  # type: ignore[index]
+        assert prices == ["loading…"] * len(watch)
+        built.set()
+        await until(pilot, lambda: "loading…" not in screen_text(app))
+        prices = ["".join(t for t, _ in app.watchlist.cells(key)[2]) for key in app.watchlist.order]  # type: ignore[index]
+        assert all("," in p or "." in p for p in prices), prices
+        assert any(code in screen_text(app) for code in CODE.values())  # flags over the week, as before
+
+
+async def test_a_week_that_cannot_be_built_is_said_on_screen(tmp_path: Path) -> None:
+    def build() -> SimulatedMarket:
+        raise MemoryError("no room for the week")
+
+    watch = tuple(DEFAULT_DEMO_WATCHLIST)
+    config = AppConfig(watchlist=watch, config_watchlist=watch, state_path=tmp_path / "state.json")
+    app = PerptopApp(config, source=DemoSource(build, live=False), clock=lambda: START_MS)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: any("could not start" in str(n.message) for n in app._notifications))
+        note = next(n for n in app._notifications if "could not start" in str(n.message))
+        assert note.severity == "error" and "MemoryError: no room for the week" in note.message

@@ -33,6 +33,11 @@ class OfflineSource:
         self.venues = list(FIRST_CALLS)
         self.clock = clock
 
+    prepared = True  # nothing slow before attach
+
+    def prepare(self) -> None:
+        """Nothing to prepare: ``attach`` is quick."""
+
     def attach(self, store: BarSink) -> None:
         """Nothing will arrive."""
 

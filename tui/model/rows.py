@@ -329,6 +329,12 @@ def flag_spans(flags: Sequence[Flag], proven: Collection[str] | None = None) -> 
     return tuple(spans)
 
 
+def blank_row(symbol: str, venue: str = ALL) -> RowData:
+    """A row with every figure unknown (before the first bar of its symbol is in)."""
+    n = NAN
+    return RowData(symbol, venue, n, n, n, n, n, n, n, n, n, n, n, n)
+
+
 def countdown_text(row: RowData, now_ms: int | None) -> str:
     """The ``next`` column: time to the row's next funding settlement (``1h23m``, ``45m``; ``—`` unknown)."""
     if now_ms is None or row.next_funding_ms <= 0:

@@ -28,7 +28,16 @@ from signals.latest import LatestCache
 from signals.params import SignalParams, n_bars
 from signals.times import Clock
 from tui.model.bars import BarStore
-from tui.model.rows import SORTS, Cell, RowData, compute_rows, display_order, evaluate_store, row_cells
+from tui.model.rows import (
+    SORTS,
+    Cell,
+    RowData,
+    blank_row,
+    compute_rows,
+    display_order,
+    evaluate_store,
+    row_cells,
+)
 from tui.model.spark import sparklines
 
 SPARK_REFRESH_MS = 10_000
@@ -85,6 +94,7 @@ class WatchView:
             frozenset()
         )  # live venue rows of symbols the venue does not list
         self.notice = ""
+        self.loading = False  # the source is still building what it starts with: rows say so
         self._seen: np.ndarray | None = None
         self._cache = LatestCache()
         self._venue_cache = LatestCache()  # the expanded symbols' venue rows, a selection of its own
@@ -106,6 +116,11 @@ class WatchView:
     def refresh(self) -> bool:
         """Rebuild the rows and sparklines of the symbols whose bars changed; True if any did."""
         store = self.store
+        if self.loading:  # no bars yet: a row per symbol, all unknown, which ``cells`` marks loading
+            fresh = {(s, ALL): blank_row(s) for s in store.symbols if (s, ALL) not in self.rows}
+            self.rows.update(fresh)
+            self.stale_cells.update(fresh)
+            return bool(fresh)
         versions = store.versions
         if self._seen is None or self._seen.shape != versions.shape:
             changed = np.arange(len(store.symbols))
@@ -257,6 +272,8 @@ class WatchView:
             cells = tuple(tuple((text, "stale") for text, _ in cell) for cell in cells)
         elif key in self.unlisted:  # said once, in place of figures the venue cannot have
             cells = (*cells[:2], (("not listed", "muted"),), *cells[3:])
+        elif self.loading:  # in place of the price, until the history is in
+            cells = (*cells[:2], (("loading…", "muted"),), *cells[3:])
         return cells
 
     def empty_text(self, venues: Sequence[str]) -> str:

@@ -1,0 +1,85 @@
+"""How the app starts its source: at once, or after a first frame while a worker builds what it starts with.
+
+``SourceStart`` is the part of ``PerptopApp`` that attaches the source to the bar store. A source that
+starts with history it must build (the simulated market's week: 0.5 s at 50 symbols, 2 s at 200) says so
+(``Source.prepared`` False); the app then draws its first frame with every row marked loading and builds
+the week on a worker thread, so the screen is there in half a second whatever the watchlist's length.
+Then the stored bars are resumed, or the feed starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+
+from feeds.history.writer import HistoryWriter
+from feeds.source import Source
+from tui.app_alerts import AppAlerts
+from tui.app_history import AppHistory
+from tui.model.bars import BarStore
+from tui.model.view import WatchView
+
+
+class SourceStart(App[None]):
+    """Starting the source (a base of ``PerptopApp``, which provides the attributes below)."""
+
+    source: Source
+    store: BarStore
+    view: WatchView
+    alerts: AppAlerts
+    stored: AppHistory
+    history: HistoryWriter | None
+    paint: Callable[..., None]
+
+    def start_source(self) -> None:
+        """Attach the source now if that is quick; else mark the rows loading and prepare it on a worker."""
+        if self.source.prepared:
+            self._start_source()
+            return
+        self.view.loading = True
+        self.run_worker(self._prepare_source, thread=True, exit_on_error=False, name="prepare")
+
+    def _start_source(self) -> None:
+        """Attach the source to the store, then resume stored bars or start the feed."""
+        self.source.attach(self.store)
+        if self.history is not None:
+            self.stored.start()  # the feed starts once the stored bars are in
+        else:
+            self.alerts.service.warm(self.store)  # the flag records of the history the source brought
+            if self.source.live:
+                self.start_feed()
+
+    def _prepare_source(self) -> None:
+        """Worker thread: the source's slow start, then attach on the event loop."""
+        try:
+            self.source.prepare()
+        except Exception as exc:  # said on screen: the rows would otherwise say loading for ever
+            self.call_from_thread(self._source_failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._source_prepared)
+
+    def _source_prepared(self) -> None:
+        self.view.loading = False
+        self._start_source()
+        self.view.invalidate()
+        self.paint(force=True)
+
+    def _source_failed(self, why: str) -> None:
+        self.notify(f"the source could not start: {why}", title="no data", severity="error", timeout=60)
+
+    def start_feed(self) -> None:
+        """Run the source's feed loop in a worker of its own group."""
+        if self.source.live:
+            self.run_worker(self.source.run(), group=self.source.group, exit_on_error=False, name="feed")
+
+    def _resumed(self, loaded: int, at_start: bool) -> None:
+        """Stored bars are in (``loaded`` of them): at start the feed starts now, fetching what they lack."""
+        if at_start:
+            if loaded:
+                self.source.resumed()
+            self.start_feed()
+        if loaded:
+            self.view.invalidate()
+            self.alerts.service.warm(self.store)
+        self.paint(force=True)
