@@ -405,7 +405,7 @@ class PerptopApp(WatchlistActions, SourceStart):
         from tui.model import hit_rates
 
         if self.history is not None and self.history.path.exists():
-            return hit_rates.prepare_stored(self.history.path, symbol, self.params)
+            return hit_rates.prepare_stored(self.history.path, symbol, self.params, self.store.venues)
         what = {"demo": "simulated history in memory", "replay": "bars replayed so far"}.get(
             self.mode, "bars in memory (recording off)" if self.stored.off else "bars in memory"
         )

@@ -232,7 +232,9 @@ def run_record(
         delivery=deliverer,
         writer=writer,
     )
-    measure = ThreadMeasure(events.records, lambda s: hit_rates.prepare_stored(path, s, config.signals))
+    measure = ThreadMeasure(
+        events.records, lambda s: hit_rates.prepare_stored(path, s, config.signals, source.venues)
+    )
     events.measure = measure
     events.attach(store)
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)

@@ -20,7 +20,7 @@ does the reading and scoring, and is meant for a worker thread.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,8 +226,11 @@ def prepare_memory(store: BarStore, symbol: str, params: SignalParams, what: str
     return lambda: measure(symbol, bars, step, params, f"{span_words(bars, step)} of {what}")
 
 
-def prepare_stored(path: Path, symbol: str, params: SignalParams) -> Callable[[], HitRates]:
-    """Score the symbol's cross-venue series as the history store holds it (read on the worker thread)."""
+def prepare_stored(
+    path: Path, symbol: str, params: SignalParams, venues: Sequence[str] | None = None
+) -> Callable[[], HitRates]:
+    """Score the symbol's cross-venue series as the history store holds it (read on the worker thread),
+    made of ``venues`` (the monitor's; default: every venue in the store, a scan of all its rows)."""
 
     def run() -> HitRates:
         from feeds.history.store import HistoryStore
@@ -235,7 +238,7 @@ def prepare_stored(path: Path, symbol: str, params: SignalParams) -> Callable[[]
 
         reader = HistoryStore(path, None, readonly=True)
         try:
-            series, step = stored_series(reader, [symbol], "all", 0)
+            series, step = stored_series(reader, [symbol], "all", 0, venues)
         finally:
             reader.close()
         bars = series.get(symbol, np.empty((0, len(COLUMNS))))
