@@ -8,7 +8,7 @@ repaints only changed characters. No widget owns a timer, nothing blinks, and no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,7 +31,7 @@ from tui.config.loader import AppConfig
 from tui.lifeline import TerminalWatch, install_stop_handlers, leave
 from tui.model.bars import BarStore, capacity_for
 from tui.model.liq_tape import LiqTape
-from tui.model.rows import RowData, countdown_updates
+from tui.model.rows import Cell, RowData, countdown_updates
 from tui.model.view import WatchView
 from tui.palette import SymbolCommands
 from tui.widgets.columns import default_columns, fit_columns
@@ -218,6 +218,7 @@ class PerptopApp(WatchlistActions, SourceStart):
     def on_mount(self) -> None:
         """Load history, start the feed worker and the paint timer, paint the first frame."""
         self.watchlist = self.query_one(Watchlist)
+        self.watchlist.cell_source = self._due_cells
         self.heatmap = self.query_one(FundingHeatmap)
         self.status = self.query_one(StatusBar)
         self.apply_ui(self.watch_state.ui)
@@ -306,19 +307,35 @@ class PerptopApp(WatchlistActions, SourceStart):
         if self.view.refresh():
             self.paints += 1
             self._refresh_all()
-        # The settlement countdown moves with the clock, not the data: only its cells that changed.
-        wl = self.watchlist
-        wl.update_cells(countdown_updates(self.view.rows, wl.cells, wl.order, now, self.view.old_series))
+        else:  # the settlement countdown moves with the clock, not the data
+            self.watchlist.refresh_cells()
 
     def _reorder(self) -> None:
         # no bar yet: no row has a figure to show (while loading, each row says so instead)
         order = self.view.order() if self.store.count or self.view.loading else []
-        # Cells are formatted only for rows on show (collapsed venue rows and filtered symbols wait).
-        self.watchlist.update_cells(self.view.due_cells(order))
         self.watchlist.set_order(order)
+        self.watchlist.refresh_cells()
         self.watchlist.set_marks(self.view.sort_marks())
         if not order:
             self.watchlist.empty_text = self.view.empty_text(self.source.venues)
+
+    def _due_cells(self, keys: Sequence[SeriesKey]) -> dict[SeriesKey, tuple[Cell, ...]]:
+        """The watchlist's ``cell_source``: new cells of the rows of ``keys`` whose data moved, or whose
+        settlement countdown reads differently now (only its cells: the watchlist repaints only those)."""
+        due = self.view.due_cells(keys)
+        if self.paused:  # the countdown stands still with the figures
+            return due
+        drawn = self.watchlist.drawn_cells
+        due.update(
+            countdown_updates(
+                self.view.rows,
+                lambda k: due.get(k) or drawn(k),
+                keys,
+                self.clock(),
+                self.view.old_series,
+            )
+        )
+        return due
 
     def _visible_symbols(self) -> list[str]:
         return [s for s, v in self.watchlist.order if v == ALL]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
 from feeds.messages import ALL
@@ -21,6 +22,7 @@ from tui.app import PerptopApp
 from tui.config.loader import AppConfig
 from tui.screens.drilldown import DrilldownScreen
 from tui.screens.funding import FundingSpreadScreen
+from tui.widgets import watchlist as watchlist_module
 
 
 def _app(tmp_path: Path, now: list[int]) -> tuple[PerptopApp, DemoSource]:
@@ -95,7 +97,9 @@ async def test_f_at_80_columns_keeps_venues_rates_spread_and_apr(tmp_path: Path)
         assert max(len(line.rstrip()) for line in screen_text(app).splitlines()) <= 80
 
 
-async def test_the_countdown_ticks_with_the_clock_and_repaints_only_its_cells(tmp_path: Path) -> None:
+async def test_the_countdown_ticks_with_the_clock_and_repaints_only_its_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     now = [START_MS + 3_000]
     app, source = _app(tmp_path, now)
     async with app.run_test(size=(200, 50)) as pilot:
@@ -116,19 +120,19 @@ async def test_the_countdown_ticks_with_the_clock_and_repaints_only_its_cells(tm
         await pilot.pause()
         rendered: list[str] = []
         regions: list[tuple[int, int]] = []
-        render_cell = wl._cell_segments
+        render_cell = watchlist_module.cell_segments
         refresh = wl.refresh
 
-        def spy_cell(column, cell, cursor):  # type: ignore[no-untyped-def]
-            if cursor is None:  # the cursor row's strip is drawn whole on any change (one row, by design)
+        def spy_cell(column, cell, ink, selected):  # type: ignore[no-untyped-def]
+            if not selected:  # the cursor row's strip is drawn whole on any change (one row, by design)
                 rendered.append(column.key)
-            return render_cell(column, cell, cursor)
+            return render_cell(column, cell, ink, selected)
 
         def spy_refresh(*areas, **kw):  # type: ignore[no-untyped-def]
             regions.extend((r.x, r.x + r.width) for r in areas)
             return refresh(*areas, **kw)
 
-        wl._cell_segments = spy_cell  # type: ignore[method-assign]
+        monkeypatch.setattr(watchlist_module, "cell_segments", spy_cell)
         wl.refresh = spy_refresh  # type: ignore[method-assign]
         now[0] += 60_000  # a minute later, no new data
         app.paint()

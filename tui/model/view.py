@@ -255,7 +255,7 @@ class WatchView:
         _, column = SORTS[self.sort_index]
         return {column: "▲" if (column == "symbol") != self.sort_reverse else "▼"} if column else {}
 
-    def due_cells(self, order: list[SeriesKey]) -> dict[SeriesKey, tuple[Cell, ...]]:
+    def due_cells(self, order: Sequence[SeriesKey]) -> dict[SeriesKey, tuple[Cell, ...]]:
         """New cells of the rows in ``order`` whose data moved (rows not on show wait until they are)."""
         todo = [k for k in order if k in self.stale_cells and k in self.rows]
         self.stale_cells.difference_update(todo)

@@ -9,17 +9,24 @@ characters that differ, so a price ticking from 96,512.3 to 96,514.1 redraws thr
 Line 0 is the column header (it stays on top while rows scroll under it). The widget shows a subset
 of the columns (``set_columns``): ``fit_columns`` picks them for the width, by priority, unless the
 user chose columns that need more room, in which case the table scrolls sideways (``<`` ``>``).
+
+Cells are formatted only for rows on screen: the widget asks its ``cell_source`` for the cells of the
+rows in its scroll window (``refresh_cells``, on the paint tick) and of rows about to be drawn that it has
+not asked about since (scrolled, resized or reordered into view). Of 200 symbols about 30 are on screen,
+and formatting the rest every tick was most of a tick.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -27,32 +34,10 @@ from textual.strip import Strip
 
 from tui.model.rows import Cell, SeriesKey
 from tui.widgets.columns import Column, fit_text
+from tui.widgets.row_strips import STYLE_NAMES, RowInk, cell_segments, changed_span, row_strip, theme_styles
 
-STYLE_NAMES = (
-    "header",
-    "cursor",
-    "symbol",
-    "muted",
-    "up",
-    "down",
-    "neutral",
-    "flag-bull",
-    "flag-bear",
-    "flag-context",
-    "flag-unproven",
-    "stale",
-)
-
-
-def _merged(segments: list[Segment]) -> list[Segment]:
-    """Join neighbours of the same style: every later stage of Textual's paint costs per segment."""
-    out: list[Segment] = []
-    for seg in segments:
-        if out and out[-1].style == seg.style:
-            out[-1] = Segment(out[-1].text + seg.text, seg.style)
-        else:
-            out.append(seg)
-    return out
+CellSource = Callable[[Sequence[SeriesKey]], Mapping[SeriesKey, tuple[Cell, ...]]]
+"""Given row keys, the new cells of those of them whose cells changed (``Watchlist.cell_source``)."""
 
 
 class Watchlist(ScrollView, can_focus=True):
@@ -121,9 +106,14 @@ class Watchlist(ScrollView, can_focus=True):
         self._header: Strip | None = None
         self._marks: dict[str, str] = {}
         self._styles: dict[str, Style] = {}
+        self._ink: RowInk | None = None
+        self._ink_for: tuple[tuple[LineFilter, ...], Color] | None = None  # filters, background
         self._strip_width = 0
         self.cursor = 0
         self.empty_text = "waiting for data…"
+        # Where new cells come from: keys -> the cells of those rows that changed (None: set by hand).
+        self.cell_source: CellSource | None = None
+        self._asked: set[SeriesKey] = set()  # rows asked of cell_source since the last refresh_cells
         self.set_columns(columns)
 
     # ---- public API ------------------------------------------------------------------------
@@ -142,11 +132,7 @@ class Watchlist(ScrollView, can_focus=True):
             x += c.width + 1
         self._xs = xs
         self._total_width = max(0, x - 1)
-        self._strips.clear()
-        self._row_segs.clear()
-        self._line_cache.clear()
-        self._cursor_strip = None
-        self._header = None
+        self._drop_strips()
         if self.is_mounted:
             self._resize_virtual()
             self.refresh()
@@ -165,13 +151,36 @@ class Watchlist(ScrollView, can_focus=True):
         """Key of the row under the cursor (None when empty)."""
         return self._order[self.cursor] if self._order else None
 
+    @property
+    def visible_keys(self) -> list[SeriesKey]:
+        """Keys of the rows in the scroll window, top to bottom."""
+        top, height = self._visible()
+        return self._order[top : top + height]
+
+    def refresh_cells(self) -> None:
+        """Ask ``cell_source`` for the rows in view and repaint the characters that changed (paint tick).
+
+        Rows out of view keep their cells until they are drawn: ``render_lines`` asks for them then.
+        """
+        if self.cell_source is None:
+            return
+        keys = self.visible_keys
+        self._asked = set(keys)
+        self.update_cells(self.cell_source(keys))
+
     def cells(self, key: SeriesKey) -> tuple[Cell, ...] | None:
-        """The formatted cells of a row."""
+        """The formatted cells of a row, brought up to date first (a row out of view may lag)."""
+        if self.cell_source is not None:
+            self.update_cells(self.cell_source([key]))
+        return self._cells.get(key)
+
+    def drawn_cells(self, key: SeriesKey) -> tuple[Cell, ...] | None:
+        """The cells a row was last drawn with (or will be, once in view), as they are."""
         return self._cells.get(key)
 
     def row_text(self, key: SeriesKey) -> str:
         """Plain text of a row as drawn (tests and snapshots read this)."""
-        cells = self._cells.get(key)
+        cells = self.cells(key)
         if cells is None:
             return ""
         return " ".join(
@@ -193,10 +202,7 @@ class Watchlist(ScrollView, can_focus=True):
             old = self._cells.get(key)
             if old == new:
                 continue
-            self._cells[key] = new
-            self._strips.pop(key, None)
-            if self._cursor_strip is not None and self._cursor_strip[0] == key:
-                self._cursor_strip = None
+            self._store(key, new)
             i = self._pos.get(key)
             if i is None or not top <= i < top + height:
                 continue
@@ -310,29 +316,18 @@ class Watchlist(ScrollView, can_focus=True):
         """The theme changed: drop cached styles and strips."""
         super().notify_style_update()
         self._styles = {}
-        self._strips.clear()
-        self._row_segs.clear()
-        self._line_cache.clear()
-        self._cursor_strip = None
-        self._header = None
+        self._drop_strips()
 
     def on_resize(self, event: events.Resize) -> None:
         """Strips span the widget width: rebuild them at the new size."""
-        self._strips.clear()
-        self._row_segs.clear()
-        self._line_cache.clear()
-        self._cursor_strip = None
-        self._header = None
+        self._drop_strips()
         self._resize_virtual()
 
     def render_line(self, y: int) -> Strip:
         """The cached strip of line ``y``, cropped to the horizontal scroll window."""
         width = self.size.width
         if width != self._strip_width:
-            self._strips.clear()
-            self._line_cache.clear()
-            self._cursor_strip = None
-            self._header = None
+            self._drop_strips(cells=False)  # the cells' segments do not depend on the width
             self._strip_width = width
         if y == 0:
             if self._header is None:
@@ -342,8 +337,9 @@ class Watchlist(ScrollView, can_focus=True):
             i = y - 1 + round(self.scroll_y)
             if i >= len(self._order):
                 if i == 0:
-                    return Strip([Segment(f" {self.empty_text}".ljust(width), self._style("muted"))])
-                return Strip.blank(width, self._style(""))
+                    ink = self._row_ink()("muted", False)
+                    return Strip([Segment(f" {self.empty_text}".ljust(width), ink)])
+                return Strip.blank(width, self._row_ink()("", False))
             key = self._order[i]
             if i == self.cursor:
                 cached = self._cursor_strip
@@ -377,37 +373,57 @@ class Watchlist(ScrollView, can_focus=True):
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
-    def _style(self, name: str) -> Style:
-        if not self._styles:
-            base = self.rich_style
-            styles = {"": base}
-            for n in STYLE_NAMES:
-                styles[n] = base + self.get_component_rich_style(f"watchlist--{n}")
-            # The cursor overlays a background only, so cell colours stay readable on the cursor row; a theme
-            # without colours (monochrome, NO_COLOR) has no background to overlay: reverse video marks it.
-            ansi = bool(getattr(self.app.current_theme, "ansi", False))
-            styles["cursor"] = Style(bgcolor=styles["cursor"].bgcolor, bold=True, reverse=ansi or None)
-            dim = Style(dim=True)
-            for n in ("flag-bull", "flag-bear", "flag-context"):
-                styles[f"{n}-dim"] = styles[n] + Style(dim=True, bold=False)
-            styles["-dim"] = base + dim
-            self._styles = styles
-        return self._styles.get(name) or self._styles[""]
+    def _drop_strips(self, cells: bool = True) -> None:
+        """Forget every strip drawn (and, with ``cells``, the segments of each row's cells)."""
+        self._strips.clear()
+        if cells:
+            self._row_segs.clear()
+            self._ink = None
+        self._line_cache.clear()
+        self._cursor_strip = None
+        self._header = None
+
+    def _row_ink(self) -> RowInk:
+        if self._ink is None:
+            if not self._styles:  # built once per theme
+                ansi = bool(getattr(self.app.current_theme, "ansi", False))
+                component = self.get_component_rich_style
+                self._styles = theme_styles(self.rich_style, lambda n: component(f"watchlist--{n}"), ansi)
+            filters, background = self._ink_for or ((), Color(0, 0, 0))
+            self._ink = RowInk(self._styles, self._styles["cursor"], filters, background)
+        return self._ink
+
+    def _ask_unasked(self, crop: Region) -> None:
+        """Bring the rows of ``crop`` not asked of ``cell_source`` since the last tick up to date.
+
+        They are drawn now, so their new cells are stored without marking anything dirty.
+        """
+        if self.cell_source is None:
+            return
+        top = round(self.scroll_y) - 1  # line 0 is the header
+        order, asked = self._order, self._asked
+        keys = [
+            order[i] for y in crop.line_range if 0 <= (i := top + y) < len(order) and order[i] not in asked
+        ]
+        if not keys:
+            return
+        asked.update(keys)
+        for key, cells in self.cell_source(keys).items():
+            self._store(key, cells)
+
+    def _store(self, key: SeriesKey, cells: tuple[Cell, ...]) -> None:
+        """Keep ``cells`` as the row's, dropping the strips drawn from the old ones."""
+        self._cells[key] = cells
+        self._strips.pop(key, None)
+        if self._cursor_strip is not None and self._cursor_strip[0] == key:
+            self._cursor_strip = None
 
     def _diff_region(self, col: Column, x: int, y: int, a: Cell, b: Cell) -> Region:
-        if len(a) == len(b) == 1 and a[0][1] == b[0][1]:
-            pa, pb = fit_text(a[0][0], col.width, col.align), fit_text(b[0][0], col.width, col.align)
-            lo = 0
-            while lo < col.width and pa[lo] == pb[lo]:
-                lo += 1
-            hi = col.width - 1
-            while hi > lo and pa[hi] == pb[hi]:
-                hi -= 1
-            return Region(x + lo - round(self.scroll_x), y, hi - lo + 1, 1)
-        return Region(x - round(self.scroll_x), y, col.width, 1)
+        offset, width = changed_span(col, a, b)
+        return Region(x + offset - round(self.scroll_x), y, width, 1)
 
     def _render_header(self) -> Strip:
-        style = self._style("header")
+        style = self._row_ink()("header", False)
         text = " ".join(
             fit_text(c.title + self._marks.get(c.key, ""), c.width, c.align) for c in self.columns
         )
@@ -415,48 +431,20 @@ class Watchlist(ScrollView, can_focus=True):
         return Strip([Segment(text.ljust(width), style)], width)
 
     def _render_row(self, key: SeriesKey, selected: bool) -> Strip:
-        cells = self._cells.get(key, ())
-        cursor = self._style("cursor") if selected else None
+        ink = self._row_ink()
         # Reuse the segments of cells that did not change (usually all but price and 24h).
         # Both sides are the shown columns' cells, in the shown order (not the row's full tuple).
-        kept_cells, kept = self._row_segs.get(key, ((), []))
-        shown = tuple(self._shown(cells))
-        per_cell: list[list[Segment]] = []
-        for n, (col, cell) in enumerate(zip(self.columns, shown, strict=False)):
-            if not selected and n < len(kept_cells) and kept_cells[n] == cell:
-                per_cell.append(kept[n])
-            else:
-                per_cell.append(self._cell_segments(col, cell, cursor))
+        kept_cells, kept = self._row_segs.get(key, ((), [])) if not selected else ((), [])
+        shown = tuple(self._shown(self._cells.get(key, ())))
+        per_cell = [
+            kept[n]
+            if n < len(kept_cells) and kept_cells[n] == cell
+            else cell_segments(col, cell, ink, selected)
+            for n, (col, cell) in enumerate(zip(self.columns, shown, strict=False))
+        ]
         if not selected:
             self._row_segs[key] = (shown, per_cell)
-        sep = Segment(" ", cursor or self._style(""))
-        segments: list[Segment] = []
-        for n, segs in enumerate(per_cell):
-            if n:
-                segments.append(sep)
-            segments.extend(segs)
-        width = max(self.size.width, self._total_width)
-        line = sum(c.width + 1 for c in self.columns[: len(per_cell)]) - (1 if per_cell else 0)
-        if width > line:
-            segments.append(Segment(" " * (width - line), cursor or self._style("")))
-        return Strip(_merged(segments), max(width, line))
-
-    def _cell_segments(self, col: Column, cell: Cell, cursor: Style | None) -> list[Segment]:
-        used = sum(len(t) for t, _ in cell)
-        if len(cell) <= 1 or used > col.width:
-            text = fit_text("".join(t for t, _ in cell), col.width, col.align)
-            style = self._style(cell[0][1] if cell else "")
-            return [Segment(text, style + cursor if cursor else style)]
-        out: list[Segment] = []
-        pad = " " * (col.width - used)
-        if col.align == ">" and pad:
-            out.append(Segment(pad, cursor or self._style("")))
-        for t, name in cell:
-            style = self._style(name)
-            out.append(Segment(t, style + cursor if cursor else style))
-        if col.align != ">" and pad:
-            out.append(Segment(pad, cursor or self._style("")))
-        return out
+        return row_strip(self.columns, per_cell, max(self.size.width, self._total_width), ink, selected)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Lines of ``crop`` straight from the row cache, with the app's filters applied.
@@ -465,10 +453,18 @@ class Watchlist(ScrollView, can_focus=True):
         generic styles cache (which re-processes every dirty line) is skipped: that was a third of the
         compositor's time per tick. Anything with a gutter falls back to Textual's path.
         """
-        if self.styles.gutter.width or self.styles.gutter.height:
-            return super().render_lines(crop)
-        filters = self.get_line_filters()
+        self._ask_unasked(crop)
         background = self.background_colors[1]
+        gutter = bool(self.styles.gutter.width or self.styles.gutter.height)
+        # Textual's path applies the filters itself: the rows are then drawn in unfiltered styles.
+        filters: tuple[LineFilter, ...] = () if gutter else tuple(self.get_line_filters())
+        if (filters, background) != self._ink_for:
+            self._ink_for = (filters, background)
+            self._drop_strips()
+        if gutter:
+            return super().render_lines(crop)
+        if self._row_ink().complete:  # the rows' styles are filtered already
+            filters = ()
         x1, x2 = crop.column_span
         full = (x1, x2) == (0, self.size.width)
         cache = self._line_cache
