@@ -14,10 +14,10 @@ bars' totals. The orders of a bar add up to its total, so the tape, the clusters
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from feeds.messages import BAR_STEP_MS, BarBlock, History, VenueStatus
-from feeds.sim.liquidations import TickSplitter, history_events
+from feeds.sim.liquidations import TickSplitter, history_events, recent_history
 from feeds.sim.market import SimulatedMarket
 from feeds.source import BarSink, LiquidationListener, SourceHealth
 from signals.times import Clock, wall_ms
@@ -71,7 +71,7 @@ class DemoSource:
     def attach(self, store: BarSink) -> None:
         """Load the simulated history into ``store``; later updates go there too."""
         self._store = store
-        self._loaded(self.market.history())
+        self._loaded(self.market.history_groups())
 
     def resumed(self) -> None:
         """Nothing to do: the simulated market starts with its own week and never reads the history store."""
@@ -84,16 +84,35 @@ class DemoSource:
         """No simulated venue is ever stopped: nothing to retry."""
         return []
 
-    def _loaded(self, histories: Sequence[History]) -> None:
+    def _loaded(self, groups: Iterable[Sequence[History]]) -> None:
+        """Load each group of histories as it comes, then split their last hours into orders at once.
+
+        One ``history_events`` call over every group: its draws run on across the series, so the
+        orders are the same however the histories were grouped. Only the hours it splits are kept.
+        """
+        recent: list[History] = []
+        for histories in groups:
+            recent += self._load_group(histories)
+            del histories  # before the next group is generated, not after: one group at a time
+        if self._on_liquidations is not None:
+            events = history_events(recent, self.step_ms, self.rng_seed)
+            if events:
+                self._on_liquidations(events)
+
+    def _load_group(self, histories: Sequence[History]) -> list[History]:
+        """Load one group into the store; the part of it ``history_events`` splits (none when nobody listens).
+
+        A method of its own so no loop variable outlives it: one series' bars are a view that keeps
+        the whole group's array alive.
+        """
         assert self._store is not None
         self._store.load_history(histories)
         now = self.clock()
         for h in histories:
             self._last_ms[h.venue] = now
-        if self._on_liquidations is not None:
-            events = history_events(histories, self.step_ms, self.rng_seed)
-            if events:
-                self._on_liquidations(events)
+        if self._on_liquidations is None:
+            return []
+        return [recent_history(h, self.step_ms) for h in histories]
 
     def publish(self, blocks: Sequence[BarBlock]) -> None:
         """Write the market's blocks into the store (called by the simulation loop, or by ``step``)."""
@@ -130,7 +149,7 @@ class DemoSource:
 
     def add_symbol(self, symbol: str) -> None:
         """Add ``symbol`` to the market and load its history into the store."""
-        self._loaded(self.market.add_symbol(symbol))
+        self._loaded([self.market.add_symbol(symbol)])
 
     def remove_symbol(self, symbol: str) -> None:
         """Remove ``symbol`` from the market."""
