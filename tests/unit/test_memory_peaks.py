@@ -17,11 +17,14 @@ from feeds.sim import SimulatedMarket
 from feeds.sim.liquidations import history_events
 from feeds.sim.source import DemoSource
 from signals.columns import Col
+from signals.params import SignalParams
 from tui.model.bars import BarStore
+from tui.model.rows import evaluate_store
 
 STEP = 300_000
 START = 1_750_000_200_000  # a multiple of 5 minutes
 SYMBOLS = [f"S{i:02d}" for i in range(12)]
+PARAMS = SignalParams()
 
 
 def _peak(work: Callable[[], object]) -> int:
@@ -93,3 +96,14 @@ def test_the_demo_loads_its_history_a_group_at_a_time_and_its_tape_is_unchanged(
     for h in whole[::12]:
         np.testing.assert_array_equal(store.series(h.symbol, h.venue)[:, 1:], h.bars[:, 1:])
     assert store.series(symbols[-1], ALL).shape[0] == 2_030
+
+
+def test_the_flags_of_every_series_read_the_panel_without_copying_it() -> None:
+    market = SimulatedMarket(SYMBOLS, start_ms=START)
+    store = BarStore(SYMBOLS, market.venues, market.history_bars, STEP)
+    store.load_history(market.history())
+    whole = evaluate_store(store, PARAMS)  # every symbol x venue and ALL, as the snapshot asks
+    picked = evaluate_store(store, PARAMS, venues=["simB", ALL], symbols=SYMBOLS[3:5])
+    assert {k: whole[k] for k in picked} == picked  # a selection is the same flags as in the whole
+    peak = _peak(lambda: evaluate_store(store, PARAMS))
+    assert peak < store.data.nbytes / 2, f"{peak} bytes for a {store.data.nbytes}-byte panel"
