@@ -10,7 +10,7 @@ the app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -84,11 +84,12 @@ class Source(Protocol):
 
     @property
     def prepared(self) -> bool:
-        """Whether ``attach`` is quick; when not, ``prepare`` does the slow part and may run on a worker
-        thread first (the simulated market's week), so the app draws its first frame meanwhile."""
+        """Whether ``attach`` is quick; when not, the app runs ``attach_steps`` from a worker thread (the
+        simulated market's week), so it draws its first frame meanwhile."""
 
-    def prepare(self) -> None:
-        """The slow part of ``attach``, touching no store; ``attach`` does it itself if not done."""
+    def attach_steps(self, store: BarSink) -> Iterator[Callable[[], None]]:
+        """``attach`` in steps: iterating does the slow part on the caller's thread; each step it yields
+        touches the store and must run where the store is used (the event loop), before the next."""
 
     def attach(self, store: BarSink) -> None:
         """Write into ``store`` from now on (loading any history the source starts with)."""

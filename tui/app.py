@@ -113,6 +113,8 @@ class PerptopApp(WatchlistActions, SourceStart):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Watchlist actions only while the main screen is on top (``d`` on a drill-down removed a symbol)."""
+        if self.view.loading and action in ("add_symbol", "remove_symbol", "undo"):
+            return False  # the simulated week is being generated for the symbols there are: wait for it
         return not (action in self._MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
 
     def __init__(

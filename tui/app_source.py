@@ -33,16 +33,17 @@ class SourceStart(App[None]):
     paint: Callable[..., None]
 
     def start_source(self) -> None:
-        """Attach the source now if that is quick; else mark the rows loading and prepare it on a worker."""
+        """Attach the source now if that is quick; else mark the rows loading and attach it in steps, its
+        slow part on a worker thread."""
         if self.source.prepared:
-            self._start_source()
+            self.source.attach(self.store)
+            self._attached()
             return
         self.view.loading = True
-        self.run_worker(self._prepare_source, thread=True, exit_on_error=False, name="prepare")
+        self.run_worker(self._attach_in_steps, thread=True, exit_on_error=False, name="attach")
 
-    def _start_source(self) -> None:
-        """Attach the source to the store, then resume stored bars or start the feed."""
-        self.source.attach(self.store)
+    def _attached(self) -> None:
+        """The source is attached: resume the stored bars, or take the flag records and start the feed."""
         if self.history is not None:
             self.stored.start()  # the feed starts once the stored bars are in
         else:
@@ -50,18 +51,23 @@ class SourceStart(App[None]):
             if self.source.live:
                 self.start_feed()
 
-    def _prepare_source(self) -> None:
-        """Worker thread: the source's slow start, then attach on the event loop."""
+    def _attach_in_steps(self) -> None:
+        """Worker thread: the source's slow steps here, each step's store work on the event loop."""
         try:
-            self.source.prepare()
+            steps = self.source.attach_steps(self.store)
+            # not a for loop: its variable would hold the last step (and its group of the week) while
+            # the next group is generated
+            while (step := next(steps, None)) is not None:
+                self.call_from_thread(step)
+                step = None
         except Exception as exc:  # said on screen: the rows would otherwise say loading for ever
             self.call_from_thread(self._source_failed, f"{type(exc).__name__}: {exc}")
             return
-        self.call_from_thread(self._source_prepared)
+        self.call_from_thread(self._source_attached)
 
-    def _source_prepared(self) -> None:
+    def _source_attached(self) -> None:
         self.view.loading = False
-        self._start_source()
+        self._attached()
         self.view.invalidate()
         self.paint(force=True)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -153,8 +153,9 @@ class ReplaySource:
 
     prepared = True  # nothing slow before attach
 
-    def prepare(self) -> None:
-        """Nothing to prepare: ``attach`` is quick."""
+    def attach_steps(self, store: BarSink) -> Iterator[Callable[[], None]]:
+        """One step, ``attach`` itself: it is quick."""
+        yield lambda: self.attach(store)
 
     def attach(self, store: BarSink) -> None:
         """Load the bars up to the first replayed one into ``store`` as history."""

@@ -8,7 +8,7 @@ history merges into the store without overwriting what the live polls already wr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,8 +89,9 @@ class LiveSource:
 
     prepared = True  # nothing slow before attach
 
-    def prepare(self) -> None:
-        """Nothing to prepare: ``attach`` is quick."""
+    def attach_steps(self, store: BarSink) -> Iterator[Callable[[], None]]:
+        """One step, ``attach`` itself: it is quick."""
+        yield lambda: self.attach(store)
 
     def attach(self, store: BarSink) -> None:
         """Write into ``store`` from now on (nothing to load before the first poll)."""

@@ -69,6 +69,12 @@ def split_totals(
     return bar, times, usd
 
 
+def recent_history(h: History, step_ms: int, hours: float = HISTORY_EVENTS_H) -> History:
+    """A copy of the bars of ``h`` that ``history_events`` splits (its last ``hours``), nothing older."""
+    keep = int(hours * 3_600_000 // step_ms) + 1
+    return History(h.venue, h.symbol, h.bars[-keep:].copy())
+
+
 def history_events(
     histories: Sequence[History], step_ms: int, seed: int, hours: float = HISTORY_EVENTS_H
 ) -> list[Liquidation]:

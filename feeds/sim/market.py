@@ -1,11 +1,11 @@
 """``SimulatedMarket``: the data source of ``perptop --demo``, and the loop that drives it.
 
-At construction it generates closed 5-minute bars up to the bar before ``start_ms`` (enough that every
-signal window is full at once), then ``tick_blocks`` advances a simulated clock and reports the current
-bar of every symbol x venue as ``BarBlock`` arrays (``tick``: the same as ``BarUpdate``s). Each bar's
-close is drawn when the bar opens; ticks inside the bar follow a Brownian bridge to that close and
-accumulate its flows, so the closed bars are the same whatever the tick sizes, and flows only grow
-within a bar.
+It generates closed 5-minute bars up to the bar before ``start_ms`` (enough that every signal window is
+full at once) when they are first asked for (``history``, ``history_groups``) or the clock first moves;
+then ``tick_blocks`` advances a simulated clock and reports the current bar of every symbol x venue as
+``BarBlock`` arrays (``tick``: the same as ``BarUpdate``s). Each bar's close is drawn when the bar opens;
+ticks inside the bar follow a Brownian bridge to that close and accumulate its flows, so the closed bars
+are the same whatever the tick sizes, and flows only grow within a bar.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -33,6 +33,9 @@ _TAKER = np.array([int(c) for c in (Col.TAKER_BUY, Col.TAKER_SELL, Col.SPOT_TAKE
 _BURST_WIDTH = 0.2  # a liquidation burst takes a fifth of the bar
 # The columns a tick moves, as plain ints: numpy indexes with an int faster than with the Col enum.
 _TICK_COLUMNS = tuple(int(c) for c in (Col.PRICE, Col.SPOT_VOL, Col.FUT_VOL, Col.LIQ_LONG, Col.LIQ_SHORT))
+# Symbols generated at a time by ``history_groups``: a week of 64 symbols is 75 MB of bars beside the store;
+# smaller groups cost a history pass each (its per-bar overhead is about 0.2 s however few the symbols).
+HISTORY_GROUP = 64
 
 
 def history_bars_for(params: SignalParams, step_ms: int) -> int:
@@ -115,7 +118,7 @@ class SimulatedMarket:
         history_bars: int | None = None,
         start_ms: int | None = None,
     ) -> None:
-        """Generate the history of ``symbols`` and open the current bar.
+        """A market of ``symbols`` whose history is generated (and current bar opened) when first needed.
 
         Args:
             symbols: watchlist names; unknown names get made-up but plausible figures.
@@ -136,7 +139,7 @@ class SimulatedMarket:
         self._bar_t = start - start % step_ms
         self._now = float(self._bar_t)
         self.now_ms = self._bar_t
-        self.symbols: list[str] = []
+        self._symbols: list[str] = []
         self._run = _Run([], seed, step_ms)
         self._ends: dict[str, int] = {}  # open time of each symbol's last history bar
         self._handover: list[History] | None = None
@@ -148,11 +151,39 @@ class SimulatedMarket:
         self._interval_ms = [int(FUNDING_INTERVAL_H[v] * 3_600_000) for v in VENUES]
         # Within-bar noise has its own stream: bar closes never depend on how often the clock ticks.
         self._tick_rng = np.random.default_rng(stable_seed("ticks", seed))
-        # Kept only until the first history() call: a monitor open for a week should not hold a second
-        # copy of what its store already has. Later calls regenerate the same bars from the seeds.
-        self._handover = self._join(list(dict.fromkeys(symbols)))
+        # Generated when first asked for (``history_groups`` or any other call): the history of a
+        # whole watchlist at once is as large as the store it goes into (290 MB at 200 symbols).
+        self._pending: list[str] = list(dict.fromkeys(symbols))
 
     # ---- symbols -------------------------------------------------------------------------------
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbols simulated, in slot order (those whose history is not generated yet last)."""
+        return self._symbols + self._pending
+
+    @property
+    def history_pending(self) -> bool:
+        """Whether some symbols' history is still to be generated (by ``history_groups`` or ``history``)."""
+        return bool(self._pending)
+
+    def _settle(self) -> None:
+        """Generate the history of the symbols still pending, kept for the first ``history()`` call."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._handover = self._join(pending)
+
+    def history_groups(self, size: int = HISTORY_GROUP) -> Iterator[list[History]]:
+        """``history()`` in groups of ``size`` symbols, each generated when the caller asks for it.
+
+        Load each group before taking the next: then only one group's bars exist beside the store
+        (the symbols' series do not depend on which others are simulated, so the bars are the same).
+        """
+        if not self._pending:
+            yield self.history()
+        while self._pending:
+            group, self._pending = self._pending[:size], self._pending[size:]
+            yield self._join(group)
 
     def history(self) -> list[History]:
         """Closed bars per symbol x venue, oldest first, ending at the bar before the start.
@@ -160,29 +191,32 @@ class SimulatedMarket:
         A symbol added at run time ends at the bar before it was added. Every call returns the same
         bars; the first is free, later ones regenerate them (about as long as construction took).
         """
+        self._settle()
         if self._handover is not None:
             out, self._handover = self._handover, None
             return out
         by_end: dict[int, list[str]] = {}
-        for sym in self.symbols:
+        for sym in self._symbols:
             by_end.setdefault(self._ends[sym], []).append(sym)
         made = {
             (h.symbol, h.venue): h for end, group in by_end.items() for h in self._generate(group, end)[0]
         }
-        return [made[(s, v)] for s in self.symbols for v in VENUES]
+        return [made[(s, v)] for s in self._symbols for v in VENUES]
 
     def add_symbol(self, symbol: str) -> list[History]:
         """Start simulating ``symbol`` (no-op if present); returns its history up to the current bar."""
-        if symbol in self.symbols:
+        self._settle()
+        if symbol in self._symbols:
             return []
         return self._join([symbol])
 
     def remove_symbol(self, symbol: str) -> None:
         """Stop simulating ``symbol`` (no-op if absent)."""
-        if symbol not in self.symbols:
+        self._settle()
+        if symbol not in self._symbols:
             return
-        keep = np.array([i for i, s in enumerate(self.symbols) if s != symbol], dtype=np.int64)
-        self.symbols = [self.symbols[i] for i in keep]
+        keep = np.array([i for i, s in enumerate(self._symbols) if s != symbol], dtype=np.int64)
+        self._symbols = [self._symbols[i] for i in keep]
         self._run.take(keep)
         self._open, self._close = self._open[keep], self._close[keep]
         self._burst, self._bridge = self._burst[keep], self._bridge[keep]
@@ -201,7 +235,7 @@ class SimulatedMarket:
         self._run.extend(run)
         self._ends.update(dict.fromkeys(symbols, end))
         last = np.stack([h.bars[-1] for h in added]).reshape(len(symbols), NV, len(COLUMNS))
-        self.symbols.extend(symbols)
+        self._symbols.extend(symbols)
         self._open = np.concatenate([self._open, last])
         self._close = np.concatenate([self._close, close])
         self._burst = np.concatenate([self._burst, _burst_starts(u)])
@@ -236,6 +270,7 @@ class SimulatedMarket:
         """
         if seconds < 0:
             raise ValueError("the simulated clock only moves forward")
+        self._settle()
         target = self._now + seconds * 1000.0
         blocks: list[BarBlock] = []
         while target >= self._bar_t + self.step_ms:
@@ -286,7 +321,7 @@ class SimulatedMarket:
         next_funding = tuple((at_ms // ms + 1) * ms for ms in self._interval_ms)
         values = bars.copy()  # the market keeps working on its own arrays
         values.flags.writeable = False
-        return BarBlock(self._bar_t, tuple(self.symbols), VENUES, values, next_funding)
+        return BarBlock(self._bar_t, tuple(self._symbols), VENUES, values, next_funding)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

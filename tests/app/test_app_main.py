@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from feeds.messages import ALL
+from feeds.messages import ALL, History
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
+from feeds.sim.market import HISTORY_GROUP
 from feeds.sim.source import DemoSource
 from signals.flags import CODE
 from tests.support.demo_app import SIZE, START_MS, make_app
@@ -259,24 +260,28 @@ async def test_status_bar_survives_a_terminal_resize(app: PerptopApp) -> None:
 
 
 async def test_first_frame_marks_every_row_loading_until_the_simulated_week_is_built(tmp_path: Path) -> None:
-    # the week is built on a worker thread; here it waits for the test's word, as a slow machine would
+    # the week is generated on a worker thread; here it waits for the test's word, as a slow machine would
     built = threading.Event()
     watch = tuple(DEFAULT_DEMO_WATCHLIST)
 
-    def build() -> SimulatedMarket:
-        assert built.wait(10), "the test never let the week be built"
-        return SimulatedMarket(list(watch), seed=7, start_ms=START_MS)
+    class SlowMarket(SimulatedMarket):
+        def history_groups(self, size: int = HISTORY_GROUP) -> Iterator[list[History]]:
+            assert built.wait(10), "the test never let the week be built"
+            yield from super().history_groups(size)
 
     def clock() -> int:
         return START_MS + 3_000
 
+    market = SlowMarket(list(watch), seed=7, start_ms=START_MS)
     config = AppConfig(watchlist=watch, config_watchlist=watch, state_path=tmp_path / "state.json")
-    app = PerptopApp(config, source=DemoSource(build, clock=clock, live=False), clock=clock)
+    app = PerptopApp(config, source=DemoSource(market, clock=clock, live=False, background=True), clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(app.watchlist.order) == len(watch))
         assert shown_symbols(app) == list(watch)
         prices = ["".join(t for t, _ in app.watchlist.cells(key)[2]) for key in app.watchlist.order]  # type: ignore[index]
         assert prices == ["loading…"] * len(watch)
+        await pilot.press("d")  # no symbol removed while the week is generated for them all
+        assert shown_symbols(app) == list(watch)
         built.set()
         await until(pilot, lambda: "loading…" not in screen_text(app))
         prices = ["".join(t for t, _ in app.watchlist.cells(key)[2]) for key in app.watchlist.order]  # type: ignore[index]
@@ -285,12 +290,14 @@ async def test_first_frame_marks_every_row_loading_until_the_simulated_week_is_b
 
 
 async def test_a_week_that_cannot_be_built_is_said_on_screen(tmp_path: Path) -> None:
-    def build() -> SimulatedMarket:
-        raise MemoryError("no room for the week")
+    class BrokenMarket(SimulatedMarket):
+        def history_groups(self, size: int = HISTORY_GROUP) -> Iterator[list[History]]:
+            raise MemoryError("no room for the week")
 
     watch = tuple(DEFAULT_DEMO_WATCHLIST)
+    market = BrokenMarket(list(watch), seed=7, start_ms=START_MS)
     config = AppConfig(watchlist=watch, config_watchlist=watch, state_path=tmp_path / "state.json")
-    app = PerptopApp(config, source=DemoSource(build, live=False), clock=lambda: START_MS)
+    app = PerptopApp(config, source=DemoSource(market, live=False, background=True), clock=lambda: START_MS)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: any("could not start" in str(n.message) for n in app._notifications))
         note = next(n for n in app._notifications if "could not start" in str(n.message))

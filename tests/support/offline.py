@@ -8,6 +8,8 @@ banner is the live source's own notice; the real path is covered against a close
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from feeds.live.source import unreachable_notice
 from feeds.messages import BAR_STEP_MS, VenueStatus
 from feeds.source import BarSink, LiquidationListener, SourceHealth
@@ -35,8 +37,9 @@ class OfflineSource:
 
     prepared = True  # nothing slow before attach
 
-    def prepare(self) -> None:
-        """Nothing to prepare: ``attach`` is quick."""
+    def attach_steps(self, store: BarSink) -> Iterator[Callable[[], None]]:
+        """One step, ``attach`` itself: it is quick."""
+        yield lambda: self.attach(store)
 
     def attach(self, store: BarSink) -> None:
         """Nothing will arrive."""

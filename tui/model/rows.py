@@ -142,12 +142,15 @@ def evaluate_store(
         return {}
     names = [*store.venues, ALL] if venues is None else list(venues)
     syms = list(store.symbols) if symbols is None else list(symbols)
+    s_idx = store.slots(syms)
+    v_idx = [store.venue_index(v) for v in names]
     if names == [ALL] and symbols is None:
         window = tail[:, :, store.venue_index(ALL), :]
-    else:
-        s_idx = store.slots(syms)
-        v_idx = [store.venue_index(v) for v in names]
-        window = tail[:, s_idx][:, :, v_idx].reshape(depth, -1, len(COLUMNS))
+    elif s_idx == list(range(tail.shape[1])) and v_idx == list(range(tail.shape[2])):
+        # Every series in slot order (the snapshot): the panel's own rows, not a copy of a week of them.
+        window = tail.reshape(depth, -1, len(COLUMNS))
+    else:  # one fancy index, one copy (two in a row copied the selection twice)
+        window = tail[:, np.array(s_idx)[:, None], np.array(v_idx)[None, :]].reshape(depth, -1, len(COLUMNS))
     results = evaluate_latest(window, params, store.step_ms, cache, reasons=reasons)
     return dict(zip([(s, v) for s in syms for v in names], results, strict=True))
 

@@ -36,7 +36,9 @@ def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[s
     store = BarStore(
         config.watchlist, market.venues, capacity_for(config.signals, market.step_ms), market.step_ms
     )
-    store.load_history(market.history())
+    for group in market.history_groups():  # a group at a time: never the whole history beside the store
+        store.load_history(group)
+        del group  # before the next group is generated, not after
     # The settlement times of the moment: the history carries none, and a snapshot applies no live bar.
     block = market.tick_blocks(0.0)[-1]
     for v, next_ms in zip(block.venues, block.next_funding_ms, strict=True):
