@@ -239,6 +239,8 @@ class PerptopApp(WatchlistActions, SourceStart):
         for warning in self.config.warnings:
             self.notify(warning, severity="warning", timeout=15)
         self.stored.announce()  # the store it was asked to record into could not be opened: say why
+        if self.view.loading:  # the rows, marked loading, in the very first frame (not "waiting for data")
+            self.paint()
         self.call_after_refresh(self.paint)
 
     @property
