@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rich.console import Console
 from rich.segment import Segment
+from rich.style import Style
 from textual._compositor import ChopsUpdate
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -95,3 +97,52 @@ def test_the_input_thread_uses_the_idle_aware_selector_once_installed() -> None:
 
     assert textual_patch.install()
     assert linux_driver.selectors.SelectSelector is textual_patch._IdleAwareSelector
+
+
+def _console() -> Console:
+    return Console(color_system="truecolor", force_terminal=True, width=80)
+
+
+RED = Style(color="red")
+BOLD = Style(bold=True)
+
+
+def test_a_span_inside_a_chop_writes_a_cursor_move_and_only_its_cells() -> None:
+    # Two chops on line 0 (cells 0-5 and 6-9) and one on line 2; spans cut into the first and the third.
+    chops: list[dict[int, Strip | None]] = [
+        {0: Strip([Segment("ab", RED), Segment("cdef", BOLD)]), 6: Strip([Segment("ghij")])},
+        {0: None},
+        {0: Strip([Segment("a中b", RED), Segment("xyz")])},
+    ]
+    update = ChopsUpdate(chops, [(0, 1, 4), (2, 2, 4)], [[6, 10], [10], [7]])
+    expected = (
+        "\x1b[1;2H"
+        "\x1b[31mb\x1b[0m"
+        "\x1b[1mcd\x1b[0m"  # cells 1-3: "b" red, "cd" bold
+        "\n"
+        "\x1b[3;3H"
+        "\x1b[31m b\x1b[0m"  # a cut through a wide character leaves a space in its place
+    )
+    assert textual_patch._render_segments(update, _console()) == expected
+
+
+def test_a_chop_inside_a_span_is_written_whole_and_one_outside_not_at_all() -> None:
+    chops = [{0: Strip([Segment("ab", RED)]), 2: Strip([Segment("cd", BOLD)]), 4: Strip([Segment("ef")])}]
+    update = ChopsUpdate(chops, [(0, 2, 4)], [[2, 4, 6]])
+    assert textual_patch._render_segments(update, _console()) == "\x1b[1;3H\x1b[1mcd\x1b[0m"
+
+
+def test_partial_chops_write_what_textuals_crop_would() -> None:
+    # Textual's own crop and render are the reference: every span over a line of mixed segments,
+    # including empty ones and wide characters.
+    strip = Strip(
+        [Segment("ab", RED), Segment("", BOLD), Segment("中c", BOLD), Segment("de"), Segment("", RED)]
+    )
+    console = _console()
+    width = strip.cell_length
+    for x1 in range(width):
+        for x2 in range(x1 + 1, width + 1):
+            update = ChopsUpdate([{0: strip}], [(0, x1, x2)], [[width]])
+            got = textual_patch._render_segments(update, console)
+            want = f"\x1b[1;{x1 + 1}H" + strip.crop(x1, x2).render(console)
+            assert got == want, (x1, x2)

@@ -11,7 +11,7 @@ from textual.filter import ANSIToTruecolor, DimFilter, LineFilter, Monochrome, N
 from textual.strip import Strip
 
 from tui.widgets.columns import Column
-from tui.widgets.row_strips import RowInk, cell_segments, row_strip
+from tui.widgets.row_strips import RowInk, cell_segments, merged, row_strip
 
 STYLES = {
     "": Style(color="white", bgcolor="black"),
@@ -68,3 +68,17 @@ def test_another_filter_is_left_to_the_line() -> None:
     ink = RowInk(STYLES, CURSOR, [Monochrome(), Reverse()], BACKGROUND)
     assert not ink.complete
     assert ink("up", False) == STYLES["up"]  # drawn unfiltered: the widget filters each line
+
+
+def test_neighbours_of_one_style_are_joined_into_one_segment() -> None:
+    up, down = STYLES["up"], STYLES["down"]
+    same_as_up = Style(color="green", bgcolor="black")  # equal, not the same object
+    segments = [
+        Segment("a", up),
+        Segment("b", same_as_up),
+        Segment(" ", up),
+        Segment("c", down),
+        Segment("d", up),
+    ]
+    assert merged(segments) == [Segment("ab ", up), Segment("c", down), Segment("d", up)]
+    assert merged([]) == []

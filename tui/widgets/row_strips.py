@@ -93,13 +93,21 @@ class RowInk:
 
 
 def merged(segments: list[Segment]) -> list[Segment]:
-    """Join neighbours of the same style: every later stage of Textual's paint costs per segment."""
+    """Join neighbours of the same style: every later stage of Textual's paint costs per segment.
+
+    Each run's texts are joined once: a Segment per merge step was most of the cost of drawing a row."""
     out: list[Segment] = []
-    for seg in segments:
-        if out and (out[-1].style is seg.style or out[-1].style == seg.style):
-            out[-1] = Segment(out[-1].text + seg.text, seg.style)
-        else:
-            out.append(seg)
+    texts: list[str] = []
+    style: Style | None = None
+    for text, seg_style, _ in segments:
+        if texts and (seg_style is style or seg_style == style):
+            texts.append(text)
+            continue
+        if texts:
+            out.append(Segment("".join(texts), style))
+        texts, style = [text], seg_style
+    if texts:
+        out.append(Segment("".join(texts), style))
     return out
 
 
