@@ -60,12 +60,14 @@ class SourceHealth:
         unlisted: series of symbols a venue does not list (shown once as ``not listed``).
         stale: series with no update for three poll intervals (drawn in the stale colour); a
             cross-venue series is stale as soon as one of its venues is.
+        backfilling: some venue is still fetching its start-up history.
     """
 
     venues: tuple[VenueStatus, ...]
     notice: str = ""
     unlisted: frozenset[SeriesKey] = frozenset()
     stale: frozenset[SeriesKey] = frozenset()
+    backfilling: bool = False
 
 
 class Source(Protocol):

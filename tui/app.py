@@ -155,6 +155,9 @@ class PerptopApp(WatchlistActions, SourceStart):
         self.history = history
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
         self.alerts = AppAlerts(self, config, self.store, history, self.clock, self.hit_rate_job)
+        # flag records wait for the end of a live backfill (measured on a store still filling, they
+        # would be measured again)
+        self.alerts.service.measure_held = lambda: self.source.health(self.clock()).backfilling
         # Flags with no measured edge on their symbol are dimmed from the alert service's records.
         self.view.edge_source, self.view.dim_unproven = self.alerts.service.records, config.dim_unproven
         self.stored = AppHistory(

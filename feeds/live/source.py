@@ -219,7 +219,10 @@ class LiveSource:
             self.feeds[v].status(now_ms) if v in self.feeds else VenueStatus(v, "starting")
             for v in self.venues
         )
-        return SourceHealth(venues, unreachable_notice(venues), self._unlisted(), self._stale(now_ms))
+        backfilling = any(feed.backfilling for feed in self.feeds.values())
+        return SourceHealth(
+            venues, unreachable_notice(venues), self._unlisted(), self._stale(now_ms), backfilling
+        )
 
     def _unlisted(self) -> frozenset[tuple[str, str]]:
         """(symbol, venue) pairs the venue does not list (known once its listing has been read)."""

@@ -41,6 +41,14 @@ class FeedStatus:
     last_skipped: str
     wanted_listings: Callable[[], list[Listing]]
 
+    @property
+    def backfilling(self) -> bool:
+        """Whether the start-up history of some wanted symbol is still to come."""
+        wanted = len(self.wanted_listings())
+        return bool(
+            self.history_bars_n and self.discovered and len(self.backfill_done & set(self.wanted)) < wanted
+        )
+
     def status(self, now_ms: int) -> VenueStatus:
         """The venue's state at ``now_ms`` (epoch ms) for the status bar and the snapshot."""
         if self.blocked:

@@ -120,13 +120,14 @@ async def test_backfill_fills_history_behind_the_live_bars_on_every_venue() -> N
         FakeExchange(["BTC", "ETH"]) as fx,
         running(fx, ["BTC", "ETH"], backfill_bars=300) as (src, store),
     ):
-        await until(
-            lambda: (
-                len(src.feeds) == 4 and all(f.backfill_done >= {"BTC", "ETH"} for f in src.feeds.values())
-            ),
-            timeout=30,
-            what="backfill of every venue",
-        )
+        said: list[bool] = []  # what the source's health said while it backfilled (alerts wait on it)
+
+        def done() -> bool:
+            said.append(src.health(src.clock()).backfilling)
+            return len(src.feeds) == 4 and all(f.backfill_done >= {"BTC", "ETH"} for f in src.feeds.values())
+
+        await until(done, timeout=30, what="backfill of every venue")
+        assert True in said and not src.health(src.clock()).backfilling
         assert store.count == 301
         for v in VENUES:
             series = store.series("BTC", v)

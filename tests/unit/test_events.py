@@ -249,3 +249,30 @@ def test_event_json_round_trips(kind: str) -> None:
     assert doc["time"] == "2026-01-01T00:00:00Z" and doc["wall_time"] == "2026-01-01T00:05:00Z"
     back = Event.from_json(doc, e.time_ms, e.wall_ms)
     assert back == e
+
+
+def test_flag_records_wait_while_the_source_is_still_backfilling() -> None:
+    # while the live backfill fills the store, a measurement would be redone: none is asked for, and
+    # the symbols stay due, so the first bar closed after the backfill measures them all
+    series = sim_series(["BTC", "ETH"])
+    source = ReplaySource(series, STEP, SHORT, live=False)
+    store = replay_store(source, SHORT)
+    asked: list[tuple[list[str], int]] = []
+    backfilling = [True]
+    service = EventService(
+        SHORT,
+        EventSettings(),
+        [],
+        lambda: store.symbols,
+        lambda: 0,
+        measure=lambda due, t: asked.append((list(due), t)),
+        measure_held=lambda: backfilling[0],
+    )
+    service.attach(store)
+    for _ in range(3):
+        source.step_bar()
+    service.warm(store)
+    assert asked == []
+    backfilling[0] = False
+    source.step_bar()
+    assert [due for due, _ in asked] == [["BTC", "ETH"]]

@@ -69,6 +69,9 @@ class EventService:
         writer: the history writer, when the events are recorded (else they are kept in memory).
         listener: told each closed bar's events.
         measure: asked to refresh flag records (None: events carry "not measured yet").
+        measure_held: while it answers True (a live source still backfilling its week), flag records
+            wait: measured on a store still filling they would be measured again, and reading the
+            store for each symbol cost a tenth of the backfill's CPU.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class EventService:
         writer: HistoryWriter | None = None,
         listener: Listener | None = None,
         measure: Measure | None = None,
+        measure_held: Callable[[], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.watchlist = watchlist
@@ -91,6 +95,7 @@ class EventService:
         self.writer = writer
         self.listener = listener
         self.measure = measure
+        self.measure_held = measure_held
         self.records = RecordBook()
         self.tracker = EdgeTracker(params, settings.per_venue, self.records.lookup)
         self.rules = AlertRules(rules, settings, watchlist)
@@ -132,6 +137,8 @@ class EventService:
             self._measure_due(store, store.current_time)
 
     def _measure_due(self, store: BarStore, t: int) -> None:
+        if self.measure_held is not None and self.measure_held():
+            return  # the store is still filling: records measured now would be measured again after
         if self.measure is not None:
             due = self.records.due(store.symbols, t)
             if due:

@@ -236,6 +236,7 @@ def run_record(
         events.records, lambda s: hit_rates.prepare_stored(path, s, config.signals, source.venues)
     )
     events.measure = measure
+    events.measure_held = lambda: source.health(source.clock()).backfilling  # as the monitor does
     events.attach(store)
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
     out.write(
