@@ -51,7 +51,9 @@ FAST: list[tuple[str, list[str]]] = [
 def main(argv: list[str] | None = None) -> int:
     """Run the steps; returns 0 when every one passed."""
     parser = argparse.ArgumentParser(prog="python -m tests", description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="collect every test (import every module), run none")
+    parser.add_argument(
+        "--fast", action="store_true", help="collect every test (import every module), run none"
+    )
     args = parser.parse_args(argv)
     steps = FAST if args.fast else [*CHECKS, *TESTS]
     results: list[tuple[str, int, float]] = []
