@@ -88,12 +88,20 @@ class DemoSource:
         """``attach`` in steps: each ``next`` generates a group of the simulated week on the caller's
         thread (a worker's, for the app's first frame) and returns what loads it into ``store``, to run
         where the store is used. Run each step before asking for the next: one group at a time exists
-        beside the store, as ``_loaded`` keeps it."""
+        beside the store."""
         self._store = store
+        return self._steps(self.market.history_groups())
+
+    def _steps(self, groups: Iterable[Sequence[History]]) -> Iterator[Callable[[], None]]:
+        """Load each group of histories as it comes, then split their last hours into orders at once.
+
+        One ``history_events`` call over every group: its draws run on across the series, so the
+        orders are the same however the histories were grouped. Only the hours it splits are kept.
+        """
         recent: list[History] = []
-        for histories in self.market.history_groups():
+        for histories in groups:
             yield _Step(self._load_group, histories, recent)
-            del histories
+            del histories  # before the next group is generated, not after: one group at a time
         yield lambda: self._split(recent)
 
     def resumed(self) -> None:
@@ -106,18 +114,6 @@ class DemoSource:
     def retry_stopped(self) -> list[str]:
         """No simulated venue is ever stopped: nothing to retry."""
         return []
-
-    def _loaded(self, groups: Iterable[Sequence[History]]) -> None:
-        """Load each group of histories as it comes, then split their last hours into orders at once.
-
-        One ``history_events`` call over every group: its draws run on across the series, so the
-        orders are the same however the histories were grouped. Only the hours it splits are kept.
-        """
-        recent: list[History] = []
-        for histories in groups:
-            recent += self._load_group(histories)
-            del histories  # before the next group is generated, not after: one group at a time
-        self._split(recent)
 
     def _split(self, recent: list[History]) -> None:
         """Hand the liquidation orders of the loaded histories' last hours to the listener."""
@@ -176,7 +172,8 @@ class DemoSource:
 
     def add_symbol(self, symbol: str) -> None:
         """Add ``symbol`` to the market and load its history into the store."""
-        self._loaded([self.market.add_symbol(symbol)])
+        for step in self._steps([self.market.add_symbol(symbol)]):
+            step()
 
     def remove_symbol(self, symbol: str) -> None:
         """Remove ``symbol`` from the market."""
