@@ -20,7 +20,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
     pytest.mark.serial,  # a tmux server, and output awaited on the wall clock
 ]
-SOCKET = f"perptop-alerts-{os.getpid()}"
+SOCKET = f"perptop-alerts-{os.getpid()}"  # and the session's name: a server per test (see _run)
 # Textual ends its own OSC sequences (the pointer shape, OSC 22) with BEL: a bell is a BEL outside them.
 _OSC = re.compile(rb"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
@@ -29,8 +29,8 @@ def _bells(data: bytes) -> int:
     return _OSC.sub(b"", data.replace(b"\x1b\x1b", b"\x1b")).count(b"\x07")
 
 
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", "-L", SOCKET, *args], check=True, capture_output=True, text=True).stdout
+def _tmux(socket: str, *args: str) -> str:
+    return subprocess.run(["tmux", "-L", socket, *args], check=True, capture_output=True, text=True).stdout
 
 
 def _run(tmp_path: Path, sinks: str, done: object, seconds: float = 45.0) -> bytes:
@@ -39,8 +39,12 @@ def _run(tmp_path: Path, sinks: str, done: object, seconds: float = 45.0) -> byt
     config.write_text(f'[[alerts]]\nflags = ["*"]\ncooldown = "0s"\n{sinks}\n')
     raw = tmp_path / "raw.out"
     session = f"alerts-{len(sinks)}"
+    # A server of its own: the previous test's, killed on the same socket, could still be exiting when
+    # this one's new-session reached it (seen once in CI as new-session's exit status 1).
+    socket = f"{SOCKET}-{session}"
     cmd = [sys.executable, "-m", "tui.cli", "--demo", "--speed", "600", "--config", str(config)]
     _tmux(
+        socket,
         "new-session",
         "-d",
         "-s",
@@ -54,7 +58,7 @@ def _run(tmp_path: Path, sinks: str, done: object, seconds: float = 45.0) -> byt
         "exec " + shlex.join(cmd),
     )
     try:
-        _tmux("pipe-pane", "-o", "-t", session, "cat >> " + shlex.quote(str(raw)))
+        _tmux(socket, "pipe-pane", "-o", "-t", session, "cat >> " + shlex.quote(str(raw)))
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             data = raw.read_bytes() if raw.exists() else b""
@@ -63,7 +67,7 @@ def _run(tmp_path: Path, sinks: str, done: object, seconds: float = 45.0) -> byt
             time.sleep(0.2)
         return raw.read_bytes() if raw.exists() else b""
     finally:
-        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, check=False)
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False)
 
 
 def test_bell_and_osc_reach_the_terminal_through_tmux(tmp_path: Path) -> None:
