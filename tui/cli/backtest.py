@@ -120,12 +120,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _count(text: str) -> int:
-    """``--bootstrap``: a whole number of resamples, 0 (off) or at least 99."""
+def _whole(text: str) -> int:
+    """A whole number from the command line, or argparse's one-line error."""
     try:
-        n = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _count(text: str) -> int:
+    """``--bootstrap``: a whole number of resamples, 0 (off) or at least 99."""
+    n = _whole(text)
     if n != 0 and not 99 <= n <= 100_000:
         raise argparse.ArgumentTypeError(f"{n} resamples: use 0 (off) or 99 to 100000")
     return n
@@ -133,10 +138,7 @@ def _count(text: str) -> int:
 
 def _count_jobs(text: str) -> int:
     """``--jobs``: a whole number of worker processes, at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    n = _whole(text)
     if not 1 <= n <= 256:
         raise argparse.ArgumentTypeError(f"{n} worker processes: use 1 to 256")
     return n
