@@ -72,3 +72,21 @@ async def test_a_row_scrolled_into_view_shows_the_figures_of_now(app: PerptopApp
         # The bottom line of the watchlist, as the terminal shows it: the header is line 0.
         line = app.watchlist.render_line(len(app.watchlist.visible_keys)).text
         assert line.split()[:3] == ["▸", SYMBOLS[-1], fmt_price(app.view.rows[last].price)]
+
+
+async def test_lines_stop_at_the_scrollbar_which_stays_drawn(app: PerptopApp) -> None:
+    # 40 rows in 13 lines: the vertical scrollbar takes the last of the 80 columns. A line as wide as the
+    # widget is cut in two by the compositor at every repaint; one that stops at column 79 is not.
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.watchlist.order) == len(SYMBOLS))
+        region = app.watchlist.region
+        lines = app.watchlist.render_lines(region.reset_offset)
+        assert {strip.cell_length for strip in lines} == {SIZE[0] - 1}
+        screen = app.screen._compositor.render_strips()
+        rows = [screen[y] for y in range(region.y, region.bottom)]
+        # The screen's last column is what the scrollbar draws, the rows are beside it.
+        bar = app.watchlist.vertical_scrollbar
+        drawn = bar.render_lines(bar.region.reset_offset)
+        assert [strip.crop(SIZE[0] - 1, SIZE[0]).text for strip in rows] == [s.text for s in drawn]
+        assert [list(strip.crop(SIZE[0] - 1, SIZE[0])) for strip in rows] == [list(s) for s in drawn]
+        assert "SIM00" in rows[1].text

@@ -71,11 +71,14 @@ def test_another_filter_is_left_to_the_line() -> None:
 
 
 def test_neighbours_of_one_style_are_joined_into_one_segment() -> None:
-    up, down = STYLES["up"], STYLES["down"]
-    same_as_up = Style(color="green", bgcolor="black")  # equal, not the same object
+    # "gain" names a style equal to "up"'s (another object): the ink hands out one object for both,
+    # so a row's cells in either join into one segment.
+    ink = RowInk({**STYLES, "gain": Style(color="green", bgcolor="black")}, CURSOR, [], BACKGROUND)
+    up, down = ink("up", False), ink("down", False)
+    assert ink("gain", False) is up
     segments = [
         Segment("a", up),
-        Segment("b", same_as_up),
+        Segment("b", ink("gain", False)),
         Segment(" ", up),
         Segment("c", down),
         Segment("d", up),

@@ -74,6 +74,8 @@ class RowInk:
         self._filters = tuple(filters) if self.complete else ()
         self._background = background
         self._inks: dict[tuple[str | None, bool], Style] = {}
+        # Equal styles are one object: ``merged`` compares by identity.
+        self._canonical: dict[Style, Style] = {}
 
     def __call__(self, name: str | None, selected: bool) -> Style:
         """The style of text named ``name`` (None: the gaps between and around cells) on a row."""
@@ -88,19 +90,21 @@ class RowInk:
                     ink = ink + self._cursor
             for line_filter in self._filters:
                 ink = line_filter.apply([Segment(" ", ink)], self._background)[0].style or ink
-            self._inks[key] = ink
+            ink = self._inks[key] = self._canonical.setdefault(ink, ink)
         return ink
 
 
 def merged(segments: list[Segment]) -> list[Segment]:
     """Join neighbours of the same style: every later stage of Textual's paint costs per segment.
 
-    Each run's texts are joined once: a Segment per merge step was most of the cost of drawing a row."""
+    Each run's texts are joined once: a Segment per merge step was most of the cost of drawing a row.
+    Styles are compared by identity, which is equality for a row's styles (``RowInk`` hands out one
+    object per distinct style): rich's ``Style.__eq__`` was half the cost of the merge."""
     out: list[Segment] = []
     texts: list[str] = []
     style: Style | None = None
     for text, seg_style, _ in segments:
-        if texts and (seg_style is style or seg_style == style):
+        if texts and seg_style is style:
             texts.append(text)
             continue
         if texts:
