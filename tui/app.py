@@ -311,7 +311,7 @@ class PerptopApp(WatchlistActions, SourceStart):
         if (self.store.count == 0 and not self.view.loading) or not self.store.symbols:
             self._refresh_all()  # says what it is waiting for, or "no symbols", instead of blank rows
             return
-        if self.view.refresh():
+        if self.view.refresh({key[0] for key in self.watchlist.visible_keys}):
             self.paints += 1
             self._refresh_all()
         else:  # the settlement countdown moves with the clock, not the data

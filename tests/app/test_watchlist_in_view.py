@@ -1,5 +1,6 @@
-"""Rows are formatted when they are on screen: a paint tick formats the rows in view, and a row scrolled
-into view shows the figures of now, not those of when it was last on screen."""
+"""Rows are formatted when they are on screen: a paint tick works out and formats the rows in view, a
+row scrolled into view shows the figures of now, not those of when it was last on screen, and a sort on
+a figure orders every row by the figures of now."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from feeds.messages import ALL
 from feeds.sim import SimulatedMarket
 from feeds.sim.source import DemoSource
+from signals.columns import Col
 from signals.formats import fmt_price
 from tests.app.test_app_main import until
 from tests.support.demo_app import START_MS
@@ -29,6 +31,12 @@ def app(tmp_path: Path) -> PerptopApp:
     app = PerptopApp(config, source=source, clock=lambda: now[0])
     app.now = now  # type: ignore[attr-defined]  # the test moves the clock
     return app
+
+
+def price_now(app: PerptopApp, symbol: str) -> str:
+    """The cross-venue price the store holds for ``symbol`` now, as the price column prints it."""
+    store = app.store
+    return fmt_price(float(store.latest(Col.PRICE)[store.symbol_index(symbol), store.all_slot]))
 
 
 def step(app: PerptopApp, seconds: float) -> None:
@@ -61,17 +69,56 @@ async def test_a_row_scrolled_into_view_shows_the_figures_of_now(app: PerptopApp
         await until(pilot, lambda: len(app.watchlist.order) == len(SYMBOLS))
         last = (SYMBOLS[-1], ALL)
         assert last not in app.watchlist.visible_keys
-        before = fmt_price(app.view.rows[last].price)
+        before = price_now(app, SYMBOLS[-1])
         for _ in range(5):  # the price of the last row moves while it is out of view
             step(app, 60)
             await pilot.pause()
-        assert fmt_price(app.view.rows[last].price) != before
+        now = price_now(app, SYMBOLS[-1])
+        assert now != before
         await pilot.press("end")
         await pilot.pause()
         assert app.watchlist.visible_keys[-1] == last
         # The bottom line of the watchlist, as the terminal shows it: the header is line 0.
         line = app.watchlist.render_line(len(app.watchlist.visible_keys)).text
-        assert line.split()[:3] == ["▸", SYMBOLS[-1], fmt_price(app.view.rows[last].price)]
+        assert line.split()[:3] == ["▸", SYMBOLS[-1], now]
+
+
+async def test_a_paint_tick_works_out_only_the_rows_in_view(
+    app: PerptopApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.model.view as view_module
+
+    worked_out: list[str] = []
+    compute = view_module.compute_rows
+
+    def counted(store: object, params: object, results: object, sym_idx: list[int], **kw: object) -> object:
+        worked_out.extend(app.store.symbols[i] for i in sym_idx)
+        return compute(store, params, results, sym_idx, **kw)  # type: ignore[arg-type]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.watchlist.order) == len(SYMBOLS))
+        monkeypatch.setattr(view_module, "compute_rows", counted)
+        step(app, 60)
+        await pilot.pause()
+        in_view = {s for s, _ in app.watchlist.visible_keys}
+        assert len(in_view) == 13
+        assert set(worked_out) == in_view
+
+
+async def test_a_sort_on_a_figure_orders_every_row_by_the_figures_of_now(app: PerptopApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.watchlist.order) == len(SYMBOLS))
+        for _ in range(3):  # the market moves: rows out of view are behind
+            step(app, 60)
+            await pilot.pause()
+        for _ in range(3):  # watchlist -> symbol -> 24h -> OI
+            await pilot.press("s")
+        await pilot.pause()
+        store = app.store
+        latest = store.latest()[:, store.all_slot]
+        oi_usd = {s: latest[i, Col.OI] * latest[i, Col.PRICE] for i, s in enumerate(store.symbols)}
+        expected = sorted(SYMBOLS, key=oi_usd.__getitem__, reverse=True)
+        assert [s for s, _ in app.watchlist.order] == expected
 
 
 async def test_lines_stop_at_the_scrollbar_which_stays_drawn(app: PerptopApp) -> None:

@@ -6,7 +6,9 @@ not listed). The app calls ``refresh`` on its paint tick and hands what comes ou
 heatmap values) to its widgets, which repaint only what changed.
 
 Flags are evaluated at the latest bar of every cross-venue series in one vectorised call, and of the
-venue rows of expanded symbols in a second; each selection keeps its own ``LatestCache``.
+venue rows of expanded symbols in a second; each selection keeps its own ``LatestCache``. A cross-venue
+row's figures are worked out when it is in view, or for every symbol when the order depends on them
+(a sort on a figure, flagged only); the others wait, marked behind, until they are shown.
 
 With ``dim_unproven`` on, a flag shown on a row is dimmed unless its dependence-aware verdict on that
 symbol is "beats" (``EdgeSource``: the alert service's flag records, scored on a worker thread). The
@@ -15,7 +17,7 @@ paint only compares a version number; a symbol's cells are rebuilt when its set 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +25,7 @@ import numpy as np
 from feeds.messages import ALL
 from feeds.source import SeriesKey, SourceHealth
 from signals.columns import Col
+from signals.evaluate import LatestResult
 from signals.features import funding8h
 from signals.latest import LatestCache
 from signals.params import SignalParams, n_bars
@@ -98,6 +101,10 @@ class WatchView:
         self._seen: np.ndarray | None = None
         self._cache = LatestCache()
         self._venue_cache = LatestCache()  # the expanded symbols' venue rows, a selection of its own
+        # Symbols whose cross-venue bars moved while their row was out of view, and the flags of the last
+        # refresh to work their rows out with when they are shown (200 symbols: 33 in view at 200x50).
+        self._behind: set[str] = set()
+        self._results: dict[SeriesKey, LatestResult] = {}
         self._spark_bar: int | None = None
         self._spark_ms = 0
         self.edge_source: EdgeSource | None = None  # set by the app: its alert service's flag records
@@ -113,8 +120,13 @@ class WatchView:
         self._venue_cache.clear()
         self._seen = None
 
-    def refresh(self) -> bool:
-        """Rebuild the rows and sparklines of the symbols whose bars changed; True if any did."""
+    def refresh(self, in_view: Collection[str] | None = None) -> bool:
+        """Rebuild the rows and sparklines of the symbols whose bars changed; True if any did.
+
+        Args:
+            in_view: the symbols whose rows are on screen; the other cross-venue rows are worked out
+                when they are shown (``due_cells``) or the order needs them (``order``). None: all now.
+        """
         store = self.store
         if self.loading:  # no bars yet: a row per symbol, all unknown, which ``cells`` marks loading
             fresh = {(s, ALL): blank_row(s) for s in store.symbols if (s, ALL) not in self.rows}
@@ -132,9 +144,14 @@ class WatchView:
         self._seen = versions.copy()
         # Flags and rows only for what can be shown: every cross-venue row (sorting and `f` need
         # them all) and the venue rows of expanded symbols.
-        results = evaluate_store(store, self.params, self._cache, venues=[ALL], reasons=False)
+        results = self._results = evaluate_store(store, self.params, self._cache, venues=[ALL], reasons=False)
         now = self.clock()  # past settlement times roll forward to the next one
-        fresh = compute_rows(store, self.params, results, changed.tolist(), venues=[ALL], now_ms=now)
+        wanted = changed.tolist()
+        if in_view is not None and not self._order_needs_rows():
+            self._behind.update(store.symbols[i] for i in wanted if store.symbols[i] not in in_view)
+            wanted = [i for i in wanted if store.symbols[i] in in_view]
+        self._behind.difference_update(store.symbols[i] for i in wanted)
+        fresh = compute_rows(store, self.params, results, wanted, venues=[ALL], now_ms=now)
         if self.expanded:
             shown = [s for s in store.symbols if s in self.expanded]
             by_venue = evaluate_store(
@@ -146,6 +163,21 @@ class WatchView:
         self.stale_cells.update(fresh)
         self._update_sparks(changed)
         return True
+
+    def _order_needs_rows(self) -> bool:
+        """Whether the order depends on the rows' figures: a sort on a figure, or flagged only."""
+        return SORTS[self.sort_index][1] not in ("", "symbol") or self.flagged_only
+
+    def _catch_up(self, symbols: Iterable[str]) -> None:
+        """Work out the cross-venue rows of ``symbols`` that were left behind out of view."""
+        late = [s for s in symbols if s in self._behind]
+        if not late:
+            return
+        self._behind.difference_update(late)
+        idx = [i for s in late if (i := self.store.symbol_index(s)) is not None]
+        fresh = compute_rows(self.store, self.params, self._results, idx, venues=[ALL], now_ms=self.clock())
+        self.rows.update(fresh)
+        self.stale_cells.update(fresh)
 
     def _take_edges(self) -> bool:
         """Note new flag verdicts; True when a row shown must be redrawn for them (its cells marked)."""
@@ -219,6 +251,8 @@ class WatchView:
             self.rows.pop(k, None)
             self.sparks.pop(k, None)
             self.stale_cells.discard(k)
+        if not keep_all_row:
+            self._behind.discard(symbol)
         return keys
 
     def set_expanded(self, symbol: str, expanded: bool) -> list[SeriesKey]:
@@ -238,6 +272,8 @@ class WatchView:
 
     def order(self) -> list[SeriesKey]:
         """The rows to show, in order (filter, flagged-only, sort and expanded symbols applied)."""
+        if self._order_needs_rows():
+            self._catch_up(list(self._behind))
         _, column = SORTS[self.sort_index]
         return display_order(
             self.store.symbols,
@@ -257,6 +293,7 @@ class WatchView:
 
     def due_cells(self, order: Sequence[SeriesKey]) -> dict[SeriesKey, tuple[Cell, ...]]:
         """New cells of the rows in ``order`` whose data moved (rows not on show wait until they are)."""
+        self._catch_up({key[0] for key in order})
         todo = [k for k in order if k in self.stale_cells and k in self.rows]
         self.stale_cells.difference_update(todo)
         return {k: self.cells(k) for k in todo}

@@ -327,8 +327,7 @@ class Watchlist(ScrollView, can_focus=True):
         """The cached strip of line ``y``, cropped to the horizontal scroll window."""
         return self._line(y, self._take_width())
 
-    def _take_width(self) -> int:
-        """The width lines are drawn at now; strips drawn at another are let go."""
+    def _take_width(self) -> int:  # strips drawn at another width are let go
         width = self._line_width()
         if width != self._strip_width:
             self._drop_strips(cells=False)  # the cells' segments do not depend on the width
@@ -431,12 +430,8 @@ class Watchlist(ScrollView, can_focus=True):
         return Region(x + offset - round(self.scroll_x), y, width, 1)
 
     def _line_width(self) -> int:
-        """Cells a line is drawn in: the width less the vertical scrollbar's column.
-
-        Textual draws the scrollbar as a widget of its own over that column; a line as wide as the
-        widget was cut in two at every update (a new Strip per piece: a seventh of the paint's CPU
-        at 50 symbols), a line that stops before it is handed on whole.
-        """
+        """Cells a line is drawn in: the width less the scrollbar's column, a widget of its own there (a
+        line as wide as the widget was cut in two at every update, a new Strip per piece)."""
         return self.scrollable_content_region.width
 
     def _render_header(self) -> Strip:
