@@ -86,10 +86,9 @@ async def test_a_row_scrolled_into_view_shows_the_figures_of_now(app: PerptopApp
 async def test_a_paint_tick_works_out_only_the_rows_in_view(
     app: PerptopApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tui.model.view as view_module
+    from tui.model.rows import compute_rows as compute
 
     worked_out: list[str] = []
-    compute = view_module.compute_rows
 
     def counted(store: object, params: object, results: object, sym_idx: list[int], **kw: object) -> object:
         worked_out.extend(app.store.symbols[i] for i in sym_idx)
@@ -97,7 +96,7 @@ async def test_a_paint_tick_works_out_only_the_rows_in_view(
 
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(app.watchlist.order) == len(SYMBOLS))
-        monkeypatch.setattr(view_module, "compute_rows", counted)
+        monkeypatch.setattr("tui.model.view.compute_rows", counted)
         step(app, 60)
         await pilot.pause()
         in_view = {s for s, _ in app.watchlist.visible_keys}
