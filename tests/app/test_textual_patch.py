@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from textual._compositor import ChopsUpdate
+from textual._compositor import ChopsUpdate, Compositor
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -146,3 +146,73 @@ def test_partial_chops_write_what_textuals_crop_would() -> None:
             got = textual_patch._render_segments(update, console)
             want = f"\x1b[1;{x1 + 1}H" + strip.crop(x1, x2).render(console)
             assert got == want, (x1, x2)
+
+
+ORIGINAL_PARTIAL = Compositor.render_partial_update
+
+
+class Counted(Widget):
+    """Lines of one letter that count how often the widget was rendered."""
+
+    DEFAULT_CSS = "Counted { height: 4; }"
+
+    def __init__(self, letter: str, **kwargs: str) -> None:
+        super().__init__(**kwargs)
+        self.letter = letter
+        self.renders = 0
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.renders += 1
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        return Strip([Segment(f"{self.letter}{y}" * (self.size.width // 2), RED if y % 2 else BOLD)])
+
+
+class Stack(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Counted("a", id="top")
+        yield Counted("b", id="middle")
+        yield Counted("c", id="bottom")
+
+
+def _update(app: Stack, regions: list[Region], partial: object) -> str:
+    """What a partial update of ``regions`` (screen coordinates) writes, rendered by ``partial``."""
+    compositor = app.screen._compositor
+    compositor._dirty_regions.clear()
+    compositor._dirty_regions.update(regions)
+    update = partial(compositor)  # type: ignore[operator]
+    return "" if update is None else textual_patch._render_segments(update, app.console)
+
+
+@pytest.mark.asyncio
+async def test_a_partial_update_renders_only_the_widgets_it_meets() -> None:
+    app = Stack()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        middle = app.query_one("#middle", Counted)
+        before = middle.renders
+        # A cell near the top and one on the bottom line: the middle widget lies between them.
+        written = _update(
+            app, [Region(3, 1, 2, 1), Region(10, 11, 4, 1)], textual_patch._render_partial_update
+        )
+        assert middle.renders == before
+        assert "\x1b[2;4H" in written and "\x1b[12;11H" in written
+        _update(app, [Region(3, 1, 2, 1), Region(10, 11, 4, 1)], ORIGINAL_PARTIAL)
+        assert middle.renders > before  # Textual's own renders everything in the bounding box
+
+
+@pytest.mark.asyncio
+async def test_a_partial_update_writes_what_textuals_own_writes() -> None:
+    app = Stack()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        cases = [
+            [Region(3, 1, 2, 1), Region(10, 11, 4, 1)],
+            [Region(0, 0, 40, 12)],
+            [Region(5, 3, 30, 3), Region(0, 7, 1, 1), Region(39, 11, 1, 1)],  # across widget edges
+            [Region(38, 2, 2, 10), Region(0, 4, 40, 1)],  # the right edge, and a whole line
+        ]
+        for regions in cases:
+            ours = _update(app, regions, textual_patch._render_partial_update)
+            assert ours == _update(app, regions, ORIGINAL_PARTIAL), regions
