@@ -28,7 +28,7 @@ right after input (a lone Esc is told from an escape sequence by a timeout), so 
 IDLE_WAIT_S while the keyboard has been quiet for a second and 0.1 s otherwise. Keys still arrive at
 once (select returns on input); only quitting can take up to IDLE_WAIT_S longer.
 
-Both are installed only on the exact Textual version they were written against (Textual is pinned
+All three are installed only on the exact Textual version they were written against (Textual is pinned
 exactly in pyproject.toml); tests/test_textual_patch.py checks them.
 """
 
