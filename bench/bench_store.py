@@ -1,8 +1,11 @@
 """Benchmark of the history store: what one bar batch for 50 symbols x 4 venues costs, and a restart's load.
 
 Prints milliseconds per batch (one transaction, as the writer thread commits them), the cost on the
-caller's side of queuing a batch (what the event loop pays), the file size per million bars, and how
-long ``load`` takes to read back seven days of 5-minute bars. Run: ``python bench/bench_store.py``.
+caller's side of queuing a batch (what the event loop pays), the file size per million bars, how
+long ``load`` takes to read back seven days of 5-minute bars, and the CPU of writing a backfill (a week
+of every series, merged into a store that already holds the live bars of its last day) a series per
+transaction, as each reached the writer before it gathered them, and 25 per transaction.
+Run: ``python bench/bench_store.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from feeds.history.store import HistoryStore
 from feeds.history.writer import HistoryWriter
+from feeds.messages import History
 from signals.columns import COLUMNS
 
 SYMBOLS = [f"SYM{i}" for i in range(50)]
@@ -82,6 +86,34 @@ def main() -> None:
             f"200 batches committed {time.perf_counter() - start:.2f} s after the last put "
             f"({writer.bars_written:,} bars, {writer.dropped} dropped)"
         )
+
+        one, gathered = (backfill_cpu(Path(tmp) / f"backfill{k}.sqlite3", t0, rng, k) for k in (1, 25))
+        print(
+            f"backfill write (a week of {len(SYMBOLS)} x {len(VENUES)} series merged into the last day's live bars): "
+            f"{one:.2f} s of CPU a series per transaction, {gathered:.2f} s 25 series per transaction "
+            f"(the writer's gathering), {gathered / one:.2f} x"
+        )
+
+
+def backfill_cpu(path: Path, t0: int, rng: np.random.Generator, per_txn: int) -> float:
+    """CPU seconds to merge a week of every series into ``path``, ``per_txn`` series a transaction."""
+    store = HistoryStore(path, retention_days=None)
+    for k in range(BARS - 288, BARS):  # the last day was recorded live before the backfill reached it
+        store.write_bars(batch(t0 + k * STEP_MS, rng))
+    times = t0 + STEP_MS * np.arange(BARS)
+    weeks = []
+    for v in VENUES:
+        for s in SYMBOLS:
+            bars = rng.lognormal(size=(BARS, len(COLUMNS)))
+            bars[:, 0] = times
+            bars[:, 6:8] = np.nan  # a backfill knows no liquidations: the merge keeps the recorded ones
+            weeks.append(History(v, s, bars))
+    start = time.process_time()
+    for i in range(0, len(weeks), per_txn):
+        store.write_batch([("history", weeks[i : i + per_txn])])
+    took = time.process_time() - start
+    store.close()
+    return took
 
 
 if __name__ == "__main__":

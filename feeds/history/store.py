@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from feeds.history import store_check
+from feeds.history.bar_rows import BarRow, in_key_order
 from feeds.history.store_load import create_blocks, dirty_days, has_blocks, load_histories, seal_day
 from feeds.messages import History
 from signals.columns import COLUMNS
@@ -33,8 +32,6 @@ VALUE_COLUMNS: tuple[str, ...] = COLUMNS[1:]
 DEFAULT_RETENTION_DAYS = 30.0
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
-BarRow = tuple[Any, ...]
-"""(symbol, venue, time ms, *VALUE_COLUMNS) with NaN for unknown values."""
 LiquidationRow = tuple[str, str, int, str, float]
 """(venue, symbol, time ms, side of the liquidated position, usd)."""
 EventRow = tuple[int, str, str, str, str, int, str]
@@ -92,15 +89,6 @@ class StoreBusy(store_check.StoreError):
 
     def __init__(self, path: Path, message: str) -> None:
         super().__init__(path, store_check.BUSY, message)
-
-
-def history_rows(histories: Iterable[History]) -> list[BarRow]:
-    """The rows of ``histories`` for ``HistoryStore.write_bars``; bars without a price are left out."""
-    rows: list[BarRow] = []
-    for h in histories:
-        bars = h.bars[~np.isnan(h.bars[:, 1])] if len(h.bars) else h.bars
-        rows.extend((h.symbol, h.venue, int(b[0]), *b[1:]) for b in bars.tolist())
-    return rows
 
 
 class HistoryStore:
@@ -231,8 +219,10 @@ class HistoryStore:
 
         Args:
             items: ``("bars", rows)`` replaced bars, ``("merge", rows)`` merged bars (as history),
+                ``("history", [History])`` history merged (``bar_rows.keyed_history_rows``),
                 ``("liq", rows)`` liquidation events, ``("events", rows)`` events (``EventRow``),
-                ``("meta", [(key, value)])`` settings.
+                ``("meta", [(key, value)])`` settings. Runs of bars are written in the table's key
+                order (``bar_rows.in_key_order``), each key's writes in arrival order.
         """
         sql = {
             "bars": _REPLACE_SQL,
@@ -243,7 +233,7 @@ class HistoryStore:
         }
 
         def fn(c: sqlite3.Connection) -> None:
-            for kind, rows in items:
+            for kind, rows in in_key_order(items):
                 c.executemany(sql[kind], rows)
 
         if any(rows for _, rows in items):

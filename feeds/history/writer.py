@@ -3,6 +3,11 @@
 The event loop only builds row tuples and puts them on the queue (never blocking); the thread owns its
 own ``HistoryStore`` connection, writes everything that queued up meanwhile in one transaction, and
 prunes retention hourly. A second process holding the write lock only delays the thread.
+
+History (a backfill's weeks, a series at a time) is queued as its arrays, made into rows on the thread,
+and waits a moment for more before it is written: SQLite's cost per row falls by two thirds from one
+series per transaction to 25 (``bench/bench_store.py``), and a backfill can be fetched again, so holding
+it for two seconds risks nothing a live bar would.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from feeds.history.bar_rows import BarRow, priced_bars
 from feeds.history.store import (
     DEFAULT_BUSY_TIMEOUT_S,
     DEFAULT_RETENTION_DAYS,
-    BarRow,
     EventRow,
     HistoryStore,
     LiquidationRow,
@@ -25,7 +31,23 @@ from feeds.history.store import (
     check_step,
 )
 from feeds.history.store_check import StoreError
+from feeds.messages import History
 from signals.times import wall_ms
+
+GATHER_ROWS = 50_000
+"""History rows (25 series of a week of 5-minute bars) past which a gathered batch is written at once."""
+
+_WRITES = ("bars", "merge", "history", "liq", "events", "meta")
+
+
+def _size(kind: str, rows: Any) -> int:
+    """Rows a queued write holds (a history's: its bars with a price)."""
+    return priced_bars(rows) if kind == "history" else len(rows)
+
+
+def _rows(items: list[tuple[str, Any]]) -> int:
+    return sum(_size(k, rows) for k, rows in items)
+
 
 START_ERRORS: tuple[type[BaseException], ...] = (StoreError, ValueError, sqlite3.Error, OSError)
 """What ``HistoryWriter.start`` raises for a store that cannot be used (``StoreError``: busy, damaged,
@@ -49,6 +71,7 @@ class HistoryWriter:
         prune_every_s: seconds between prunes.
         busy_timeout_s: how long one write waits for another process's lock before retrying later.
         clock: epoch-ms clock (pruning age).
+        gather_s: how long a batch of history alone waits for more (anything else ends the wait).
     """
 
     def __init__(
@@ -61,6 +84,7 @@ class HistoryWriter:
         prune_every_s: float = 3600.0,
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
         clock: Any = wall_ms,
+        gather_s: float = 2.0,
     ) -> None:
         self.path = Path(path)
         self.retention_days = retention_days
@@ -68,6 +92,7 @@ class HistoryWriter:
         self.prune_every_s = prune_every_s
         self.busy_timeout_s = busy_timeout_s
         self.clock = clock
+        self.gather_s = gather_s
         self.bars_written = 0
         self.liquidations_written = 0
         self.events_written = 0
@@ -99,6 +124,13 @@ class HistoryWriter:
         """Queue bars (``merge``: history, which keeps stored values where it has none); False if dropped."""
         return self._put("merge" if merge else "bars", rows)
 
+    def put_history(self, histories: Sequence[History]) -> bool:
+        """Queue history to merge (it keeps stored values where it has none); False if dropped.
+
+        The arrays are read on the writer thread: the caller must not write to them afterwards.
+        """
+        return self._put("history", list(histories))
+
     def put_liquidations(self, rows: list[LiquidationRow]) -> bool:
         """Queue liquidation events; False if dropped."""
         return self._put("liq", rows)
@@ -117,7 +149,7 @@ class HistoryWriter:
         try:
             self._queue.put_nowait((kind, rows))
         except queue.Full:
-            self.dropped += len(rows)
+            self.dropped += _size(kind, rows)
             return False
         return True
 
@@ -171,8 +203,8 @@ class HistoryWriter:
                     first = self._queue.get(timeout=wait)
                 except queue.Empty:
                     first = None
-                items = [] if first is None else [first, *self._drain()]
-                writes = [(k, rows) for k, rows in items if k in ("bars", "merge", "liq", "events", "meta")]
+                items = [] if first is None else self._gather([first, *self._drain()])
+                writes = [(k, rows) for k, rows in items if k in _WRITES]
                 stopping = any(k == "stop" for k, _ in items)
                 self._commit(store, writes, attempts=3 if stopping else None)
                 for k, done in items:
@@ -185,6 +217,20 @@ class HistoryWriter:
                     return
         finally:
             store.close()
+
+    def _gather(self, items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        """``items`` and what comes within ``gather_s`` while they are history only and under GATHER_ROWS."""
+        deadline = time.monotonic() + self.gather_s
+        while all(k in ("merge", "history") for k, _ in items) and _rows(items) < GATHER_ROWS:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                items.append(self._queue.get(timeout=left))
+            except queue.Empty:
+                break
+            items.extend(self._drain())
+        return items
 
     def _drain(self) -> list[tuple[str, Any]]:
         items = []
@@ -205,14 +251,14 @@ class HistoryWriter:
             except StoreBusy as exc:
                 self.busy, self.error = True, str(exc)
                 if attempts is not None and tries >= attempts:
-                    self.dropped += sum(len(rows) for _, rows in writes)
+                    self.dropped += _rows(writes)
                     return
                 continue  # the busy timeout was the wait
             except (
                 sqlite3.Error
             ) as exc:  # disk full, file removed: said in the status line, the batch is lost
                 self.error = f"history store: {type(exc).__name__}: {exc}"
-                self.dropped += sum(len(rows) for _, rows in writes)
+                self.dropped += _rows(writes)
                 return
             self.last_batch_s = time.perf_counter() - t0
             self.busy, self.error = False, ""
@@ -222,7 +268,7 @@ class HistoryWriter:
                 elif kind == "events":
                     self.events_written += len(rows)
                 elif kind != "meta":
-                    self.bars_written += len(rows)
+                    self.bars_written += _size(kind, rows)
             return
 
     def _prune(self, store: HistoryStore) -> None:

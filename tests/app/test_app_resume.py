@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from feeds.history.store import HistoryStore, history_rows
+from feeds.history.bar_rows import history_rows
+from feeds.history.store import HistoryStore
 from feeds.history.writer import HistoryWriter
 from feeds.live.source import LiveSource
 from feeds.messages import ALL

@@ -202,7 +202,8 @@ async def test_the_replay_loop_plays_in_real_time_and_space_stops_it() -> None:
 def test_from_store_replays_every_stored_venue(tmp_path: Path) -> None:
     import argparse
 
-    from feeds.history.store import HistoryStore, history_rows
+    from feeds.history.bar_rows import history_rows
+    from feeds.history.store import HistoryStore
     from feeds.messages import History
     from tui.cli.replay import add_parser, load_source
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from feeds.history.bar_rows import keyed_history_rows
 from feeds.history.store import HistoryStore, StoreBusy
 from feeds.history.writer import HistoryWriter
+from feeds.messages import History
 from tests.support.paths import ROOT
 from tui.model.bars import BarStore
 from tui.model.stored import read_for, restore
@@ -258,3 +260,95 @@ def test_a_writer_killed_mid_write_keeps_every_committed_batch(tmp_path: Path) -
     reopened = HistoryStore(path)
     assert reopened.summary()["bars"] == len(rows)
     reopened.write_bars([row("BTC", "binance", T0, 1.0)])  # and it takes writes again
+
+
+def test_a_batch_written_in_key_order_keeps_each_keys_writes_in_arrival_order(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3", clock=lambda: T0)
+    later = T0 + 300_000
+    store.write_batch(
+        [
+            ("bars", [row("ETH", "okx", later, 3.0), row("BTC", "okx", later, 100.0, oi=5.0)]),
+            (
+                "bars",
+                [row("BTC", "okx", T0, 99.0, liq_long_usd=7.0), row("BTC", "okx", later, 101.0, oi=6.0)],
+            ),
+            # a backfill's merge after them: it fills what it knows, keeps the recorded liquidations
+            ("merge", [row("BTC", "okx", T0, 98.5, oi=4.0), row("BTC", "okx", later, NAN, funding=0.0001)]),
+            ("merge", [row("BTC", "okx", later, 102.0), row("SOL", "okx", T0, 5.0, oi=1.0)]),
+            (
+                "bars",
+                [row("ETH", "okx", later, 3.5), row("SOL", "okx", T0, 6.0)],
+            ),  # replaced after the merges
+        ]
+    )
+    btc, eth, sol = store.load(["BTC", "ETH", "SOL"], ["okx"], 0)
+    # columns: time, price, oi, funding, funding_interval_h, ls_ratio, liq_long_usd
+    np.testing.assert_array_equal(btc.bars[:, 1:4], [[98.5, 4.0, NAN], [102.0, 6.0, 0.0001]])
+    assert btc.bars[0, 6] == 7.0
+    assert eth.bars[:, 1].tolist() == [3.5]
+    assert sol.bars[0, 1] == 6.0 and math.isnan(sol.bars[0, 2])  # the replace erased the merged OI
+
+
+def test_the_writer_gathers_history_but_writes_a_live_bar_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    writer = HistoryWriter(path, step_ms=300_000, clock=lambda: T0, gather_s=60.0)
+    writer.start()
+    calls: list[list[str]] = []
+    store_write = HistoryStore.write_batch
+
+    def counted(self: HistoryStore, items: list[tuple[str, list[object]]]) -> None:
+        calls.append([k for k, _ in items])
+        store_write(self, items)
+
+    HistoryStore.write_batch = counted  # type: ignore[method-assign]
+    try:
+        for s in ("BTC", "ETH", "SOL"):  # a backfill: a week a series at a time
+            assert writer.put_history(
+                [
+                    History(
+                        "okx",
+                        s,
+                        np.array(
+                            [row(s, "okx", T0 + k * 300_000, 1.0 + k)[2:] for k in range(3)], dtype=float
+                        ),
+                    )
+                ]
+            )
+        time.sleep(0.5)
+        assert calls == []  # still gathering (60 s), nothing written yet
+        writer.put_bars([row("BTC", "okx", T0 + 3 * 300_000, 9.0)])  # the live bar that just closed
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert calls == [["history", "history", "history", "bars"]]  # the three series and the bar, at once
+    finally:
+        HistoryStore.write_batch = store_write  # type: ignore[method-assign]
+        assert writer.close()
+    assert writer.bars_written == 10
+    loaded = HistoryStore(path, None).load(["BTC"], ["okx"], 0)
+    assert loaded[0].bars[:, 1].tolist() == [1.0, 2.0, 3.0, 9.0]
+
+
+def test_history_in_one_batch_is_written_in_key_order_and_the_later_of_two_weeks_wins(tmp_path: Path) -> None:
+    def week(symbol: str, venue: str, prices: list[float]) -> History:
+        rows = [row(symbol, venue, T0 + k * 300_000, p, oi=10.0 + k)[2:] for k, p in enumerate(prices)]
+        return History(venue, symbol, np.array(rows, dtype=float))
+
+    first = week("BTC", "okx", [100.0, NAN, 102.0])  # the middle bar has no price: not written
+    again = week("BTC", "okx", [200.0, 201.0, NAN])  # fetched again later in the same batch
+    histories = [first, week("ETH", "binance", [3.0, 3.1, 3.2]), again]
+    assert [r[:4] for r in keyed_history_rows(histories)] == [
+        ("BTC", "okx", T0, 100.0),
+        ("BTC", "okx", T0, 200.0),
+        ("ETH", "binance", T0, 3.0),
+        ("BTC", "okx", T0 + 300_000, 201.0),
+        ("ETH", "binance", T0 + 300_000, 3.1),
+        ("BTC", "okx", T0 + 600_000, 102.0),
+        ("ETH", "binance", T0 + 600_000, 3.2),
+    ]
+    store = HistoryStore(tmp_path / "h.sqlite3", clock=lambda: T0)
+    store.write_batch([("history", histories[:2]), ("history", histories[2:])])
+    btc, eth = store.load(["BTC", "ETH"], ["okx", "binance"], 0)
+    assert btc.bars[:, 1].tolist() == [200.0, 201.0, 102.0]  # the bar without a price kept the first week's
+    assert btc.bars[:, 2].tolist() == [10.0, 11.0, 12.0]
+    assert eth.bars[:, 1].tolist() == [3.0, 3.1, 3.2]

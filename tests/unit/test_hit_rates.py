@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feeds.history.store import HistoryStore, history_rows
+from feeds.history.bar_rows import history_rows
+from feeds.history.store import HistoryStore
 from feeds.messages import History
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from feeds.history.store import history_rows
 from feeds.history.writer import HistoryWriter
 from feeds.messages import History
 from feeds.records import Liquidation
@@ -45,7 +44,7 @@ class HistoryRecorder:
     def history_loaded(self, store: BarStore, histories: Sequence[History], merge: bool) -> None:
         """Merge loaded history into the file: a restart's backfill has no liquidations, and must keep
         the recorded ones (so the file merges even where the store replaced)."""
-        self.writer.put_bars(history_rows(histories), merge=True)
+        self.writer.put_history(histories)
 
     def write_current(self, store: BarStore) -> None:
         """Queue the current bar of every series (replaced in the file when it closes)."""
