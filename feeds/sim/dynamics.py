@@ -1,10 +1,13 @@
 """The simulation's state and its bar step, vectorised across symbols x venues.
 
 One call of ``step_bar`` advances every symbol by one bar and returns the closes of that bar for every
-venue: the underlying price is one geometric Brownian motion per symbol (regime drift and volatility),
-shared by all venues, which differ only by a small basis, their OI share, a funding and long/short lean
-and noise. Funding and the long/short ratio revert towards the regime's targets, liquidations arrive in
-zero-inflated bursts that grow with the size of the move against a side, volumes follow activity.
+venue, in two parts: ``advance`` runs the state's recurrences (a bar at a time: each needs the last),
+``closes`` makes the bar's closes from that state and the draws (one bar, or a stack of them, as the
+history does). The underlying price is one geometric Brownian motion per symbol (regime drift and
+volatility), shared by all venues, which differ only by a small basis, their OI share, a funding and
+long/short lean and noise. Funding and the long/short ratio revert towards the regime's targets,
+liquidations arrive in zero-inflated bursts that grow with the size of the move against a side, volumes
+follow activity.
 
 The added columns (SIGNALS.md): the premium (mark over index) is the venue's basis plus a share of its
 funding's excess over the usual 0.01 %/8h (funding is the premium averaged, so they move together);
@@ -155,13 +158,16 @@ class SimState:
         )
 
 
-def regime_params(st: SimState, step_h: float) -> dict[str, np.ndarray]:
+def regime_params(
+    st: SimState, step_h: float, regime: np.ndarray | None = None, severity: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """The regime parameters of every symbol, scaled by severity, and the per-bar figures they imply.
 
     Gathered once per regime change, so the bar step only does the work that changes every bar.
+    ``regime`` and ``severity`` (default: ``st``'s) may have a leading axis of bars, as ``closes`` takes.
     """
-    rp = {k: v[st.regime] for k, v in regimes.PARAMS.items()}
-    sev = st.severity
+    rp = {k: v[st.regime if regime is None else regime] for k, v in regimes.PARAMS.items()}
+    sev = st.severity if severity is None else severity
     rp["drift"] = rp["drift"] * sev
     rp["drift_floor"] = rp["drift_floor"] * sev
     rp["oi_drift"] = rp["oi_drift"] * sev
@@ -169,8 +175,8 @@ def regime_params(st: SimState, step_h: float) -> dict[str, np.ndarray]:
         m = rp[side]
         rp[side] = np.where(m > 1.0, 1.0 + (m - 1.0) * sev, m)
     rp["log_ls_target"] = np.log(np.where(rp["ls"] > 0, rp["ls"], st.ls0 * rp["ls_mult"]))
-    rp["perp_flow_v"] = rp["perp_flow"][:, None]
-    rp["spot_flow_v"] = rp["spot_flow"][:, None]
+    rp["perp_flow_v"] = rp["perp_flow"][..., None]
+    rp["spot_flow_v"] = rp["spot_flow"][..., None]
     sig_bar = st.sigma_h * math.sqrt(step_h)
     vol = sig_bar * rp["vol"]
     trend = np.sign(rp["drift"]) * np.maximum(np.abs(rp["drift"]) * st.sigma_h, rp["drift_floor"])
@@ -183,7 +189,7 @@ def regime_params(st: SimState, step_h: float) -> dict[str, np.ndarray]:
     rp["liq_long_bar"] = liq_base * rp["liq_long"]
     rp["liq_short_bar"] = liq_base * rp["liq_short"]
     rp["fut_bar"] = st.oi_usd * st.turnover * step_h / 24.0 * rp["activity"] / 1.48
-    rp["sfr_v"] = (st.sfr0 * rp["sfr"])[:, None]
+    rp["sfr_v"] = (st.sfr0 * rp["sfr"])[..., None]
     return rp
 
 
@@ -192,6 +198,85 @@ def _ou(x: np.ndarray, z: np.ndarray, tau_h: float, sd: float, step_h: float) ->
     phi = math.exp(-step_h / tau_h)
     x *= phi
     x += sd * math.sqrt(1.0 - phi * phi) * z
+
+
+@dataclass
+class BarState:
+    """What a bar's closes are made of besides the draws: the state after its step, and its move.
+
+    Each field is the (S,) or (S, V) array of one bar, or the same with a leading axis of bars
+    (``closes`` makes a week of closes in one pass over such a stack).
+    """
+
+    r: np.ndarray  # the bar's log return
+    logp: np.ndarray
+    logoi: np.ndarray
+    f8: np.ndarray
+    ls: np.ndarray
+    basis_dev: np.ndarray
+    oi_dev: np.ndarray
+    f_dev: np.ndarray
+    ls_dev: np.ndarray
+    prem_dev: np.ndarray
+    ls_top: np.ndarray
+
+    @classmethod
+    def of(cls, st: SimState, r: np.ndarray) -> BarState:
+        """The bar state of ``st`` (arrays shared, not copied) after a step of return ``r``."""
+        return cls(
+            r,
+            st.logp,
+            st.logoi,
+            st.f8,
+            st.ls,
+            st.basis_dev,
+            st.oi_dev,
+            st.f_dev,
+            st.ls_dev,
+            st.prem_dev,
+            st.ls_top,
+        )
+
+
+ADVANCE_KEYS = ("drift_bar", "vol_bar", "oi_drift_bar", "kf", "funding", "log_ls_target", "top_ls")
+"""The regime figures ``advance`` reads (all of them depend on the regime, so have one value per bar)."""
+
+
+def advance(
+    st: SimState, rp: dict[str, np.ndarray], z: np.ndarray, x: np.ndarray, step_h: float
+) -> np.ndarray:
+    """Advance ``st`` in place by one bar (the recurrences only); returns the bar's log return (S,).
+
+    Args:
+        st: the state.
+        rp: ``regime_params(st, step_h)`` (``ADVANCE_KEYS`` at least).
+        z: (S, N_NORMALS) standard normals of this bar.
+        x: (S, N_EXTRA) standard normals of the added columns.
+        step_h: bar length in hours.
+    """
+    r: np.ndarray = rp["drift_bar"] + rp["vol_bar"] * z[:, Z_PRICE]
+    st.logp += r
+    noise_scale = math.sqrt(step_h * 12.0)  # the noise figures below are per 5-minute bar
+
+    st.logoi += rp["oi_drift_bar"] - st.logoi * (step_h / OI_REVERSION_H) + 0.0006 * noise_scale * z[:, Z_OI]
+    # A move up lifts the premium, hence the predicted funding, before the regime's pull catches up.
+    st.f8 += rp["kf"] * (rp["funding"] - st.f8) + 0.004 * r + 0.000004 * noise_scale * z[:, Z_FUND]
+    kl = 1.0 - math.exp(-step_h)
+    # Retail accounts buy dips: the accounts ratio rises when price falls.
+    log_ls = np.log(st.ls)
+    log_ls += kl * (rp["log_ls_target"] - log_ls) - 2.0 * r + 0.003 * noise_scale * z[:, Z_LS]
+    st.ls = np.exp(log_ls)
+
+    _ou(st.basis_dev, z[:, Z_BASIS], 0.5, 0.0002, step_h)
+    _ou(st.oi_dev, z[:, Z_OIV], 2.0, 0.004, step_h)
+    _ou(st.f_dev, z[:, Z_FV], 1.0, 0.000006, step_h)
+    _ou(st.ls_dev, z[:, Z_LSV], 3.0, 0.02, step_h)
+    _ou(st.prem_dev, x[:, X_PREM], 1.0, 0.00015, step_h)
+    target = np.where(rp["top_ls"] > 0, rp["top_ls"], 1.0 + 0.5 * (st.ls - 1.0))
+    log_top = np.log(st.ls_top)
+    log_top += (1.0 - math.exp(-step_h)) * (np.log(target) - log_top) + 0.01 * noise_scale * x[:, X_TOP]
+    st.ls_top = np.exp(log_top)
+    return r
 
 
 def step_bar(
@@ -216,77 +301,74 @@ def step_bar(
         out: (S, V, len(COLUMNS)) array the closes are written to.
         x: (S, N_EXTRA) standard normals of the added columns (None: zeros, no noise).
     """
-    r = rp["drift_bar"] + rp["vol_bar"] * z[:, Z_PRICE]
-    st.logp += r
-    zr = r * rp["inv_sig_bar"]  # the move in units of the symbol's usual bar volatility
-    noise_scale = math.sqrt(step_h * 12.0)  # the noise figures below are per 5-minute bar
+    x = np.zeros((len(st.f8), N_EXTRA)) if x is None else x
+    r = advance(st, rp, z, x, step_h)
+    closes(st, BarState.of(st, r), rp, z, u, x, np.float64(t_ms), step_h, out)
 
-    st.logoi += rp["oi_drift_bar"] - st.logoi * (step_h / OI_REVERSION_H) + 0.0006 * noise_scale * z[:, Z_OI]
-    # A move up lifts the premium, hence the predicted funding, before the regime's pull catches up.
-    st.f8 += rp["kf"] * (rp["funding"] - st.f8) + 0.004 * r + 0.000004 * noise_scale * z[:, Z_FUND]
-    kl = 1.0 - math.exp(-step_h)
-    # Retail accounts buy dips: the accounts ratio rises when price falls.
-    log_ls = np.log(st.ls)
-    log_ls += kl * (rp["log_ls_target"] - log_ls) - 2.0 * r + 0.003 * noise_scale * z[:, Z_LS]
-    st.ls = np.exp(log_ls)
 
-    _ou(st.basis_dev, z[:, Z_BASIS], 0.5, 0.0002, step_h)
-    _ou(st.oi_dev, z[:, Z_OIV], 2.0, 0.004, step_h)
-    _ou(st.f_dev, z[:, Z_FV], 1.0, 0.000006, step_h)
-    _ou(st.ls_dev, z[:, Z_LSV], 3.0, 0.02, step_h)
+def closes(
+    st: SimState,
+    b: BarState,
+    rp: dict[str, np.ndarray],
+    z: np.ndarray,
+    u: np.ndarray,
+    x: np.ndarray,
+    t_ms: np.ndarray,
+    step_h: float,
+    out: np.ndarray,
+) -> None:
+    """Write the closes of one bar, or of many at once, into ``out``; nothing in ``st`` changes.
 
-    oi_now = np.exp(st.logoi)
+    Every array may have a leading axis of bars (``b``'s fields, ``rp``'s values, ``z``, ``u``, ``x``,
+    ``t_ms`` as (T, 1)), then ``out`` is (T, S, V, C): the closes are functions of the bar's state and
+    draws alone, so a week of them is one pass of array operations rather than one per bar.
+    """
+    zr = b.r * rp["inv_sig_bar"]  # the move in units of the symbol's usual bar volatility
+    oi_now = np.exp(b.logoi)
     mu_long = rp["liq_long_bar"] * oi_now * (1.0 + np.maximum(0.0, -zr)) ** 2
     mu_short = rp["liq_short_bar"] * oi_now * (1.0 + np.maximum(0.0, zr)) ** 2
-    out[..., Col.LIQ_LONG] = _bursts(mu_long, st, z[:, Z_LIQL], u[:, U_LIQL])
-    out[..., Col.LIQ_SHORT] = _bursts(mu_short, st, z[:, Z_LIQS], u[:, U_LIQS])
+    out[..., Col.LIQ_LONG] = _bursts(mu_long, st, z[..., Z_LIQL], u[..., U_LIQL])
+    out[..., Col.LIQ_SHORT] = _bursts(mu_short, st, z[..., Z_LIQS], u[..., U_LIQS])
 
     hour = (t_ms / 3_600_000.0) % 24.0
-    season = 1.0 + 0.25 * math.sin(2.0 * math.pi * (hour - 9.0) / 24.0)  # busiest around 15:00 UTC
+    season = 1.0 + 0.25 * np.sin(2.0 * math.pi * (hour - 9.0) / 24.0)  # busiest around 15:00 UTC
     fut = rp["fut_bar"] * oi_now * (season + (0.6 * season) * np.abs(zr))
-    fut_v = (fut[:, None] * st.oi_share) * np.exp(0.15 * z[:, Z_FUT] - 0.01125)
+    fut_v = (fut[..., None] * st.oi_share) * np.exp(0.15 * z[..., Z_FUT] - 0.01125)
     out[..., Col.FUT_VOL] = fut_v
-    out[..., Col.SPOT_VOL] = fut_v * rp["sfr_v"] * np.exp(0.2 * z[:, Z_SPOT] - 0.02)
+    out[..., Col.SPOT_VOL] = fut_v * rp["sfr_v"] * np.exp(0.2 * z[..., Z_SPOT] - 0.02)
 
-    out[..., Col.TIME] = t_ms
-    out[..., Col.PRICE] = np.exp(st.logp)[:, None] * (1.0 + st.basis + st.basis_dev)
-    out[..., Col.OI] = (st.oi_coin * np.exp(st.logoi))[:, None] * st.oi_share * np.exp(st.oi_dev)
-    f8v = st.f8[:, None] + st.f_lean + st.f_dev + st.disp * np.abs(st.f8)[:, None]
+    out[..., Col.TIME] = t_ms[..., None]
+    out[..., Col.PRICE] = np.exp(b.logp)[..., None] * (1.0 + st.basis + b.basis_dev)
+    out[..., Col.OI] = (st.oi_coin * np.exp(b.logoi))[..., None] * st.oi_share * np.exp(b.oi_dev)
+    f8v = b.f8[..., None] + st.f_lean + b.f_dev + st.disp * np.abs(b.f8)[..., None]
     out[..., Col.FUNDING] = f8v * (INTERVALS / 8.0)
     out[..., Col.FUNDING_INTERVAL_H] = INTERVALS
-    out[..., Col.LS_RATIO] = st.ls[:, None] * st.ls_lean * np.exp(st.ls_dev)
-    _added(st, rp, np.zeros((len(st.f8), N_EXTRA)) if x is None else x, zr, f8v, step_h, out)
+    out[..., Col.LS_RATIO] = b.ls[..., None] * st.ls_lean * np.exp(b.ls_dev)
+    _added(st, b, rp, x, zr, f8v, out)
 
 
 def _added(
     st: SimState,
+    b: BarState,
     rp: dict[str, np.ndarray],
     x: np.ndarray,
     zr: np.ndarray,
     f8v: np.ndarray,
-    step_h: float,
     out: np.ndarray,
 ) -> None:
     """The added columns of the bar (see the module's docstring), after the others are in ``out``."""
-    _ou(st.prem_dev, x[:, X_PREM], 1.0, 0.00015, step_h)
-    premium = st.basis + st.basis_dev + PREMIUM_PER_FUNDING * (f8v - USUAL_FUNDING8H) + st.prem_dev
+    premium = st.basis + b.basis_dev + PREMIUM_PER_FUNDING * (f8v - USUAL_FUNDING8H) + b.prem_dev
     out[..., Col.PREMIUM] = premium
     out[..., Col.SPOT_PRICE] = out[..., Col.PRICE] * (1.0 - premium)
-    move = (FLOW_PER_MOVE * zr)[:, None]
+    move = (FLOW_PER_MOVE * zr)[..., None]
     for imb_target, noise, vol, buy, sell in (
-        (rp["perp_flow_v"], x[:, X_PERP], out[..., Col.FUT_VOL], Col.TAKER_BUY, Col.TAKER_SELL),
-        (rp["spot_flow_v"], x[:, X_SPOT], out[..., Col.SPOT_VOL], Col.SPOT_TAKER_BUY, Col.SPOT_TAKER_SELL),
+        (rp["perp_flow_v"], x[..., X_PERP], out[..., Col.FUT_VOL], Col.TAKER_BUY, Col.TAKER_SELL),
+        (rp["spot_flow_v"], x[..., X_SPOT], out[..., Col.SPOT_VOL], Col.SPOT_TAKER_BUY, Col.SPOT_TAKER_SELL),
     ):
         imb = np.clip(imb_target + move + FLOW_NOISE * noise, -0.9, 0.9)
         out[..., buy] = vol * (0.5 + 0.5 * imb)  # every trade has one taker: buy + sell = the volume
         out[..., sell] = vol * (0.5 - 0.5 * imb)
-    target = np.where(rp["top_ls"] > 0, rp["top_ls"], 1.0 + 0.5 * (st.ls - 1.0))
-    log_top = np.log(st.ls_top)
-    log_top += (1.0 - math.exp(-step_h)) * (np.log(target) - log_top) + 0.01 * math.sqrt(step_h * 12.0) * x[
-        :, X_TOP
-    ]
-    st.ls_top = np.exp(log_top)
-    out[..., Col.LS_TOP] = st.ls_top[:, None] * TOP_VENUES
+    out[..., Col.LS_TOP] = b.ls_top[..., None] * TOP_VENUES
     out[..., Col.FUNDING_SPREAD] = np.nan  # the cross-venue series' figure (tui.model.aggregate)
 
 
@@ -296,7 +378,7 @@ def _bursts(mu: np.ndarray, st: SimState, z: np.ndarray, u: np.ndarray) -> np.nd
     The expected amount is ``mu`` split by OI share, so totals follow the pressure while single bars stay
     bursty: a small coin sees most bars without any liquidation.
     """
-    mu_v = mu[:, None] * st.oi_share
+    mu_v = mu[..., None] * st.oi_share
     p = -np.expm1(-mu_v / st.liq_size[:, None])
     size = np.exp(LIQ_BURST_S * z - 0.5 * LIQ_BURST_S * LIQ_BURST_S)
     usd: np.ndarray = np.where(u < p, mu_v / np.maximum(p, 1e-12) * size, 0.0)

@@ -15,11 +15,25 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import fields
 
 import numpy as np
 
 from feeds.messages import BarBlock, BarUpdate, History
-from feeds.sim.dynamics import N_EXTRA, NV, U_BURST, SimState, regime_params, step_bar
+from feeds.sim.dynamics import (
+    ADVANCE_KEYS,
+    N_EXTRA,
+    N_NORMALS,
+    N_UNIFORMS,
+    NV,
+    U_BURST,
+    BarState,
+    SimState,
+    advance,
+    closes,
+    regime_params,
+    step_bar,
+)
 from feeds.sim.streams import RandomBlocks, RegimeClock
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
 from signals.columns import COLUMNS, Col
@@ -36,6 +50,7 @@ _TICK_COLUMNS = tuple(int(c) for c in (Col.PRICE, Col.SPOT_VOL, Col.FUT_VOL, Col
 # Symbols generated at a time by ``history_groups``: a week of 64 symbols is 75 MB of bars beside the store;
 # smaller groups cost a history pass each (its per-bar overhead is about 0.2 s however few the symbols).
 HISTORY_GROUP = 64
+_CHUNK_BARS = 64  # bars of history closed in one pass (``_Run.history``): 64 or 128 cost the same time
 
 
 def history_bars_for(params: SignalParams, step_ms: int) -> int:
@@ -75,10 +90,42 @@ class _Run:
         return u
 
     def history(self, n: int, first_ms: int, step_ms: int) -> np.ndarray:
-        """``n`` closed bars from ``first_ms``: (n, S, V, C), prices ending at the reference levels."""
-        out = np.empty((n, len(self.end_price), NV, len(COLUMNS)))
-        for i in range(n):
-            self.step(first_ms + i * step_ms, out[i])
+        """``n`` closed bars from ``first_ms``: (n, S, V, C), prices ending at the reference levels.
+
+        The same bars as ``step`` bar by bar, made faster: the state's recurrences run bar by bar, but the
+        closes (functions of each bar's state and draws) and the regime parameters are worked out
+        ``_CHUNK_BARS`` bars at a time. 50 symbols: 0.28-0.30 s against 0.45-0.47 s (``bench/bench_sim.py``).
+        """
+        s = len(self.end_price)
+        out = np.empty((n, s, NV, len(COLUMNS)))
+        for start in range(0, n, _CHUNK_BARS):
+            m = min(_CHUNK_BARS, n - start)
+            z, u, x = np.empty((m, s, N_NORMALS)), np.empty((m, s, N_UNIFORMS)), np.empty((m, s, N_EXTRA))
+            regime, severity = np.empty((m, s), dtype=np.int64), np.empty((m, s))
+            path = {
+                f.name: np.empty((m, *np.shape(getattr(self.state, f.name)))) for f in fields(BarState)[1:]
+            }
+            path["r"] = np.empty((m, s))
+            # The regimes do not depend on the prices: the chunk's are drawn first, and their parameters
+            # gathered once for all its bars (regathered at every change, they cost a fifth of the time).
+            for i in range(m):
+                self.clock.advance(self.state, self.bar + i)
+                regime[i], severity[i] = self.state.regime, self.state.severity
+                self.state.bars_left -= 1
+            rp = regime_params(self.state, self.step_h, regime, severity)
+            for i in range(m):
+                z[i], u[i] = self.blocks.next()
+                x[i] = self.extra.next()[0]
+                path["r"][i] = advance(
+                    self.state, {k: rp[k][i] for k in ADVANCE_KEYS}, z[i], x[i], self.step_h
+                )
+                for name, held in path.items():
+                    if name != "r":
+                        held[i] = getattr(self.state, name)
+            self.bar += m
+            t = first_ms + step_ms * np.arange(start, start + m, dtype=np.float64)
+            closes(self.state, BarState(**path), rp, z, u, x, t[:, None], self.step_h, out[start : start + m])
+        self.rp = regime_params(self.state, self.step_h)
         shift = np.log(self.end_price) - self.state.logp
         self.state.logp += shift
         # Both prices move to the reference levels together: the spot price is the perp's less the premium.

@@ -278,3 +278,26 @@ def test_memory_stays_bounded_while_ticking() -> None:
     finally:
         tracemalloc.stop()
     assert after - before < 50_000  # 50 bytes a tick
+
+
+def test_history_closed_in_chunks_is_the_same_bars_as_stepping_one_bar_at_a_time() -> None:
+    from feeds.sim.market import _CHUNK_BARS, _Run
+
+    symbols = ["BTC", "PEPE", "HYPE", "NOTACOIN"]  # HYPE's scripted ending changes regimes mid-chunk
+    n = 2 * _CHUNK_BARS + 37  # two whole chunks and a part
+    chunked, stepped = _Run(symbols, 7, STEP), _Run(symbols, 7, STEP)
+    for run in (chunked, stepped):
+        run.clock.script_endings(symbols, n)
+    bars = chunked.history(n, START, STEP)
+    one = np.empty_like(bars)
+    for i in range(n):  # the live path: one step_bar per bar
+        stepped.step(START + i * STEP, one[i])
+    shift = np.log(stepped.end_price) - stepped.state.logp
+    one[..., [Col.PRICE, Col.SPOT_PRICE]] *= np.exp(shift)[None, :, None, None]
+    np.testing.assert_array_equal(bars, one)
+    # Both runs go on from the same state: the next live bar is the same too.
+    nxt_a, nxt_b = np.empty(bars.shape[1:]), np.empty(bars.shape[1:])
+    chunked.step(START + n * STEP, nxt_a)
+    stepped.state.logp += shift
+    stepped.step(START + n * STEP, nxt_b)
+    np.testing.assert_array_equal(nxt_a, nxt_b)
