@@ -174,3 +174,22 @@ def test_a_venue_without_oi_history_joining_live_does_not_look_like_an_oi_jump()
     oi = st.series("BTC", ALL)[:, Col.OI]
     assert oi.tolist() == [15.0] * 5  # the cross-venue OI is flat: nothing changed on either venue
     assert math.isnan(st.series("BTC", "v1")[0, Col.OI])  # the venue's own rows stay unknown before it joined
+
+
+def test_all_row_without_open_interest_weighs_venues_equally_and_takes_the_first_spot_price() -> None:
+    st = BarStore(["BTC"], ["a", "b", "c"], capacity=4, step_ms=STEP)
+    st.apply(
+        [  # candles and funding alone (no OI anywhere): funding is the plain mean of the venues that have it
+            BarUpdate("a", "BTC", T0, price=100.0, funding=0.0001, funding_interval_h=8),
+            BarUpdate("b", "BTC", T0, price=104.0, funding=0.00004, funding_interval_h=1, spot_price=103.5),
+            BarUpdate("c", "BTC", T0, price=102.0, spot_price=101.0, taker_buy_usd=7.0),
+        ]
+    )
+    row = st.latest()[0, st.venue_index(ALL)]
+    assert row[Col.PRICE] == 102.0 and math.isnan(row[Col.OI])
+    assert row[Col.FUNDING] == pytest.approx((0.0001 + 0.00032) / 2)  # b's 1h rate is 0.00032 over 8h
+    assert row[Col.FUNDING_SPREAD] == pytest.approx(0.00032 - 0.0001)  # two venues report one
+    assert row[Col.SPOT_PRICE] == 103.5  # the first venue in order that has a spot price (a has none)
+    assert row[Col.TAKER_BUY] == 7.0 and math.isnan(row[Col.TAKER_SELL])  # a sum of one; none is unknown
+    st.apply([BarUpdate("b", "BTC", T0, price=104.0, funding=math.nan)])  # b takes its rate back
+    assert math.isnan(st.latest()[0, st.venue_index(ALL), Col.FUNDING_SPREAD])  # one venue: no spread

@@ -40,34 +40,43 @@ def mean_present(x: np.ndarray) -> np.ndarray:
         return np.where(n > 0, total / n, np.nan)
 
 
-def weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Mean of ``x`` over the last axis weighted by ``w`` (OI in USD), NaN where ``x`` has no value.
+def _vsum(x: np.ndarray) -> np.ndarray:
+    """Sum over the first axis (the venues), in venue order: as ``sum(axis=0)`` over so few, and faster."""
+    total: np.ndarray = x[0].copy()
+    for row in x[1:]:
+        total += row
+    return total
+
+
+def _weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Mean of ``x`` over the venues (first axis) weighted by ``w`` (OI in USD), NaN where ``x`` has no value.
 
     Where no venue with a value has a weight (a history without open interest, such as candles and
     funding alone), the venues count equally rather than the row losing its value.
     """
     present = ~np.isnan(x)
     xw = np.where(present, w, 0.0)
-    total = xw.sum(axis=-1)
-    xw = np.where((total > 0)[..., None], xw, present.astype(np.float64))
-    total = xw.sum(axis=-1)
+    total = _vsum(xw)
+    xw = np.where(total > 0, xw, present)
+    total = _vsum(xw)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (np.where(present, x, 0.0) * xw).sum(axis=-1) / total, np.nan)
+        return np.where(total > 0, _vsum(np.where(present, x, 0.0) * xw) / total, np.nan)
 
 
-def first_present(x: np.ndarray) -> np.ndarray:
-    """The first non-NaN value over the last axis; NaN where there is none."""
+def _first_present(x: np.ndarray) -> np.ndarray:
+    """The first non-NaN value over the venues (first axis); NaN where there is none."""
+    out: np.ndarray = x[-1].copy()
+    for row in x[-2::-1]:
+        out = np.where(np.isnan(row), out, row)
+    return out
+
+
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Highest minus lowest non-NaN value over the venues (first axis); NaN where fewer than two are known."""
     present = ~np.isnan(x)
-    first = np.argmax(present, axis=-1)[..., None]
-    return np.where(present.any(axis=-1), np.take_along_axis(x, first, axis=-1)[..., 0], np.nan)
-
-
-def spread(x: np.ndarray) -> np.ndarray:
-    """Highest minus lowest non-NaN value over the last axis; NaN where fewer than two are known."""
-    present = ~np.isnan(x)
-    high = np.where(present, x, -np.inf).max(axis=-1)
-    low = np.where(present, x, np.inf).min(axis=-1)
-    return np.where(present.sum(axis=-1) >= 2, high - low, np.nan)
+    high = np.where(present, x, -np.inf).max(axis=0)
+    low = np.where(present, x, np.inf).min(axis=0)
+    return np.where(_vsum(present.astype(np.int8)) >= 2, high - low, np.nan)
 
 
 def cross_venue(block: np.ndarray, oi_anchor: np.ndarray, out: np.ndarray) -> None:
@@ -78,29 +87,36 @@ def cross_venue(block: np.ndarray, oi_anchor: np.ndarray, out: np.ndarray) -> No
         oi_anchor: each venue's earliest known open interest (k, V), NaN where none is known yet.
         out: the cross-venue bars (T, k, C) to fill; its ``time`` column is left as it is.
     """
-    price = block[..., Col.PRICE]
-    agg_price = mean_present(price)
+    # One copy with columns and venues first: every figure below is then a few whole-array operations
+    # over contiguous (T, k) planes, where reducing a last axis of four strided values cost 3 x more.
+    cols = np.ascontiguousarray(np.moveaxis(block, (-1, -2), (0, 1)))  # (C, V, T, k)
+    anchor = oi_anchor.T[:, None, :]  # (V, 1, k)
+    price = cols[Col.PRICE]
+    present = ~np.isnan(price)
+    n = _vsum(present.astype(np.int8))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agg_price = np.where(n > 0, _vsum(np.where(present, price, 0.0)) / n, np.nan)
     # Venues join the sum at different times (Hyperliquid keeps no OI history; backfills finish one
     # by one). Summing only the venues present would show each arrival as an OI jump, so a venue's
     # rows before its first open interest count its earliest known OI (at the row's price): the
     # cross-venue change then comes only from venues that have history.
-    oi = block[..., Col.OI]
-    oi = np.where(np.isnan(oi), oi_anchor[None], oi)
-    oi_usd = oi * np.where(np.isnan(price), agg_price[..., None], price)
+    oi = cols[Col.OI]
+    oi = np.where(np.isnan(oi), anchor, oi)
+    oi_usd = oi * np.where(present, price, agg_price)
     w = np.where(np.isnan(oi_usd), 0.0, oi_usd)
-    wsum = w.sum(axis=-1)
+    wsum = _vsum(w)
     with np.errstate(invalid="ignore", divide="ignore"):
         agg_oi_usd = np.where(wsum > 0, wsum, np.nan)
-        f8 = funding8h(block[..., Col.FUNDING], block[..., Col.FUNDING_INTERVAL_H])
-        funding = weighted(f8, w)
-        ls_agg = weighted(block[..., Col.LS_RATIO], w)
-        out[..., Col.PREMIUM] = weighted(block[..., Col.PREMIUM], w)
-        out[..., Col.LS_TOP] = weighted(block[..., Col.LS_TOP], w)
-    out[..., Col.SPOT_PRICE] = first_present(block[..., Col.SPOT_PRICE])
+        f8 = funding8h(cols[Col.FUNDING], cols[Col.FUNDING_INTERVAL_H])
+        funding = _weighted(f8, w)
+        ls_agg = _weighted(cols[Col.LS_RATIO], w)
+        out[..., Col.PREMIUM] = _weighted(cols[Col.PREMIUM], w)
+        out[..., Col.LS_TOP] = _weighted(cols[Col.LS_TOP], w)
+    out[..., Col.SPOT_PRICE] = _first_present(cols[Col.SPOT_PRICE])
     # A series that carries its own spread (a replayed cross-venue export: one "venue") keeps it.
-    across = spread(f8)
+    across = _spread(f8)
     out[..., Col.FUNDING_SPREAD] = np.where(
-        np.isnan(across), first_present(block[..., Col.FUNDING_SPREAD]), across
+        np.isnan(across), _first_present(cols[Col.FUNDING_SPREAD]), across
     )
     out[..., Col.PRICE] = agg_price
     out[..., Col.OI] = agg_oi_usd / agg_price
@@ -108,5 +124,6 @@ def cross_venue(block: np.ndarray, oi_anchor: np.ndarray, out: np.ndarray) -> No
     out[..., Col.FUNDING_INTERVAL_H] = 8.0
     out[..., Col.LS_RATIO] = ls_agg
     for c in FLOW_SUMS:
-        col = block[..., c]
-        out[..., c] = np.where(np.isnan(col).all(axis=-1), np.nan, np.nansum(col, axis=-1))
+        col = cols[c]
+        known = ~np.isnan(col)
+        out[..., c] = np.where(_vsum(known.astype(np.int8)) > 0, _vsum(np.where(known, col, 0.0)), np.nan)
