@@ -10,7 +10,6 @@ are the same whatever the tick sizes, and flows only grow within a bar.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import time
@@ -393,7 +392,7 @@ async def run_simulation(
     publish: Callable[[list[BarBlock]], None],
     speed: float = 1.0,
     rng_seed: int = 0,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] | None = None,
 ) -> None:
     """Tick ``market`` forever, publishing each tick's updates.
 
@@ -406,8 +405,12 @@ async def run_simulation(
         publish: receives each tick's blocks (the app's source writes them into its store).
         speed: simulated seconds per wall second.
         rng_seed: seed of the tick delays.
-        sleep: awaitable sleep, injectable for tests.
+        sleep: awaitable sleep, injectable for tests (None: ``asyncio.sleep``).
     """
+    if sleep is None:
+        import asyncio  # here: ``perptop snapshot --demo`` uses the market without an event loop
+
+        sleep = asyncio.sleep
     delays = random.Random(rng_seed)
     while True:
         delay = delays.uniform(1.0, 2.0)
