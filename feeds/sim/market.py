@@ -33,7 +33,7 @@ from feeds.sim.dynamics import (
     regime_params,
     step_bar,
 )
-from feeds.sim.streams import RandomBlocks, RegimeClock
+from feeds.sim.streams import BLOCK_BARS, LIVE_BLOCK_BARS, RandomBlocks, RegimeClock
 from feeds.sim.symbols import FUNDING_INTERVAL_H, VENUES, profile_for, stable_seed, venue_traits
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams, bars_needed
@@ -60,7 +60,7 @@ def history_bars_for(params: SignalParams, step_ms: int) -> int:
 class _Run:
     """A simulation of some symbols: state, random streams, regime clock (one unit for add/remove)."""
 
-    def __init__(self, symbols: list[str], seed: int, step_ms: int) -> None:
+    def __init__(self, symbols: list[str], seed: int, step_ms: int, block_bars: int = BLOCK_BARS) -> None:
         self.step_h = step_ms / 3_600_000.0
         profiles = [profile_for(s, seed) for s in symbols]
         traits = [venue_traits(s, seed) for s in symbols]
@@ -70,8 +70,8 @@ class _Run:
         self.end_price = np.array(
             [p.price * (1.0 + g.uniform(-0.01, 0.01)) for p, g in zip(profiles, starts, strict=True)]
         )
-        self.blocks = RandomBlocks(symbols, seed)
-        self.extra = RandomBlocks(symbols, seed, "added", N_EXTRA, 0)  # the added columns' own stream
+        self.blocks = RandomBlocks(symbols, seed, bars=block_bars)
+        self.extra = RandomBlocks(symbols, seed, "added", N_EXTRA, 0, block_bars)  # the added columns' own
         self.clock = RegimeClock(symbols, seed, self.step_h)
         self.clock.start(self.state)
         self.rp = regime_params(self.state, self.step_h)
@@ -186,7 +186,8 @@ class SimulatedMarket:
         self._now = float(self._bar_t)
         self.now_ms = self._bar_t
         self._symbols: list[str] = []
-        self._run = _Run([], seed, step_ms)
+        # The live run, which each symbol joins after its history: it draws a few bars at a time.
+        self._run = _Run([], seed, step_ms, LIVE_BLOCK_BARS)
         self._ends: dict[str, int] = {}  # open time of each symbol's last history bar
         self._handover: list[History] | None = None
         self._open = np.empty((0, NV, len(COLUMNS)))

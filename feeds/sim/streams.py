@@ -14,6 +14,10 @@ from feeds.sim.dynamics import N_NORMALS, N_UNIFORMS, SimState
 from feeds.sim.symbols import stable_seed
 
 BLOCK_BARS = 288
+"""Bars drawn at a time while a history is made (a day: one generator call per symbol and day)."""
+LIVE_BLOCK_BARS = 8
+"""Bars drawn at a time once the market runs live (a bar every 5 minutes): a day's block of every symbol's
+draws was 29 MB at 200 symbols, for bars hours away."""
 
 
 class RandomBlocks:
@@ -26,25 +30,27 @@ class RandomBlocks:
         stream: str = "bars",
         normals: int = N_NORMALS,
         uniforms: int = N_UNIFORMS,
+        bars: int = BLOCK_BARS,
     ) -> None:
         """Args: ``stream`` names the generators (another name: draws independent of these);
-        ``normals`` and ``uniforms``: how many of each a bar takes per symbol."""
+        ``normals`` and ``uniforms``: how many of each a bar takes per symbol; ``bars``: bars a block."""
         self._gens = [np.random.default_rng(stable_seed(stream, s.upper(), seed)) for s in symbols]
-        self._pos = BLOCK_BARS
+        self._bars = bars
+        self._pos = bars
         self._nz, self._nu = normals, uniforms
-        self._z = np.empty((len(symbols), BLOCK_BARS, normals))
-        self._u = np.empty((len(symbols), BLOCK_BARS, uniforms))
+        self._z = np.empty((len(symbols), bars, normals))
+        self._u = np.empty((len(symbols), bars, uniforms))
 
     def _fill(self, rows: range) -> None:
         for i in rows:
             g = self._gens[i]
-            self._z[i] = g.standard_normal((BLOCK_BARS, self._nz))
+            self._z[i] = g.standard_normal((self._bars, self._nz))
             if self._nu:
-                self._u[i] = g.random((BLOCK_BARS, self._nu))
+                self._u[i] = g.random((self._bars, self._nu))
 
     def next(self) -> tuple[np.ndarray, np.ndarray]:
         """The draws of the next bar: normals (S, normals) and uniforms (S, uniforms)."""
-        if self._pos == BLOCK_BARS:
+        if self._pos == self._bars:
             self._fill(range(len(self._gens)))
             self._pos = 0
         i = self._pos
@@ -61,8 +67,8 @@ class RandomBlocks:
         """Append ``other``'s symbols; they get a fresh block from their own generators."""
         n = len(self._gens)
         self._gens.extend(other._gens)
-        self._z = np.concatenate([self._z, np.empty((len(other._gens), BLOCK_BARS, self._nz))])
-        self._u = np.concatenate([self._u, np.empty((len(other._gens), BLOCK_BARS, self._nu))])
+        self._z = np.concatenate([self._z, np.empty((len(other._gens), self._bars, self._nz))])
+        self._u = np.concatenate([self._u, np.empty((len(other._gens), self._bars, self._nu))])
         self._fill(range(n, len(self._gens)))
 
 

@@ -107,3 +107,18 @@ def test_the_flags_of_every_series_read_the_panel_without_copying_it() -> None:
     assert {k: whole[k] for k in picked} == picked  # a selection is the same flags as in the whole
     peak = _peak(lambda: evaluate_store(store, PARAMS))
     assert peak < store.data.nbytes / 2, f"{peak} bytes for a {store.data.nbytes}-byte panel"
+
+
+def test_a_live_market_keeps_a_few_bars_of_draws_not_a_day_of_them() -> None:
+    symbols = [f"S{i:02d}" for i in range(40)]
+    tracemalloc.start()
+    try:
+        market = SimulatedMarket(symbols, start_ms=START)
+        week = market.history()
+        del week
+        market.tick(1.5)  # live: the run each symbol joined after its history draws from now on
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A day's block of draws for 40 symbols: 288 bars x (36 + 16 + 13) doubles x 40 = 6.0 MB.
+    assert held < 2_000_000, f"the live market holds {held:,} bytes"
