@@ -193,3 +193,21 @@ def test_all_row_without_open_interest_weighs_venues_equally_and_takes_the_first
     assert row[Col.TAKER_BUY] == 7.0 and math.isnan(row[Col.TAKER_SELL])  # a sum of one; none is unknown
     st.apply([BarUpdate("b", "BTC", T0, price=104.0, funding=math.nan)])  # b takes its rate back
     assert math.isnan(st.latest()[0, st.venue_index(ALL), Col.FUNDING_SPREAD])  # one venue: no spread
+
+
+def test_history_with_a_gap_lands_on_its_own_bars_and_a_merge_keeps_what_it_lacks() -> None:
+    st = _store(capacity=6)
+    full = np.full((6, len(COLUMNS)), np.nan)
+    full[:, Col.TIME] = T0 + STEP * np.arange(6)
+    full[:, Col.PRICE] = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0]
+    full[:, Col.OI] = 5.0
+    st.load_history([History("v8", "BTC", full)])
+    gapped = np.full((3, len(COLUMNS)), np.nan)
+    gapped[:, Col.TIME] = T0 + STEP * np.array([1, 2, 4])  # bar 3 missing
+    gapped[:, Col.PRICE] = [21.0, 22.0, 24.0]  # and no OI
+    st.load_history([History("v8", "BTC", gapped)], merge=True)
+    btc = st.series("BTC", "v8")
+    assert btc[:, Col.PRICE].tolist() == [10.0, 21.0, 22.0, 13.0, 24.0, 15.0]
+    assert btc[:, Col.OI].tolist() == [5.0] * 6  # the merge had none: the stored OI stays
+    st.load_history([History("v8", "BTC", gapped)])  # replaced, not merged: the OI of those bars goes
+    assert np.isnan(st.series("BTC", "v8")[[1, 2, 4], Col.OI]).all()
