@@ -22,7 +22,7 @@ from tui.app import PerptopApp
 from tui.config.loader import AppConfig
 from tui.screens.drilldown import DrilldownScreen
 from tui.screens.funding import FundingSpreadScreen
-from tui.widgets import watchlist as watchlist_module
+from tui.widgets import row_table as row_table_module
 
 
 def _app(tmp_path: Path, now: list[int]) -> tuple[PerptopApp, DemoSource]:
@@ -120,7 +120,7 @@ async def test_the_countdown_ticks_with_the_clock_and_repaints_only_its_cells(
         await pilot.pause()
         rendered: list[str] = []
         regions: list[tuple[int, int]] = []
-        render_cell = watchlist_module.cell_segments
+        render_cell = row_table_module.cell_segments
         refresh = wl.refresh
 
         def spy_cell(column, cell, ink, selected):  # type: ignore[no-untyped-def]
@@ -132,7 +132,7 @@ async def test_the_countdown_ticks_with_the_clock_and_repaints_only_its_cells(
             regions.extend((r.x, r.x + r.width) for r in areas)
             return refresh(*areas, **kw)
 
-        monkeypatch.setattr(watchlist_module, "cell_segments", spy_cell)
+        monkeypatch.setattr(row_table_module, "cell_segments", spy_cell)
         wl.refresh = spy_refresh  # type: ignore[method-assign]
         now[0] += 60_000  # a minute later, no new data
         app.paint()
