@@ -205,7 +205,7 @@ class BarState:
     """What a bar's closes are made of besides the draws: the state after its step, and its move.
 
     Each field is the (S,) or (S, V) array of one bar, or the same with a leading axis of bars
-    (``closes`` makes a week of closes in one pass over such a stack).
+    (``closes`` makes the closes of a stack of bars in one pass; the history passes 64 at a time).
     """
 
     r: np.ndarray  # the bar's log return
