@@ -26,12 +26,8 @@ _BLOCK = 4096  # rows made into tuples at a time: a gathered backfill is never a
 
 
 def history_rows(histories: Iterable[History]) -> list[BarRow]:
-    """The rows of ``histories`` for ``HistoryStore.write_bars``; bars without a price are left out."""
-    rows: list[BarRow] = []
-    for h in histories:
-        bars = h.bars[~np.isnan(h.bars[:, 1])] if len(h.bars) else h.bars
-        rows.extend((h.symbol, h.venue, int(b[0]), *b[1:]) for b in bars.tolist())
-    return rows
+    """The rows of ``histories`` for ``HistoryStore.write_bars``, in key order; bars without a price are left out."""
+    return list(keyed_history_rows(list(histories)))
 
 
 def priced_bars(histories: Iterable[History]) -> int:
