@@ -89,6 +89,22 @@ def test_jobs_below_one_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
     assert "--jobs" in err and "0 worker processes" in err and "Traceback" not in err
 
 
+def test_a_worker_ignores_ctrl_c_before_its_own_set_up_runs() -> None:
+    # a worker forked at the moment of Ctrl-C printed its traceback: the handler it got back from the
+    # fork server was Python's until the pool's initializer ran. Asked in a fresh process, whose fork
+    # server is started with the backtest's preload (a server already running keeps the one it had).
+    code = (
+        "import signal\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from tui.cli.backtest_parallel import worker_context\n"
+        "with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:\n"
+        "    print(pool.submit(signal.getsignal, signal.SIGINT).result() is signal.SIG_IGN)\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    got = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert got.stdout.split() == ["True", "True"], got.stderr  # the worker deaf to it, perptop not
+
+
 @pytest.mark.serial  # a backtest on worker processes, stopped with Ctrl-C as a terminal sends it
 def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
     write_store(tmp_path / "store", {f"S{k}": _bars(k, 20_000) for k in range(40)}, STEP)
@@ -118,7 +134,44 @@ def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert err == "perptop backtest: interrupted\n"
     time.sleep(0.5)
-    assert [pid for pid in tree if Path(f"/proc/{pid}").exists() and not _zombie(pid)] == []
+    assert _alive(tree) == []
+
+
+@pytest.mark.serial  # a backtest on worker processes whose parent is killed outright
+def test_workers_end_when_perptop_is_killed(tmp_path: Path) -> None:
+    # kill -9, or the kernel out of memory: no Ctrl-C handling runs, no sentinel reaches the workers,
+    # which would otherwise wait on their queue for ever and keep the fork server alive with them
+    write_store(tmp_path / "store", {f"S{k}": _bars(k, 20_000) for k in range(40)}, STEP)
+    (tmp_path / "config.toml").write_text("")
+    argv = [sys.executable, "-m", "tui.cli", "--config", str(tmp_path / "config.toml"), "backtest"]
+    proc = subprocess.Popen(
+        [*argv, str(tmp_path / "store"), "--json", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    tree: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(tree := _tree(proc.pid)) < 4 and time.monotonic() < deadline:
+            assert proc.poll() is None
+            time.sleep(0.05)
+        assert len(tree) >= 4, "the workers never started"
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while _alive(tree) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _alive(tree) == [], "processes outlived the killed backtest"
+    finally:
+        for pid in _alive(tree):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pids: list[int]) -> list[int]:
+    """Those of ``pids`` still running (not gone, not zombies)."""
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
 
 
 def _tree(root: int) -> list[int]:

@@ -10,7 +10,10 @@ The workers come from a fork server (spawn where there is none) started once per
 from this process: by the time series are read, DuckDB's threads are running here, and a fork copies
 whatever locks they hold. The server imports the scoring modules once, so each worker starts warm.
 Workers ignore Ctrl-C: the terminal sends it to the whole process group, and only this process may
-answer it (one line, no worker's traceback); leaving the pool cancels what has not started.
+answer it (one line, no worker's traceback); leaving the pool cancels what has not started. Workers
+also end on their own when this process is gone without a word (killed, or interrupted while a worker
+was being started, so the pool never knew it): a worker waits on a queue it holds both ends of, and
+it keeps the fork server alive, so neither would ever end otherwise.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +34,9 @@ from signals.params import SignalParams
 from signals.regimes import RegimeScores, score_splits
 from signals.score_prep import prepare
 from signals.scoring import DIRECTIONAL, SeriesScore, fill_gaps, missing_columns, score_table
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 MIN_SERIES = 8
 """Fewer series than this are scored in this process: starting the fork server and its imports costs
@@ -114,19 +121,27 @@ def scored_in_order(
     yield from _on_workers(series, how, jobs)
 
 
-def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: int) -> Iterator[Scored]:
+def worker_context() -> BaseContext:
+    """How workers are started: from a fork server (spawned where there is none) that has imported
+    this module, and, first, ``backtest_forkserver`` so that they ignore Ctrl-C from their start."""
     import multiprocessing
-    from concurrent.futures.process import BrokenProcessPool
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([f"{__package__}.backtest_forkserver", __name__])
+    return context
+
+
+def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: int) -> Iterator[Scored]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = worker_context()
     # each future with its series, so that a pool that breaks (a worker killed, say by the kernel when
     # memory runs out) loses nothing: what it had not answered is scored here
     pending: deque[tuple[Future[Scored], str, np.ndarray]] = deque()
     items = iter(series)
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_interrupt)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker)
     unsent: tuple[str, np.ndarray] | None = None
     try:
         for key, bars in items:
@@ -155,5 +170,20 @@ def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: in
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupt() -> None:
+def _start_worker() -> None:
+    """A worker's set-up: Ctrl-C left to the parent, and an end when the parent ends."""
+    import multiprocessing
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    """Ends this process when ``sentinel`` (the parent's end of a pipe, held until it exits) closes."""
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(1)
