@@ -79,6 +79,56 @@ def test_the_window_of_a_symbol_and_the_recorder_still_gets_every_batch() -> Non
     assert [e.time for e in tape.window("BTC", T0, T0 + 120_000)] == [T0, T0 + 60_000]
 
 
+@pytest.mark.parametrize("batches", [[1] * 17, [3, 1, 4, 1, 5, 3], [17], [6, 11], [2, 9, 6]])
+def test_a_symbol_keeps_its_last_events_whatever_batches_they_came_in(batches: list[int]) -> None:
+    # 17 events of one symbol in the given batch sizes, kept 6 at most: always the last 6 that arrived,
+    # given back by time. Times run backwards in steps of 1 s with a repeat, so "by time" differs from
+    # arrival and two equal times keep their arrival order; two venues, both sides.
+    events = [
+        Liquidation(
+            "okx" if k % 3 else "binance",
+            "BTC-USDT-SWAP" if k % 3 else "BTCUSDT",
+            "BTC",
+            T0 - 1000 * (k // 2 * 2),  # 0, 0, -2 s, -2 s, -4 s, ...
+            "long" if k % 2 else "short",  # type: ignore[arg-type]
+            100.0 + k,
+            0.5 + k,
+            (100.0 + k) * (0.5 + k),
+        )
+        for k in range(17)
+    ]
+    tape = LiqTape(per_symbol=6)
+    done = 0
+    for size in batches:
+        tape.add(events[done : done + size])
+        done += size
+        held = events[max(0, done - 6) : done]  # the last six, in arrival order
+        expected = sorted(held, key=lambda e: e.time)  # sorted() is stable: arrival order among equals
+        assert tape.window("BTC", T0 - 60_000, T0 + 1) == expected
+        assert tape.held_since("BTC") == (min(e.time for e in held) if done >= 6 else None)
+    assert tape.window("BTC", T0 - 3000, T0 - 1000) == []  # -2 s events are long gone (k = 2, 3)
+
+
+def test_a_days_events_of_200_symbols_take_a_fifth_of_what_objects_did() -> None:
+    # 400 events of each of 200 symbols (80,000: the demo's day at 200 symbols is about 88,000), each
+    # batch made and let go as a source does. Kept as objects (with these events' own instrument
+    # strings) they held 26 MB; as rows, 35 bytes each (2.8 MB) beside the tape's last 2,000 objects:
+    # 3.6 MB measured.
+    import tracemalloc
+
+    tape = LiqTape()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for s in range(200):
+            tape.add([liq(base=f"S{s:03d}", t=T0 + k, price=1.0 + s, usd=10.0 + k) for k in range(400)])
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held - before < 5_000_000
+    assert len(tape.window("S199", T0, T0 + 400)) == 400
+
+
 def test_a_full_symbol_buffer_says_from_when_its_events_are_held() -> None:
     tape = LiqTape(per_symbol=2)
     tape.add([liq(t=T0), liq(t=T0 + 1000)])

@@ -20,9 +20,10 @@ import numpy as np
 
 from feeds.records import Liquidation
 from feeds.source import LiquidationListener
+from tui.model.liq_events import SymbolEvents
 
 TAPE_CAPACITY = 2_000
-PER_SYMBOL_CAPACITY = 5_000  # the clusters' events of one symbol: a day of BTC in the demo (~1 MB when full)
+PER_SYMBOL_CAPACITY = 5_000  # the clusters' events of one symbol: a day of BTC in the demo (175 KB when full)
 LARGE_LIQUIDATION_USD = 100_000.0
 """Default ``[display] large_liquidation_usd``: an order of this size moves a mid-cap's book and is rare
 enough on BTC to read as news (Binance's BTC tape sees a few per hour on a quiet day)."""
@@ -66,7 +67,7 @@ class LiqTape:
         self.large_usd = large_usd
         self.mode = mode
         self._events: deque[Liquidation] = deque(maxlen=capacity)
-        self._by_symbol: dict[str, deque[Liquidation]] = {}
+        self._by_symbol: dict[str, SymbolEvents] = {}
         self.version = 0
         self.received = 0
 
@@ -83,15 +84,18 @@ class LiqTape:
     def add(self, events: Iterable[Liquidation]) -> None:
         """Keep a batch of events (the source's listener; called on the event loop)."""
         n = 0
+        by_symbol: dict[str, list[Liquidation]] = {}
         for e in events:
             if not (e.usd > 0.0 and e.price > 0.0):  # nan or a zero fill says nothing about a level
                 continue
             self._events.append(e)
-            held = self._by_symbol.get(e.base)
-            if held is None:
-                held = self._by_symbol[e.base] = deque(maxlen=self.per_symbol)
-            held.append(e)
+            by_symbol.setdefault(e.base, []).append(e)
             n += 1
+        for base, batch in by_symbol.items():  # each symbol's in one go: the demo's day comes at once
+            held = self._by_symbol.get(base)
+            if held is None:
+                held = self._by_symbol[base] = SymbolEvents(self.per_symbol)
+            held.extend(batch)
         if n:
             self.received += n
             self.version += 1
@@ -126,8 +130,8 @@ class LiqTape:
 
     def window(self, symbol: str, start_ms: int, end_ms: int) -> list[Liquidation]:
         """The kept events of ``symbol`` with ``start_ms <= time < end_ms``, oldest first."""
-        held = self._by_symbol.get(symbol, ())
-        return sorted((e for e in held if start_ms <= e.time < end_ms), key=lambda e: e.time)
+        held = self._by_symbol.get(symbol)
+        return [] if held is None else held.window(start_ms, end_ms)
 
     def held_since(self, symbol: str) -> int | None:
         """The time of the oldest event of ``symbol`` still held when its buffer is full (older ones were
@@ -135,7 +139,7 @@ class LiqTape:
         held = self._by_symbol.get(symbol)
         if held is None or len(held) < self.per_symbol:
             return None
-        return min(e.time for e in held)
+        return held.oldest_time()
 
 
 @dataclass(frozen=True)
