@@ -52,6 +52,11 @@ HISTORY_GROUP = 64
 _CHUNK_BARS = 64  # bars of history closed in one pass (``_Run.history``): 64 or 128 cost the same time
 
 
+HistoryDestination = Callable[[Sequence[str], int, int], "np.ndarray | None"]
+"""Where ``history_groups`` writes a group: given its symbols, the number of bars and the open time of
+the last, an array (bars, symbols, venues in ``VENUES`` order, columns), or None for a new one."""
+
+
 def history_bars_for(params: SignalParams, step_ms: int) -> int:
     """Bars of history that make every window of ``params`` full at the latest bar (``bars_needed``)."""
     return bars_needed(params, step_ms)
@@ -88,15 +93,19 @@ class _Run:
         self.bar += 1
         return u
 
-    def history(self, n: int, first_ms: int, step_ms: int) -> np.ndarray:
-        """``n`` closed bars from ``first_ms``: (n, S, V, C), prices ending at the reference levels.
+    def history(self, n: int, first_ms: int, step_ms: int, out: np.ndarray | None = None) -> np.ndarray:
+        """``n`` closed bars from ``first_ms``: (n, S, V, C), prices ending at the reference levels,
+        written into ``out`` when given (a bar store's own rows: no second copy of the week).
 
         The same bars as ``step`` bar by bar, made faster: the state's recurrences run bar by bar, but the
         closes (functions of each bar's state and draws) and the regime parameters are worked out
         ``_CHUNK_BARS`` bars at a time. 50 symbols: 0.28-0.30 s against 0.45-0.47 s (``bench/bench_sim.py``).
         """
         s = len(self.end_price)
-        out = np.empty((n, s, NV, len(COLUMNS)))
+        if out is None:
+            out = np.empty((n, s, NV, len(COLUMNS)))
+        elif out.shape != (n, s, NV, len(COLUMNS)):
+            raise ValueError(f"history of shape {(n, s, NV, len(COLUMNS))} asked into {out.shape}")
         for start in range(0, n, _CHUNK_BARS):
             m = min(_CHUNK_BARS, n - start)
             z, u, x = np.empty((m, s, N_NORMALS)), np.empty((m, s, N_UNIFORMS)), np.empty((m, s, N_EXTRA))
@@ -220,17 +229,22 @@ class SimulatedMarket:
             pending, self._pending = self._pending, []
             self._handover = self._join(pending)
 
-    def history_groups(self, size: int = HISTORY_GROUP) -> Iterator[list[History]]:
+    def history_groups(
+        self, size: int = HISTORY_GROUP, into: HistoryDestination | None = None
+    ) -> Iterator[list[History]]:
         """``history()`` in groups of ``size`` symbols, each generated when the caller asks for it.
 
         Load each group before taking the next: then only one group's bars exist beside the store
         (the symbols' series do not depend on which others are simulated, so the bars are the same).
+        With ``into``, each group is written where it says (when it gives an array) and its histories
+        are views of that array.
         """
         if not self._pending:
             yield self.history()
         while self._pending:
             group, self._pending = self._pending[:size], self._pending[size:]
-            yield self._join(group)
+            end = self._bar_t - self.step_ms
+            yield self._join(group, into(group, self.history_bars, end) if into is not None else None)
 
     def history(self) -> list[History]:
         """Closed bars per symbol x venue, oldest first, ending at the bar before the start.
@@ -271,12 +285,13 @@ class SimulatedMarket:
         if self._handover is not None:
             self._handover = [h for h in self._handover if h.symbol != symbol]
 
-    def _join(self, symbols: list[str]) -> list[History]:
-        """Generate the history of new ``symbols``, open their current bar and append them."""
+    def _join(self, symbols: list[str], out: np.ndarray | None = None) -> list[History]:
+        """Generate the history of new ``symbols`` (into ``out`` if given), open their current bar and
+        append them."""
         if not symbols:
             return []
         end = self._bar_t - self.step_ms
-        added, run = self._generate(symbols, end)
+        added, run = self._generate(symbols, end, out)
         close = np.empty((len(symbols), NV, len(COLUMNS)))
         u = run.step(self._bar_t, close)
         self._run.extend(run)
@@ -291,12 +306,15 @@ class SimulatedMarket:
             self._handover.extend(added)
         return added
 
-    def _generate(self, symbols: list[str], end_ms: int) -> tuple[list[History], _Run]:
-        """The history of ``symbols`` ending with the bar that opens at ``end_ms``, and the run after it."""
+    def _generate(
+        self, symbols: list[str], end_ms: int, out: np.ndarray | None = None
+    ) -> tuple[list[History], _Run]:
+        """The history of ``symbols`` ending with the bar that opens at ``end_ms`` (written into ``out``
+        if given), and the run after it."""
         run = _Run(symbols, self.seed, self.step_ms)
         n = self.history_bars
         run.clock.script_endings(symbols, n)
-        bars = run.history(n, end_ms - (n - 1) * self.step_ms, self.step_ms)
+        bars = run.history(n, end_ms - (n - 1) * self.step_ms, self.step_ms, out)
         made = [
             History(v, s, _frozen(bars[:, i, j])) for i, s in enumerate(symbols) for j, v in enumerate(VENUES)
         ]

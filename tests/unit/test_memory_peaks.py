@@ -7,7 +7,7 @@ code before these fixes made a second panel (a whole-panel shift, the whole hist
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -96,6 +96,40 @@ def test_the_demo_loads_its_history_a_group_at_a_time_and_its_tape_is_unchanged(
     for h in whole[::12]:
         np.testing.assert_array_equal(store.series(h.symbol, h.venue)[:, 1:], h.bars[:, 1:])
     assert store.series(symbols[-1], ALL).shape[0] == 2_030
+
+
+def test_the_snapshot_writes_the_history_into_the_panel_as_loading_it_would() -> None:
+    symbols = [f"S{i:03d}" for i in range(70)]  # two groups of the default 64
+    venues = ["simA", "simB", "simC", "simD"]
+    loaded = BarStore(symbols, venues, 2_030, STEP)
+    loaded.load_history(SimulatedMarket(symbols, start_ms=START).history())
+
+    market = SimulatedMarket(symbols, start_ms=START)
+    store = BarStore(symbols, venues, 2_030, STEP)
+    given: list[bool] = []
+
+    def rows(syms: Sequence[str], n: int, last_ms: int) -> np.ndarray | None:
+        got = store.history_rows(syms, venues, n, last_ms)
+        given.append(got is not None)
+        return got
+
+    def write() -> None:
+        for group in market.history_groups(into=rows):
+            store.history_written(group, market.history_bars)
+
+    peak = _peak(write)
+    assert given == [True, True]
+    # Loaded: a group's week beside the store (64 of 70 symbols, 0.73 of the panel) and more. Written
+    # in place: the simulation's own state and random blocks, and the cross-venue rows' chunks.
+    assert peak < store.data.nbytes / 4, f"{peak} bytes beside a {store.data.nbytes}-byte panel"
+    np.testing.assert_array_equal(store.data, loaded.data)  # every bar, the cross-venue rows too
+    np.testing.assert_array_equal(store.oi_anchor, loaded.oi_anchor)
+    assert (store.count, store.current_time) == (loaded.count, loaded.current_time)
+    # Rows that do not line up are not given: another venue order, symbols not side by side, too many bars.
+    assert store.history_rows(symbols[:2], venues[::-1], 10, store.current_time or 0) is None
+    assert store.history_rows([symbols[0], symbols[2]], venues, 10, store.current_time or 0) is None
+    assert store.history_rows(symbols[:2], venues, 2_031, store.current_time or 0) is None
+    assert store.history_rows(symbols[:2], venues, 10, (store.current_time or 0) + STEP) is None
 
 
 def test_the_flags_of_every_series_read_the_panel_without_copying_it() -> None:

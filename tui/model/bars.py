@@ -16,23 +16,21 @@ nothing of files.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from feeds.messages import ALL, BAR_STEP_MS, BarBlock, BarUpdate, History
 from signals.columns import COLUMNS, FLOW_COLUMNS, Col
-from signals.params import SignalParams, bars_needed, n_bars
+from signals.params import SignalParams, bars_needed
 from tui.model.aggregate import cross_venue, mean_present
+from tui.model.bar_panel import BarPanel
 
 __all__ = ["BarObserver", "BarStore", "capacity_for"]
 
 _CHUNK = 128  # rows per pass over the panel where a whole-panel temporary would double it
 _FLOWS = np.array([i for i, c in enumerate(COLUMNS) if c in FLOW_COLUMNS])
 _LEVELS = np.array([i for i, c in enumerate(COLUMNS) if c not in FLOW_COLUMNS and c != "time"])
-
-VenueBar = tuple[Any, ...]
-"""(symbol, venue, bar time ms, *the value columns after ``time``), NaN for unknown values."""
 
 
 def capacity_for(params: SignalParams, step_ms: int, extra_h: float = 0.0) -> int:
@@ -53,7 +51,7 @@ class BarObserver(Protocol):
         """Closed bars were loaded (a backfill, simulated history)."""
 
 
-class BarStore:
+class BarStore(BarPanel):
     """Bars for ``symbols`` x (``venues`` + ALL) on a shared time axis.
 
     Attributes:
@@ -100,41 +98,6 @@ class BarStore:
         """Tell ``observer`` about every bar written from now on."""
         self._observers.append(observer)
 
-    # ---- shape -------------------------------------------------------------------------------
-
-    @property
-    def current_time(self) -> int | None:
-        """Open time (ms) of the current bar, or None before the first bar."""
-        return self._t_last
-
-    def times(self) -> np.ndarray:
-        """Open times (ms, float64) of the stored bars, oldest first."""
-        if self._t_last is None:
-            return np.empty(0)
-        n = self.count
-        return self._t_last - self.step_ms * np.arange(n - 1, -1, -1, dtype=np.float64)
-
-    @property
-    def all_slot(self) -> int:
-        """The venue slot of the cross-venue series (after every venue's own)."""
-        return len(self.venues)
-
-    def venue_index(self, venue: str) -> int:
-        """Slot of ``venue`` (``ALL`` is the last)."""
-        return self._venue_index[venue]
-
-    def venue_name(self, slot: int) -> str:
-        """The venue of slot ``slot`` (``ALL`` for the cross-venue slot)."""
-        return self.venues[slot] if slot < len(self.venues) else ALL
-
-    def symbol_index(self, symbol: str) -> int | None:
-        """Slot of ``symbol``, or None if it is not in the store."""
-        return self._sym_index.get(symbol)
-
-    def slots(self, symbols: Iterable[str]) -> list[int]:
-        """Slots of ``symbols``, which must all be in the store (KeyError otherwise)."""
-        return [self._sym_index[s] for s in symbols]
-
     def add_symbol(self, symbol: str) -> int:
         """Add an empty series block for ``symbol`` (no-op if present); returns its slot."""
         if symbol in self._sym_index:
@@ -166,10 +129,6 @@ class BarStore:
         self.oi_anchor = np.delete(self.oi_anchor, i, axis=0)
         del self.symbols[i]
         self._sym_index = {s: k for k, s in enumerate(self.symbols)}
-
-    def _time_column(self) -> np.ndarray:
-        assert self._t_last is not None
-        return self._t_last - self.step_ms * np.arange(self.capacity - 1, -1, -1, dtype=np.float64)
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -212,14 +171,6 @@ class BarStore:
         for start in range(0, n, _CHUNK):
             stop = min(start + _CHUNK, n)
             data[start:stop] = data[start + k : stop + k]
-
-    def _row(self, t: int) -> int | None:
-        """Row of bar time ``t`` in ``data`` (None if older than the panel keeps)."""
-        assert self._t_last is not None
-        back = (self._t_last - t) // self.step_ms
-        if back < 0 or back >= self.capacity:
-            return None
-        return self.capacity - 1 - int(back)
 
     def apply(self, updates: Iterable[BarUpdate]) -> set[int]:
         """Write bar updates; returns the symbol slots whose bars changed.
@@ -394,6 +345,40 @@ class BarStore:
         if touched:
             self._aggregate_all(np.fromiter(touched, dtype=np.int64))
 
+    def history_rows(
+        self, symbols: Sequence[str], venues: Sequence[str], n: int, last_ms: int
+    ) -> np.ndarray | None:
+        """The panel's own rows for ``n`` closed bars of ``symbols`` on ``venues`` (every venue, in the
+        store's order), the last opening at ``last_ms``: a view (n, symbols, venues, columns) to write
+        a history into in place (``history_written`` after), or None when they do not line up (the
+        symbols not in consecutive slots, more bars than the panel holds, another current bar).
+        """
+        slots = [self._sym_index.get(s) for s in symbols]
+        s0 = slots[0] if slots and slots[0] is not None else -1
+        if slots != list(range(s0, s0 + len(slots))) or list(venues) != self.venues or n > self.capacity:
+            return None
+        if self._t_last is None and last_ms % self.step_ms == 0:
+            self._advance_to(last_ms)
+        if self._t_last != last_ms:
+            return None
+        rows: np.ndarray = self.data[self.capacity - n :, s0 : s0 + len(slots), : len(self.venues)]
+        return rows
+
+    def history_written(self, histories: Sequence[History], n: int) -> None:
+        """``n`` bars of ``histories`` were written into rows ``history_rows`` gave: as ``load_history``
+        would have left the store (the earliest open interest, the cross-venue rows, the observers)."""
+        touched = np.array(sorted({self._sym_index[h.symbol] for h in histories}), dtype=np.int64)
+        nv = len(self.venues)
+        oi = self.data[:, :, :nv, Col.OI][:, touched]  # (rows, symbols, venues)
+        known = ~np.isnan(oi)
+        first = oi[known.argmax(axis=0), np.arange(len(touched))[:, None], np.arange(nv)[None, :]]
+        self.oi_anchor[touched, :nv] = np.where(known.any(axis=0), first, self.oi_anchor[touched, :nv])
+        self.count = max(self.count, n)
+        self.versions[touched, :nv] += 1
+        self._aggregate_all(touched)
+        for o in self._observers:
+            o.history_loaded(self, histories, False)
+
     def _aggregate_all(self, sym_idx: np.ndarray) -> None:
         """Recompute the ALL slot of ``sym_idx`` over every row.
 
@@ -414,65 +399,3 @@ class BarStore:
         out[:, sym_idx, nv] = agg  # ``out`` is a view of ``self.data``
         self.versions[sym_idx, nv] += 1
         self.change_24h[sym_idx, nv] = mean_present(self.change_24h[sym_idx, :nv])
-
-    # ---- reading -----------------------------------------------------------------------------
-
-    def series(self, symbol: str, venue: str = ALL) -> np.ndarray:
-        """A copy of one series' stored bars, oldest first: (count, n_columns)."""
-        s = self._sym_index[symbol]
-        v = self._venue_index[venue]
-        bars: np.ndarray = self.data[self.capacity - self.count :, s, v].copy()
-        return bars
-
-    def latest(self, column: Col | None = None) -> np.ndarray:
-        """The current bar of every series: a view (n_symbols, n_venues + 1, n_columns), or of one column."""
-        bars: np.ndarray = self.data[-1] if column is None else self.data[-1, ..., column]
-        return bars
-
-    def window(self, column: Col, n: int, symbols: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """The last ``n`` bars of ``column`` for the series (``symbols[i]``, ``slots[i]``): (n, len(symbols))."""
-        values: np.ndarray = self.data[-n:, symbols, slots, column]
-        return values
-
-    def hourly(self, column: Col, hours: int, symbols: Sequence[int], slot: int) -> np.ndarray:
-        """``column`` at the current bar and every hour before it, oldest first: (len(symbols), hours)."""
-        back = np.arange(hours - 1, -1, -1) * n_bars(1.0, self.step_ms)
-        values: np.ndarray = self.data[self.capacity - 1 - back, :, slot, column][:, list(symbols)].T
-        return values
-
-    def venue_bars_at(self, t: int) -> list[VenueBar]:
-        """Every venue series' bar at bar time ``t`` that has a price (none if ``t`` is not held)."""
-        if self._t_last is None or not self.symbols:
-            return []
-        r = self._row(t)
-        if r is None:
-            return []
-        block = self.data[r, :, : len(self.venues), 1:]
-        priced = ~np.isnan(block[..., 0])
-        values = block[priced].tolist()
-        return [
-            (self.symbols[s], self.venues[v], t, *vals)
-            for (s, v), vals in zip(np.argwhere(priced).tolist(), values, strict=True)
-        ]
-
-    def tail(self, n: int, end: int | None = None) -> np.ndarray:
-        """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns).
-
-        Args:
-            n: how many bars.
-            end: the bar time of the last one (a closed bar, for its events); None: the current bar.
-                A bar the store no longer holds gives no rows.
-        """
-        if end is None:
-            return self.data[-n:]
-        r = self._row(end) if self._t_last is not None else None
-        if r is None:
-            return self.data[:0]
-        return self.data[max(0, r - n + 1) : r + 1]
-
-    def held_until(self, end: int | None = None) -> int:
-        """How many bars the store holds up to and including bar time ``end`` (None: the current bar)."""
-        if end is None or self._t_last is None:
-            return self.count
-        r = self._row(end)
-        return 0 if r is None else max(0, self.count - (self.capacity - 1 - r))

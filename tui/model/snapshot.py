@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+import numpy as np
+
 from feeds.messages import ALL
 from signals.formats import fmt_apr, fmt_funding, fmt_pct, fmt_price, fmt_ratio, fmt_usd
 from signals.times import iso_utc
@@ -36,8 +38,20 @@ def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[s
     store = BarStore(
         config.watchlist, market.venues, capacity_for(config.signals, market.step_ms), market.step_ms
     )
-    for group in market.history_groups():  # a group at a time: never the whole history beside the store
-        store.load_history(group)
+    # Each group written straight into the panel's rows (no week of bars beside the store), loaded
+    # as usual when the rows do not line up.
+    in_place: list[bool] = []
+
+    def rows(symbols: Sequence[str], n: int, last_ms: int) -> np.ndarray | None:
+        given = store.history_rows(symbols, market.venues, n, last_ms)
+        in_place.append(given is not None)
+        return given
+
+    for group in market.history_groups(into=rows):
+        if in_place and in_place.pop():
+            store.history_written(group, market.history_bars)
+        else:
+            store.load_history(group)
         del group  # before the next group is generated, not after
     # The settlement times of the moment: the history carries none, and a snapshot applies no live bar.
     block = market.tick_blocks(0.0)[-1]
