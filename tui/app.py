@@ -29,6 +29,7 @@ from tui.app_history import AppHistory
 from tui.app_source import SourceStart
 from tui.config.loader import AppConfig
 from tui.lifeline import TerminalWatch, install_stop_handlers, leave
+from tui.memory import give_back
 from tui.model.bars import BarStore, capacity_for
 from tui.model.liq_tape import LiqTape
 from tui.model.rows import Cell, RowData, countdown_updates
@@ -42,6 +43,8 @@ from tui.widgets.watchlist import Watchlist
 # Sparklines fill their columns exactly: one width, set where the columns are.
 _WIDTHS = {c.key: c.width for c in default_columns(1.0)}
 SPARK_WIDTHS = (_WIDTHS["spark"], _WIDTHS["oi_spark"])
+TRIM_INTERVAL_S = 60.0
+"""How often freed memory is handed back (``tui.memory``): a trim costs a few ms of a walk over the heap."""
 HEATMAP_MIN_HEIGHT = 20  # below this many rows the heatmap hides itself: the watchlist needs them more
 HEATMAP_ROWS = (5, 14)  # its height otherwise: a third of the screen, within these
 
@@ -234,6 +237,8 @@ class PerptopApp(WatchlistActions, SourceStart):
         self.watchlist.focus()
         self.start_source()  # or, for the simulated week, a first frame of loading rows while it is built
         self.set_interval(self.config.paint_interval, self.paint, name="paint")
+        # freed memory handed back to the system: the start's, a backfill's, a new bar's temporaries
+        self.set_interval(TRIM_INTERVAL_S, give_back, name="trim")
         self._terminal = TerminalWatch()
         install_stop_handlers(self.exit, hangup=self._terminal.armed)
         if self._terminal.armed and self.config.paint_interval > 2.0:
