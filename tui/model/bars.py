@@ -10,7 +10,7 @@ recomputed whenever a venue bar changes.
 
 Observers (the history recorder) are told when a bar closes, when a bar older than the current one is
 written again (late liquidations, an older block) and when history is loaded; the store itself knows
-nothing of files.
+nothing of files. This module writes the panel; its shape and the reads are ``tui.model.bar_panel``'s.
 """
 
 from __future__ import annotations
