@@ -105,8 +105,9 @@ def test_a_worker_ignores_ctrl_c_before_its_own_set_up_runs() -> None:
     assert got.stdout.split() == ["True", "True"], got.stderr  # the worker deaf to it, perptop not
 
 
-@pytest.mark.serial  # a backtest on worker processes, stopped with Ctrl-C as a terminal sends it
-def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
+def _backtest_on_workers(tmp_path: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    """``perptop backtest --jobs 2`` on 40 long series, in a process group of its own (as a terminal's
+    foreground job is), once its fork server and two workers are up; with its tree of processes."""
     write_store(tmp_path / "store", {f"S{k}": _bars(k, 20_000) for k in range(40)}, STEP)
     (tmp_path / "config.toml").write_text("")
     argv = [sys.executable, "-m", "tui.cli", "--config", str(tmp_path / "config.toml"), "backtest"]
@@ -116,15 +117,24 @@ def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job is
+        start_new_session=True,
     )
+    deadline = time.monotonic() + 30
+    while len(tree := _tree(proc.pid)) < 4 and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(proc.stderr.read() if proc.stderr else "perptop ended before its workers started")
+        time.sleep(0.05)
+    if len(tree) < 4:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail("the workers never started")
+    return proc, tree
+
+
+@pytest.mark.serial  # a backtest on worker processes, stopped with Ctrl-C as a terminal sends it
+def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
+    proc, tree = _backtest_on_workers(tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while len(_tree(proc.pid)) < 4 and time.monotonic() < deadline:  # fork server and workers up
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.05)
-        tree = _tree(proc.pid)
-        assert len(tree) >= 4, "the workers never started"
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -141,25 +151,10 @@ def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
 def test_workers_end_when_perptop_is_killed(tmp_path: Path) -> None:
     # kill -9, or the kernel out of memory: no Ctrl-C handling runs, no sentinel reaches the workers,
     # which would otherwise wait on their queue for ever and keep the fork server alive with them
-    write_store(tmp_path / "store", {f"S{k}": _bars(k, 20_000) for k in range(40)}, STEP)
-    (tmp_path / "config.toml").write_text("")
-    argv = [sys.executable, "-m", "tui.cli", "--config", str(tmp_path / "config.toml"), "backtest"]
-    proc = subprocess.Popen(
-        [*argv, str(tmp_path / "store"), "--json", "--jobs", "2"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    tree: list[int] = []
+    proc, tree = _backtest_on_workers(tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while len(tree := _tree(proc.pid)) < 4 and time.monotonic() < deadline:
-            assert proc.poll() is None
-            time.sleep(0.05)
-        assert len(tree) >= 4, "the workers never started"
         proc.kill()
-        proc.wait()
+        proc.communicate()
         deadline = time.monotonic() + 10
         while _alive(tree) and time.monotonic() < deadline:
             time.sleep(0.1)
