@@ -336,9 +336,7 @@ class BarStore(BarPanel):
             if merge:
                 new = np.where(np.isnan(new), self.data[rows, s, v, 1:], new)
             self.data[rows, s, v, 1:] = new
-            known = np.flatnonzero(~np.isnan(self.data[:, s, v, Col.OI]))
-            if known.size:
-                self.oi_anchor[s, v] = self.data[known[0], s, v, Col.OI]
+            self._anchor_oi(np.array([s]), np.array([v]))
             self.count = max(self.count, int(back[ok].max()) + 1 if ok.any() else self.count)
             self.versions[s, v] += 1
             touched.add(s)
@@ -369,15 +367,21 @@ class BarStore(BarPanel):
         would have left the store (the earliest open interest, the cross-venue rows, the observers)."""
         touched = np.array(sorted({self._sym_index[h.symbol] for h in histories}), dtype=np.int64)
         nv = len(self.venues)
-        oi = self.data[:, :, :nv, Col.OI][:, touched]  # (rows, symbols, venues)
-        known = ~np.isnan(oi)
-        first = oi[known.argmax(axis=0), np.arange(len(touched))[:, None], np.arange(nv)[None, :]]
-        self.oi_anchor[touched, :nv] = np.where(known.any(axis=0), first, self.oi_anchor[touched, :nv])
+        self._anchor_oi(touched, np.arange(nv))
         self.count = max(self.count, n)
         self.versions[touched, :nv] += 1
         self._aggregate_all(touched)
         for o in self._observers:
             o.history_loaded(self, histories, False)
+
+    def _anchor_oi(self, sym_idx: np.ndarray, v_idx: np.ndarray) -> None:
+        """The earliest open interest the panel holds becomes each of these series' anchor (see
+        _aggregate); a series with none keeps the anchor it had."""
+        at = (sym_idx[:, None], v_idx[None, :])
+        oi = self.data[:, :, :, Col.OI][:, at[0], at[1]]  # (rows, symbols, venues)
+        known = ~np.isnan(oi)
+        first = np.take_along_axis(oi, known.argmax(axis=0)[None], axis=0)[0]
+        self.oi_anchor[at] = np.where(known.any(axis=0), first, self.oi_anchor[at])
 
     def _aggregate_all(self, sym_idx: np.ndarray) -> None:
         """Recompute the ALL slot of ``sym_idx`` over every row.
