@@ -20,7 +20,7 @@ from textual.widgets import Static
 from feeds.history.writer import HistoryWriter
 from feeds.messages import ALL
 from feeds.sim.source import demo_source
-from feeds.source import SeriesKey, Source
+from feeds.source import SeriesKey, Source, SourceHealth
 from signals.times import wall_ms
 from tui.alerts.events import Event
 from tui.app_actions import WatchlistActions
@@ -299,11 +299,7 @@ class PerptopApp(WatchlistActions, SourceStart):
         self._check_terminal()
         now = self.clock()
         health = self.source.health(now)
-        stale_after = max(30.0, 3 * self.config.poll_interval)
-        line = status_spans(
-            health.venues, now, self.mode, self.paused, stale_after, self.alerts.spans(), self._notes()
-        )
-        self.status.show(line, now)
+        self._show_status(health, now)
         notice_moved, rows_moved = self.view.take_health(health)
         if notice_moved:  # the banner says when no venue is reachable
             banner = self.query_one("#banner", Static)
@@ -321,6 +317,20 @@ class PerptopApp(WatchlistActions, SourceStart):
             self._refresh_all()
         else:  # the settlement countdown moves with the clock, not the data
             self.watchlist.refresh_cells()
+
+    def show_notes(self) -> None:
+        """The status line again at once: a filter or flagged-only is said as it hides rows, not at the
+        next paint tick (2 s by default)."""
+        now = self.clock()
+        self._show_status(self.source.health(now), now)
+
+    def _show_status(self, health: SourceHealth, now: int) -> None:
+        """The status line: each venue's state, the mode, the alerts and what hides rows."""
+        stale_after = max(30.0, 3 * self.config.poll_interval)
+        line = status_spans(
+            health.venues, now, self.mode, self.paused, stale_after, self.alerts.spans(), self._notes()
+        )
+        self.status.show(line, now)
 
     def _reorder(self) -> None:
         # no bar yet: no row has a figure to show (while loading, each row says so instead)

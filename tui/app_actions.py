@@ -53,6 +53,7 @@ class WatchlistActions(App[None]):
     # Provided by PerptopApp (its paint path), called here after a key changed what is shown.
     _refresh_all: Callable[[], None]
     _update_heatmap: Callable[[], None]
+    show_notes: Callable[[], None]
     layout_columns: Callable[..., None]
     paint: Callable[..., None]
     open_drilldown: Callable[..., None]
@@ -116,6 +117,7 @@ class WatchlistActions(App[None]):
         """Show only symbols containing ``text``."""
         self.view.filter_text = text
         self._refresh_all()
+        self.show_notes()
         self.save_ui()
 
     def action_clear_filter(self) -> None:
@@ -141,6 +143,7 @@ class WatchlistActions(App[None]):
         """``f``: show only symbols with a flag on."""
         self.view.flagged_only = not self.view.flagged_only
         self._refresh_all()
+        self.show_notes()
         self.save_ui()
 
     def action_funding_spread(self) -> None:
