@@ -6,6 +6,7 @@ Polls run every 0.5 s here, so "stale" (no data for three poll intervals) comes 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import socket
 import time
@@ -13,7 +14,9 @@ import time
 import numpy as np
 import pytest
 
+from feeds.live import backfill_loop
 from feeds.live.source import LiveSource
+from feeds.net.faults import Backoff
 from signals.columns import Col
 from tests.fake_exchange import FakeExchange
 from tests.support.live import running, state, until
@@ -204,7 +207,11 @@ async def test_a_refused_stream_backs_off_and_says_it_is_down() -> None:
             assert math.isnan(store.latest()[0, 0, Col.LIQ_LONG])  # no stream: unknown, not zero
 
 
-async def test_backfill_retries_after_transient_failures_instead_of_giving_up() -> None:
+async def test_backfill_retries_after_transient_failures_instead_of_giving_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Retries from 0.05 s, not 1 s: the same three failures and recovery in a tenth of the time.
+    monkeypatch.setattr(backfill_loop, "Backoff", functools.partial(Backoff, base_s=0.05))
     async with FakeExchange(["BTC"]) as fx:
         fx.inject("okx", "status", status=503, path="/api/v5/market/history-candles", times=3)
         async with running(fx, ["BTC"], venues=["okx"], backfill_bars=50) as (src, store):
