@@ -33,6 +33,7 @@ class BarPanel:
     step_ms: int
     capacity: int
     data: np.ndarray
+    _unfilled: int  # rows at the top of ``data`` not yet filled with NaN (see _fill)
     count: int
     _t_last: int | None
     _sym_index: dict[str, int]
@@ -73,6 +74,13 @@ class BarPanel:
         """Slots of ``symbols``, which must all be in the store (KeyError otherwise)."""
         return [self._sym_index[s] for s in symbols]
 
+    def _fill(self) -> None:
+        """Fill the rows above the current one with NaN, if that is still to do (see BarStore.__init__):
+        before the first write, or the first read that reaches them."""
+        if self._unfilled:
+            self.data[: self._unfilled] = np.nan
+            self._unfilled = 0
+
     def _time_column(self) -> np.ndarray:
         assert self._t_last is not None
         return self._t_last - self.step_ms * np.arange(self.capacity - 1, -1, -1, dtype=np.float64)
@@ -101,12 +109,15 @@ class BarPanel:
 
     def window(self, column: Col, n: int, symbols: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """The last ``n`` bars of ``column`` for the series (``symbols[i]``, ``slots[i]``): (n, len(symbols))."""
+        if n > 1:
+            self._fill()
         values: np.ndarray = self.data[-n:, symbols, slots, column]
         return values
 
     def hourly(self, column: Col, hours: int, symbols: Sequence[int], slot: int) -> np.ndarray:
         """``column`` at the current bar and every hour before it, oldest first: (len(symbols), hours)."""
         back = np.arange(hours - 1, -1, -1) * n_bars(1.0, self.step_ms)
+        self._fill()
         values: np.ndarray = self.data[self.capacity - 1 - back, :, slot, column][:, list(symbols)].T
         return values
 
@@ -134,6 +145,8 @@ class BarPanel:
                 A bar the store no longer holds gives no rows.
         """
         if end is None:
+            if n != 1:
+                self._fill()
             return self.data[-n:]
         r = self._row(end) if self._t_last is not None else None
         if r is None:
