@@ -23,6 +23,7 @@ from feeds.sim.source import demo_source
 from feeds.source import SeriesKey, Source, SourceHealth
 from signals.times import wall_ms
 from tui.alerts.events import Event
+from tui.alerts.measuring import BackfillHold
 from tui.app_actions import WatchlistActions
 from tui.app_alerts import AppAlerts
 from tui.app_history import AppHistory
@@ -159,8 +160,11 @@ class PerptopApp(WatchlistActions, SourceStart):
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
         self.alerts = AppAlerts(self, config, self.store, history, self.clock, self.hit_rate_job)
         # flag records wait for the end of a live backfill (measured on a store still filling, they
-        # would be measured again)
-        self.alerts.service.measure_held = lambda: self.source.health(self.clock()).backfilling
+        # would be measured again), then for its days to be packed
+        self.alerts.service.measure_held = BackfillHold(
+            lambda: self.source.health(self.clock()).backfilling,
+            history.pack_soon if history is not None else None,
+        )
         # Flags with no measured edge on their symbol are dimmed from the alert service's records.
         self.view.edge_source, self.view.dim_unproven = self.alerts.service.records, config.dim_unproven
         self.stored = AppHistory(

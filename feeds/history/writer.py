@@ -162,6 +162,20 @@ class HistoryWriter:
             return False
         return done.wait(timeout)
 
+    def pack_soon(self) -> threading.Event:
+        """Pack the closed days written so far into blocks after what is queued (as the hourly prune
+        does); the event is set once that is done, failed, or could not be queued. After a backfill:
+        each symbol read back then takes its blocks, not a scan of a week of everyone's rows."""
+        done = threading.Event()
+        if not self._thread.is_alive():
+            done.set()
+            return done
+        try:
+            self._queue.put_nowait(("pack", done))
+        except queue.Full:
+            done.set()
+        return done
+
     def close(self, timeout: float = 30.0) -> bool:
         """Commit what is queued, stop the thread, close the file; False if that did not finish in time."""
         if not self._thread.is_alive():
@@ -209,6 +223,11 @@ class HistoryWriter:
                 self._commit(store, writes, attempts=3 if stopping else None)
                 for k, done in items:
                     if k == "flush":
+                        done.set()
+                packs = [done for k, done in items if k == "pack"]
+                if packs:
+                    self._pack(store)
+                    for done in packs:
                         done.set()
                 if time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + self.prune_every_s
@@ -270,6 +289,12 @@ class HistoryWriter:
                 elif kind != "meta":
                     self.bars_written += _size(kind, rows)
             return
+
+    def _pack(self, store: HistoryStore) -> None:
+        try:
+            store.seal(0)
+        except (StoreBusy, sqlite3.Error) as exc:
+            self.error = f"history store pack: {exc}"
 
     def _prune(self, store: HistoryStore) -> None:
         try:

@@ -197,7 +197,7 @@ def run_record(
 
     from feeds.history.store_check import StoreError
     from feeds.history.writer import START_ERRORS, HistoryWriter
-    from tui.alerts.measuring import ThreadMeasure
+    from tui.alerts.measuring import BackfillHold, ThreadMeasure
     from tui.alerts.service import EventService
     from tui.alerts.sinks import Deliverer
     from tui.cli.store import store_path
@@ -236,7 +236,8 @@ def run_record(
         events.records, lambda s: hit_rates.prepare_stored(path, s, config.signals, source.venues)
     )
     events.measure = measure
-    events.measure_held = lambda: source.health(source.clock()).backfilling  # as the monitor does
+    # as the monitor does: after a backfill, its days packed first
+    events.measure_held = BackfillHold(lambda: source.health(source.clock()).backfilling, writer.pack_soon)
     events.attach(store)
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)
     out.write(
