@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import socket
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -214,12 +214,11 @@ async def test_hyperliquid_history_is_ascending_and_hourly(client: httpx.AsyncCl
 
 
 def test_python_m_serves_and_prints_the_perptop_flags() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # --port 0: the system picks both ports (a free port's neighbour, the WebSocket's by default, need
+    # not be free: it once was another program's, and the fake failed to start).
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_exchange", "--port", str(port), "--symbols", "50"],
+        [sys.executable, "-m", "tests.fake_exchange", "--port", "0", "--symbols", "50"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -228,14 +227,18 @@ def test_python_m_serves_and_prints_the_perptop_flags() -> None:
     try:
         assert proc.stdout is not None
         banner, flags = proc.stdout.readline(), proc.stdout.readline()
+        ports = re.fullmatch(
+            r"fake exchange: HTTP http://127\.0\.0\.1:(\d+)  WS ws://127\.0\.0\.1:(\d+)  .*\n", banner
+        )
+        assert ports is not None, banner
+        port, ws_port = int(ports[1]), int(ports[2])
         reply = httpx.get(f"http://127.0.0.1:{port}/fapi/v1/ticker/24hr", timeout=5.0)
     finally:
         proc.terminate()
         proc.wait(timeout=5)
-    assert f"HTTP http://127.0.0.1:{port}" in banner and f"ws://127.0.0.1:{port + 1}" in banner
     assert flags.startswith("perptop --watchlist BTC,ETH,SOL,PEPE,")
     assert f"--base-url binance=http://127.0.0.1:{port}" in flags
-    assert f"--base-url okx=ws://127.0.0.1:{port + 1}" in flags
+    assert f"--base-url okx=ws://127.0.0.1:{ws_port}" in flags
     assert len(reply.json()) == 50
     assert math.isfinite(float(reply.json()[0]["lastPrice"]))
 
