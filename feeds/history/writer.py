@@ -225,10 +225,10 @@ class HistoryWriter:
                     if k == "flush":
                         done.set()
                 packs = [done for k, done in items if k == "pack"]
-                if packs:
+                if packs and not stopping:  # a quit does not wait for a pack: the next open packs
                     self._pack(store)
-                    for done in packs:
-                        done.set()
+                for done in packs:
+                    done.set()
                 if time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + self.prune_every_s
                     self._prune(store)
