@@ -158,7 +158,9 @@ class PerptopApp(WatchlistActions, SourceStart):
         )
         self.history = history
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)
-        self.alerts = AppAlerts(self, config, self.store, history, self.clock, self.hit_rate_job)
+        self.alerts = AppAlerts(
+            self, config, self.store, history, self.clock, self.hit_rate_job, self.stored_hit_rates_job
+        )
         # flag records wait for the end of a live backfill (measured on a store still filling, they
         # would be measured again), then for its days to be packed
         self.alerts.service.measure_held = BackfillHold(
@@ -453,6 +455,15 @@ class PerptopApp(WatchlistActions, SourceStart):
             self.mode, "bars in memory (recording off)" if self.stored.off else "bars in memory"
         )
         return hit_rates.prepare_memory(self.store, symbol, self.params, what)
+
+    def stored_hit_rates_job(self, symbols: Sequence[str]) -> Callable[[], Any] | None:
+        """How the alerts measure several symbols' flags together: on the history store, read a few
+        symbols a pass (None when the monitor does not record: each is measured on its bars in memory)."""
+        from tui.model import hit_rates
+
+        if self.history is None or not self.history.path.exists():
+            return None
+        return hit_rates.prepare_stored_many(self.history.path, symbols, self.params, self.store.venues)
 
 
 __all__ = ["PerptopApp"]

@@ -19,7 +19,7 @@ from feeds.history.store import READ_ERRORS, HistoryStore
 from feeds.history.writer import HistoryWriter
 from signals.times import Clock
 from tui.alerts.events import Event
-from tui.alerts.measuring import Job, ThreadMeasure
+from tui.alerts.measuring import Job, ManyJob, ThreadMeasure
 from tui.alerts.rules import Alert
 from tui.alerts.service import EventService, alert_text
 from tui.alerts.sinks import Deliverer
@@ -46,6 +46,7 @@ class AppAlerts:
         history: the history writer when the monitor records (events go to its store), else None.
         clock: epoch ms.
         job: how to measure a symbol's flag records (the drill-down's own job).
+        many: how to measure several symbols' records together, if at all (see ``ThreadMeasure``).
     """
 
     def __init__(
@@ -56,6 +57,7 @@ class AppAlerts:
         history: HistoryWriter | None,
         clock: Clock,
         job: Job,
+        many: ManyJob | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
@@ -71,7 +73,7 @@ class AppAlerts:
             writer=history,
             listener=self._seen,
         )
-        self._measure = ThreadMeasure(self.service.records, job)
+        self._measure = ThreadMeasure(self.service.records, job, many)
         self.service.measure = self._measure
         self.service.attach(store)
         self.rules = len(config.alerts)

@@ -13,7 +13,7 @@ from feeds.messages import History
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from tui.model.bars import BarStore
-from tui.model.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored
+from tui.model.hit_rates import MIN_EVENTS, measure, prepare_memory, prepare_stored, prepare_stored_many
 
 H = 3_600_000
 T0 = 1_767_225_600_000  # 2026-01-01 00:00 UTC
@@ -106,3 +106,38 @@ def test_measuring_with_the_monitors_venues_reads_no_list_of_the_store(
     monkeypatch.setattr(HistoryStore, "series_keys", scan)
     named = prepare_stored(path, "BTC", SignalParams(), ["bybit", "okx", "binance"])()
     assert named.lines == everything.lines and named.origin == everything.origin
+
+
+def test_several_symbols_are_read_a_few_a_pass_and_each_gets_its_own_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 11 symbols: S0, S2, ... with 12 funding events, S1, S3, ... with one too few, and ZZZ with no bars.
+    # A pass over a packed store counts every day's rows (54 ms a symbol on a week): 4 symbols a pass.
+    path = tmp_path / "h.sqlite3"
+    names = [f"S{k}" for k in range(10)]
+    store = HistoryStore(path)
+    store.write_bars(
+        history_rows(
+            [
+                History("okx", s, _funding_blocks(12 if k % 2 == 0 else MIN_EVENTS - 1))
+                for k, s in enumerate(names)
+            ]
+        )
+    )
+    store.set_meta("step_ms", str(H))
+    store.close()
+    loads = []
+    load = HistoryStore.load
+
+    def counted(self: HistoryStore, *args: object, **kw: object) -> list[History]:
+        loads.append(args[0])
+        return load(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HistoryStore, "load", counted)
+    results = prepare_stored_many(path, [*names, "ZZZ"], SignalParams(), ["okx"])()
+    assert len(loads) == 3  # 4 + 4 + 3 symbols
+    assert [r.symbol for r in results] == [*names, "ZZZ"]
+    for k, r in enumerate(results[:-1]):
+        want = "50% vs 50% base" if k % 2 == 0 else f"not enough history: {MIN_EVENTS - 1} events"
+        assert r.lines["funding_extreme"].startswith(want), (r.symbol, r.lines["funding_extreme"])
+    assert results[-1].lines["funding_extreme"] == "not enough history: no bars"

@@ -19,6 +19,10 @@ from tui.model.hit_rates import HitRates
 Job = Callable[[str], Callable[[], HitRates]]
 """symbol -> a callable that measures it (prepared on the caller's thread, run where the owner likes)."""
 
+ManyJob = Callable[[Sequence[str]], Callable[[], list[HitRates]] | None]
+"""symbols -> a callable that measures them together (one result each, in order), or None where they are
+measured one by one (on the bars in memory: nothing is gained by reading them together)."""
+
 
 def _measure(book: RecordBook, symbol: str, run: Callable[[], HitRates]) -> None:
     """Run one measurement into ``book``; a failure is noted on the symbol, never raised into a feed."""
@@ -41,16 +45,39 @@ class InlineMeasure:
             _measure(self.book, symbol, self.job(symbol))
 
 
-class ThreadMeasure:
-    """Measures due symbols on one worker thread; results reach the book when they are ready."""
+def _measure_many(book: RecordBook, symbols: Sequence[str], run: Callable[[], list[HitRates]]) -> None:
+    """``_measure`` of several symbols measured together; a failure is noted on each of them."""
+    try:
+        results = run()
+    except Exception as exc:
+        for symbol in symbols:
+            book.fail(symbol, f"not measured: {type(exc).__name__}: {exc}")
+        return
+    for result in results:
+        book.update(result)
 
-    def __init__(self, book: RecordBook, job: Job) -> None:
+
+class ThreadMeasure:
+    """Measures due symbols on one worker thread; results reach the book when they are ready.
+
+    Args:
+        book: where the results go.
+        job: how to measure one symbol.
+        many: how to measure several together (the history store: read a few symbols a pass), if at all.
+    """
+
+    def __init__(self, book: RecordBook, job: Job, many: ManyJob | None = None) -> None:
         self.book = book
         self.job = job
+        self.many = many
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perptop-records")
 
     def __call__(self, symbols: Sequence[str], t: int) -> None:
         """Queue ``symbols`` (each copied now, on the caller's thread, scored on the worker)."""
+        run = self.many(symbols) if self.many is not None and symbols else None
+        if run is not None:
+            self._pool.submit(_measure_many, self.book, list(symbols), run)
+            return
         for symbol in symbols:
             self._pool.submit(_measure, self.book, symbol, self.job(symbol))
 

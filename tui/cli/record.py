@@ -233,7 +233,9 @@ def run_record(
         writer=writer,
     )
     measure = ThreadMeasure(
-        events.records, lambda s: hit_rates.prepare_stored(path, s, config.signals, source.venues)
+        events.records,
+        lambda s: hit_rates.prepare_stored(path, s, config.signals, source.venues),
+        lambda symbols: hit_rates.prepare_stored_many(path, symbols, config.signals, source.venues),
     )
     events.measure = measure
     # as the monitor does: after a backfill, its days packed first

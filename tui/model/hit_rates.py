@@ -231,17 +231,32 @@ def prepare_stored(
 ) -> Callable[[], HitRates]:
     """Score the symbol's cross-venue series as the history store holds it (read on the worker thread),
     made of ``venues`` (the monitor's; default: every venue in the store, a scan of all its rows)."""
+    run = prepare_stored_many(path, [symbol], params, venues)
+    return lambda: run()[0]
 
-    def run() -> HitRates:
+
+def prepare_stored_many(
+    path: Path, symbols: Sequence[str], params: SignalParams, venues: Sequence[str] | None = None
+) -> Callable[[], list[HitRates]]:
+    """``prepare_stored`` of several symbols, read from the store together (``stored_series`` reads a
+    few symbols a pass; one pass each cost 54 ms a symbol on a packed week); one result a symbol."""
+
+    def run() -> list[HitRates]:
         from feeds.history.store import HistoryStore
-        from tui.model.stored import stored_series
+        from tui.model.stored import LOAD_SYMBOLS, stored_series
 
+        results = []
         reader = HistoryStore(path, None, readonly=True)
         try:
-            series, step = stored_series(reader, [symbol], "all", 0, venues)
+            for start in range(0, len(symbols), LOAD_SYMBOLS):  # a pass's symbols scored, then let go
+                chunk = list(symbols[start : start + LOAD_SYMBOLS])
+                series, step = stored_series(reader, chunk, "all", 0, venues)
+                for symbol in chunk:
+                    bars = series.pop(symbol, np.empty((0, len(COLUMNS))))
+                    origin = f"{span_words(bars, step)} of stored history"
+                    results.append(measure(symbol, bars, step, params, origin))
         finally:
             reader.close()
-        bars = series.get(symbol, np.empty((0, len(COLUMNS))))
-        return measure(symbol, bars, step, params, f"{span_words(bars, step)} of stored history")
+        return results
 
     return run
