@@ -8,7 +8,7 @@ cross-venue one by the bar store's own aggregation) for ``perptop export`` and t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,24 +76,50 @@ def stored_series(
             the store holds, found by a scan of all its rows (0.15-0.35 s for a 50-symbol week: too much to
             pay for each symbol the alerts measure every few minutes).
     """
-    step = int(reader.meta("step_ms") or BAR_STEP_MS)
+    step = stored_step(reader)
+    return dict(each_stored_series(reader, symbols, venue, since, step, venues)), step
+
+
+def stored_step(reader: HistoryStore) -> int:
+    """The bar step of the store's bars (ms)."""
+    return int(reader.meta("step_ms") or BAR_STEP_MS)
+
+
+def each_stored_series(
+    reader: HistoryStore,
+    symbols: Sequence[str],
+    venue: str,
+    since: int,
+    step: int,
+    venues: Sequence[str] | None = None,
+) -> Iterator[tuple[str, np.ndarray]]:
+    """``stored_series`` a symbol at a time, read ``LOAD_SYMBOLS`` a pass: a caller that lets each go
+    holds no more than one pass's bars."""
     if venue != ALL:
         venues = [venue]
     elif venues is None:
         venues = sorted({v for _, v in reader.series_keys()})
-    series: dict[str, np.ndarray] = {}
     for start in range(0, len(symbols), LOAD_SYMBOLS):
-        chunk = symbols[start : start + LOAD_SYMBOLS]
-        loaded: dict[str, list[History]] = {s: [] for s in chunk}
-        for h in reader.load(chunk, sorted(venues), since):
-            loaded[h.symbol].append(h)
-        for symbol in chunk:
-            bars = _series_of(loaded.pop(symbol, []), venue, step)
-            if bars is not None:
-                bars = bars[~np.isnan(bars[:, Col.PRICE])]
-                if len(bars):
-                    series[symbol] = bars
-    return series, step
+        yield from _pass(reader, list(symbols[start : start + LOAD_SYMBOLS]), venue, since, step, venues)
+
+
+def _pass(
+    reader: HistoryStore, chunk: list[str], venue: str, since: int, step: int, venues: Sequence[str]
+) -> list[tuple[str, np.ndarray]]:
+    """One pass's series. A function of its own, not the generator's body: a venue's bars are views of
+    the whole pass's array, and one left bound in the suspended generator kept it (10 MB) alive while
+    the caller scored."""
+    loaded: dict[str, list[History]] = {s: [] for s in chunk}
+    for h in reader.load(chunk, sorted(venues), since):
+        loaded[h.symbol].append(h)
+    made = []
+    for symbol in chunk:
+        bars = _series_of(loaded.pop(symbol, []), venue, step)
+        if bars is not None:
+            bars = bars[~np.isnan(bars[:, Col.PRICE])]
+            if len(bars):
+                made.append((symbol, bars))
+    return made
 
 
 def _series_of(histories: list[History], venue: str, step: int) -> np.ndarray | None:
