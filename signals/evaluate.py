@@ -53,6 +53,13 @@ def needed_bars(params: SignalParams, step_ms: float) -> int:
     return _windows(params, step_ms).needed
 
 
+def short_bars(params: SignalParams, step_ms: float) -> int:
+    """Rows before the current one that every window but the lookback reaches back: ``evaluate_latest``'s
+    ``window`` holds more than these when the lookback's rows come apart (``older``)."""
+    w = _windows(params, step_ms)
+    return max(w.change, w.sfr, w.flow, 1)
+
+
 def _flags(f: Features, j: int, names: list[str], p: SignalParams, label: Labels | None) -> list[Flag]:
     """The ``Flag`` records of ``names`` (those on at element ``j``), in the order given.
 
@@ -160,6 +167,7 @@ def evaluate_latest(
     step_ms: float,
     cache: LatestCache | None = None,
     reasons: bool = True,
+    older: np.ndarray | None = None,
 ) -> list[LatestResult]:
     """Evaluate every flag at the last bar of N series.
 
@@ -173,6 +181,8 @@ def evaluate_latest(
             it also keeps the last results, so a series whose current bar did not move costs nothing.
         reasons: word each flag's reason; False leaves ``Flag.reason`` empty, for a caller that shows
             codes only (the watchlist's paint: the reason lines were a tenth of its CPU).
+        older: (T0, N, C) bars before ``window``'s, kept apart (``BarStore.tail_split``'s float32 rows):
+            read only for the 7-day lookback; ``window`` must then hold every shorter window.
 
     Returns:
         One ``LatestResult`` per series, in the order of axis 1.
@@ -180,12 +190,14 @@ def evaluate_latest(
     _check(window, 3)
     win = _windows(params, step_ms)
     t, n, c = window.shape
+    t0 = 0 if older is None else older.shape[0]
     # The previous bar is part of the key: it is the one most likely to be rewritten late (its final
     # values, or a backfill ending there) while the current bar's time stays the same; 20 KB to compare.
     key = (
         window[-1, :, Col.TIME].tobytes(),
         window[-2].tobytes() if t > 1 else b"",
         t,
+        t0,
         n,
         params,
         step_ms,
@@ -195,9 +207,12 @@ def evaluate_latest(
         stats = cache.stats
     else:
         full = window
-        if t < win.needed:
+        if older is not None:
+            if t0 + t < win.needed:  # the older rows are the ones padded
+                older = np.concatenate([np.full((win.needed - t - t0, n, c), np.nan, older.dtype), older])
+        elif t < win.needed:
             full = np.concatenate([np.full((win.needed - t, n, c), np.nan), window])
-        stats = prev_stats(full, params, win)
+        stats = prev_stats(full, params, win, older)
         if cache is not None:
             cache.clear()
             cache.key, cache.stats = key, stats

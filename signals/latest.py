@@ -63,24 +63,45 @@ class LatestCache:
         self.last = None
 
 
-def prev_stats(window: np.ndarray, params: SignalParams, win: Windows) -> PrevStats:
+def prev_stats(
+    window: np.ndarray, params: SignalParams, win: Windows, older: np.ndarray | None = None
+) -> PrevStats:
     """Statistics of the rows before the last of ``window``, computed as the batch path does.
 
     Args:
         window: (T, N, C) with T >= ``win.needed`` (pad with NaN rows at the top if shorter).
         params: thresholds (``liq_quantile`` is used).
         win: the windows in bars.
+        older: (T0, N, C) rows before ``window``'s (a bar store's float32 tier), read only for the
+            lookback's quantile and median and for which columns a series has; ``window`` then holds
+            at least every other window and T0 + T >= ``win.needed``.
     """
     t = window.shape[0] - 1  # row of the current bar
     lk, nl = win.lookback, win.liq
-    liq = window[t - lk - nl + 1 : t, :, Col.LIQ_LONG] + window[t - lk - nl + 1 : t, :, Col.LIQ_SHORT]
+
+    def before(c: int, *more: int) -> np.ndarray:
+        """Column ``c`` (plus ``more``) at every row before the current one, the older rows first."""
+        x = window[:t, :, c] + sum(window[:t, :, m] for m in more) if more else window[:t, :, c]
+        if older is None:
+            return x
+        o = older[:, :, c].astype(np.float64) + sum(older[:, :, m] for m in more)
+        return np.concatenate([o, x])
+
+    if older is not None and t < max(win.change, win.sfr, win.flow, 1):
+        raise ValueError(f"{t + 1} newer rows hold not every window but the lookback's")
+    liq_all = before(Col.LIQ_LONG, Col.LIQ_SHORT)
+    liq = liq_all[len(liq_all) - (lk + nl - 1) :]
     # liqW at each of the previous n(L) bars, summed in the batch path's order.
     liq_w_prev = trailing_sum(liq, nl)[nl - 1 :]
     q_lo, q_hi, q_frac = rank(params.liq_quantile, lk)
     a, b = window_order_stats(liq_w_prev, q_lo, q_hi)
     m_lo, m_hi, _ = rank(0.5, lk)
-    ma, mb = window_order_stats(window[t - lk : t, :, Col.OI], m_lo, m_hi)
+    oi = before(Col.OI)
+    ma, mb = window_order_stats(oi[len(oi) - lk :], m_lo, m_hi)
     ns, nf = win.sfr, win.flow
+    present = ~np.isnan(window[:t]).all(axis=0)
+    if older is not None:
+        present |= ~np.isnan(older).all(axis=0)
     return PrevStats(
         price_back=window[t - win.change, :, Col.PRICE],
         oi_back=window[t - win.change, :, Col.OI],
@@ -91,7 +112,7 @@ def prev_stats(window: np.ndarray, params: SignalParams, win: Windows) -> PrevSt
         flow_prefix=sum_rows(flow_terms(window[t - nf + 1 : t])) if nf > 1 else None,
         liq_q=interpolate(a, b, q_frac),
         oi_med=midpoint(ma, mb),
-        present=~np.isnan(window[:t]).all(axis=0),
+        present=present,
     )
 
 

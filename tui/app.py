@@ -31,7 +31,7 @@ from tui.app_source import SourceStart
 from tui.config.loader import AppConfig
 from tui.lifeline import TerminalWatch, install_stop_handlers, leave
 from tui.memory import give_back
-from tui.model.bars import BarStore, capacity_for
+from tui.model.bars import BarStore, capacity_for, hot_rows_for
 from tui.model.liq_tape import LiqTape
 from tui.model.rows import Cell, RowData, countdown_updates
 from tui.model.view import WatchView
@@ -153,8 +153,13 @@ class PerptopApp(WatchlistActions, SourceStart):
             source = demo_source(config.watchlist, seed, speed, self.clock)
         self.source = source
         step = source.step_ms
+        # the bars older than the hot windows in float32: half the panel's bytes for most of the week
         self.store = BarStore(
-            list(config.watchlist), source.venues, capacity_for(self.params, step, 24.0), step
+            list(config.watchlist),
+            source.venues,
+            capacity_for(self.params, step, 24.0),
+            step,
+            hot=hot_rows_for(self.params, step),
         )
         self.history = history
         self.view = WatchView(self.store, self.params, self.clock, SPARK_WIDTHS)

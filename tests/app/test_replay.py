@@ -18,7 +18,7 @@ from signals.flags import FLAG_NAMES
 from signals.params import SignalParams
 from tests.support.history import real_binance_btc, replay_store, sim_series
 from tui.config.loader import AppConfig
-from tui.model.rows import evaluate_store
+from tui.model.store_flags import evaluate_store
 from tui.replay_app import replay_app
 
 STEP = 300_000  # 5-minute bars

@@ -19,7 +19,7 @@ from feeds.sim.source import DemoSource
 from signals.columns import Col
 from signals.params import SignalParams
 from tui.model.bars import BarStore
-from tui.model.rows import evaluate_store
+from tui.model.store_flags import evaluate_store
 
 STEP = 300_000
 START = 1_750_000_200_000  # a multiple of 5 minutes

@@ -1,7 +1,7 @@
 """Flag edges between closed bars: the ``flag_on`` / ``flag_off`` events of the tracked rows.
 
 When a bar closes, the flags of every tracked row are evaluated at that bar with the code that draws
-the flag column (``tui.model.rows.evaluate_store``, reasons included) and compared with the flags at
+the flag column (``tui.model.store_flags.evaluate_store``, reasons included) and compared with the flags at
 the bar before it. A flag on at bar t and off at bar t-1 is a ``flag_on`` event at t: exactly the
 backtest's event (``signals.scoring.rising_edges``), which is why events wait for the bar to close
 rather than fire on a flag that may still go off again before the bar ends.
@@ -25,7 +25,8 @@ from signals.params import SignalParams, n_bars
 from tui.alerts.events import Event
 from tui.model.bars import BarStore
 from tui.model.hit_rates import FlagRecord
-from tui.model.rows import compute_rows, evaluate_store
+from tui.model.rows import compute_rows
+from tui.model.store_flags import evaluate_store
 
 RecordLookup = Callable[[str, str], tuple[FlagRecord | None, str | None]]
 """(symbol, flag) -> the flag's measured record on the symbol, or None with a note saying why."""

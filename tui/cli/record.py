@@ -202,7 +202,7 @@ def run_record(
     from tui.alerts.sinks import Deliverer
     from tui.cli.store import store_path
     from tui.model import hit_rates
-    from tui.model.bars import BarStore, capacity_for
+    from tui.model.bars import BarStore, capacity_for, hot_rows_for
     from tui.model.recording import HistoryRecorder
 
     path = store_path(config, args)
@@ -214,8 +214,13 @@ def run_record(
     except START_ERRORS as exc:
         err.write(f"perptop record: {exc}\n")
         return exc.status if isinstance(exc, StoreError) else 2 if isinstance(exc, ValueError) else 1
+    step = source.step_ms
     store = BarStore(
-        config.watchlist, source.venues, capacity_for(config.signals, source.step_ms), source.step_ms
+        config.watchlist,
+        source.venues,
+        capacity_for(config.signals, step),
+        step,
+        hot_rows_for(config.signals, step),
     )
     recorder = HistoryRecorder(writer, lambda: store.symbols)
     recorder.attach(store)

@@ -231,11 +231,16 @@ def _watch_market(
     import asyncio
 
     from feeds.aio import wait_event
-    from tui.model.bars import BarStore, capacity_for
+    from tui.model.bars import BarStore, capacity_for, hot_rows_for
 
     source = _market_source(config, args)
-    store = BarStore(
-        config.watchlist, source.venues, capacity_for(config.signals, source.step_ms, 24.0), source.step_ms
+    step = source.step_ms
+    store = BarStore(  # the older bars in float32, as the monitor keeps them
+        config.watchlist,
+        source.venues,
+        capacity_for(config.signals, step, 24.0),
+        step,
+        hot_rows_for(config.signals, step),
     )
     service = _service(config, store, deliverer, out, args.jsonl, False, "bars in memory")
     origin = "the simulated market" if source.mode == "demo" else ", ".join(source.venues)

@@ -3,6 +3,14 @@
 Every read hands back the panel's own rows where it can (a view, not a copy): the latest bar of every
 series, a window of a column, the tail the flags are evaluated on. The writing half (new bars, blocks,
 histories, the cross-venue rows) is ``BarStore``'s.
+
+The rows are in two tiers on one time axis: the newest (``data``, float64) hold every window but the
+flags' 7-day lookback, the older ones (``cold``, float32) only that lookback's statistics, the drill-down's
+7-day charts and the in-memory records read. Half the bytes for most of the week: a float32 keeps 7
+significant digits, far finer than the 1 % changes and the quantiles those readers compare. The current
+bars stay float64 because they are what the history store records and the watchlist shows to the last
+digit; bar times are never read from the cold rows (a float32 cannot hold an epoch millisecond) but
+worked out from the row. A read that reaches the cold rows hands back a float64 copy.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from feeds.messages import ALL
 from signals.columns import Col
 from signals.params import n_bars
 
+_ALL = slice(None)
+
 VenueBar = tuple[Any, ...]
 """(symbol, venue, bar time ms, *the value columns after ``time``), NaN for unknown values."""
 
@@ -23,8 +33,12 @@ VenueBar = tuple[Any, ...]
 class BarPanel:
     """Bars for symbols x (venues + ALL) on a shared time axis: what ``BarStore`` holds, read here.
 
+    Rows are numbered on one axis over both tiers: 0 is the oldest ``capacity`` keeps, the first
+    ``n_cold`` rows are ``cold``'s, the rest ``data``'s.
+
     Attributes:
-        data: float64 array (capacity, n_symbols, n_venues + 1, n_columns); row -1 is the current bar.
+        data: float64 array (hot rows, n_symbols, n_venues + 1, n_columns); row -1 is the current bar.
+        cold: float32 array (n_cold, ...) of the rows before ``data``'s (none unless asked for).
         count: how many of the rows hold bars (the rest, at the top, are NaN).
     """
 
@@ -33,6 +47,8 @@ class BarPanel:
     step_ms: int
     capacity: int
     data: np.ndarray
+    cold: np.ndarray
+    n_cold: int
     _unfilled: int  # rows at the top of ``data`` not yet filled with NaN (see _fill)
     count: int
     _t_last: int | None
@@ -78,8 +94,38 @@ class BarPanel:
         """Fill the rows above the current one with NaN, if that is still to do (see BarStore.__init__):
         before the first write, or the first read that reaches them."""
         if self._unfilled:
-            self.data[: self._unfilled] = np.nan
+            self.cold[...] = np.nan
+            self.data[: self._unfilled - self.n_cold] = np.nan
             self._unfilled = 0
+
+    def _gather(self, a: int, b: int, sym: Any = _ALL, ven: Any = _ALL, col: Any = None) -> np.ndarray:
+        """Rows ``a`` to ``b`` (on the axis of both tiers) of ``data[:, sym, ven, col]`` in float64: a view
+        when they are all hot, else a copy with the bar times worked out (``col`` None: every column)."""
+        c0 = self.n_cold
+        idx = (sym, ven) if col is None else (sym, ven, col)
+        if a >= c0:
+            key = (slice(a - c0, b - c0), *idx)
+            hot: np.ndarray = self.data[key]
+            return hot
+        key = (slice(a, min(b, c0)), *idx)
+        cold: np.ndarray = self.cold[key].astype(np.float64)
+        if col is None:  # the cold rows keep no times: a float32 cannot hold an epoch millisecond
+            times = self._time_column()[a : min(b, c0)] if self._t_last is not None else np.nan
+            cold[..., Col.TIME] = np.reshape(times, (-1,) + (1,) * (cold.ndim - 2))
+        if b <= c0:
+            return cold
+        key = (slice(0, b - c0), *idx)
+        both: np.ndarray = np.concatenate([cold, self.data[key]])
+        return both
+
+    def _take(self, rows: np.ndarray, sym: Any, ven: Any, col: int) -> np.ndarray:
+        """``data[rows, sym, ven, col]`` for ascending ``rows`` on the axis of both tiers, in float64."""
+        c0 = self.n_cold
+        cold, hot = rows[rows < c0], rows[rows >= c0] - c0
+        parts = [self.data[hot, sym, ven, col]]
+        if len(cold):
+            parts.insert(0, self.cold[cold, sym, ven, col].astype(np.float64))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _time_column(self) -> np.ndarray:
         assert self._t_last is not None
@@ -99,8 +145,9 @@ class BarPanel:
         """A copy of one series' stored bars, oldest first: (count, n_columns)."""
         s = self._sym_index[symbol]
         v = self._venue_index[venue]
-        bars: np.ndarray = self.data[self.capacity - self.count :, s, v].copy()
-        return bars
+        a = self.capacity - self.count
+        bars = self._gather(a, self.capacity, s, v)
+        return bars.copy() if a >= self.n_cold else bars
 
     def latest(self, column: Col | None = None) -> np.ndarray:
         """The current bar of every series: a view (n_symbols, n_venues + 1, n_columns), or of one column."""
@@ -111,14 +158,15 @@ class BarPanel:
         """The last ``n`` bars of ``column`` for the series (``symbols[i]``, ``slots[i]``): (n, len(symbols))."""
         if n > 1:
             self._fill()
-        values: np.ndarray = self.data[-n:, symbols, slots, column]
-        return values
+        return self._gather(self.capacity - n, self.capacity, symbols, slots, column)
 
     def hourly(self, column: Col, hours: int, symbols: Sequence[int], slot: int) -> np.ndarray:
         """``column`` at the current bar and every hour before it, oldest first: (len(symbols), hours)."""
         back = np.arange(hours - 1, -1, -1) * n_bars(1.0, self.step_ms)
         self._fill()
-        values: np.ndarray = self.data[self.capacity - 1 - back, :, slot, column][:, list(symbols)].T
+        values: np.ndarray = self._take(self.capacity - 1 - back, slice(None), slot, column)[
+            :, list(symbols)
+        ].T
         return values
 
     def venue_bars_at(self, t: int) -> list[VenueBar]:
@@ -128,7 +176,7 @@ class BarPanel:
         r = self._row(t)
         if r is None:
             return []
-        block = self.data[r, :, : len(self.venues), 1:]
+        block = self._gather(r, r + 1, slice(None), slice(0, len(self.venues)), slice(1, None))[0]
         priced = ~np.isnan(block[..., 0])
         values = block[priced].tolist()
         return [
@@ -137,21 +185,37 @@ class BarPanel:
         ]
 
     def tail(self, n: int, end: int | None = None) -> np.ndarray:
-        """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns).
+        """The last ``n`` bars of every series: a view (n, n_symbols, n_venues + 1, n_columns), a float64
+        copy where they reach the cold rows (``tail_split`` reads those without one).
 
         Args:
             n: how many bars.
             end: the bar time of the last one (a closed bar, for its events); None: the current bar.
                 A bar the store no longer holds gives no rows.
         """
+        rows = self._tail_rows(n, end)
+        if rows is None:
+            return self.data[:0]
+        return self._gather(*rows)
+
+    def tail_split(self, n: int, end: int | None = None) -> tuple[np.ndarray | None, np.ndarray]:
+        """``tail`` as views of the two tiers: the cold rows' (float32, None if it reaches none; their
+        bar times are not kept) and the hot rows' (float64)."""
+        rows = self._tail_rows(n, end)
+        if rows is None:
+            return None, self.data[:0]
+        (a, b), c0 = rows, self.n_cold
+        hot = self.data[max(0, a - c0) : b - c0] if b > c0 else self.data[:0]
+        return (self.cold[a : min(b, c0)] if a < c0 else None), hot
+
+    def _tail_rows(self, n: int, end: int | None) -> tuple[int, int] | None:
+        """The rows (from, to) of ``tail(n, end)`` on the axis of both tiers; None if ``end`` is not held."""
         if end is None:
             if n != 1:
                 self._fill()
-            return self.data[-n:]
+            return max(0, self.capacity - n), self.capacity
         r = self._row(end) if self._t_last is not None else None
-        if r is None:
-            return self.data[:0]
-        return self.data[max(0, r - n + 1) : r + 1]
+        return None if r is None else (max(0, r - n + 1), r + 1)
 
     def held_until(self, end: int | None = None) -> int:
         """How many bars the store holds up to and including bar time ``end`` (None: the current bar)."""

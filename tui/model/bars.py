@@ -2,8 +2,9 @@
 
 All series share one time axis of fixed step (default 5 minutes, as SIGNALS.md samples live data), so
 the latest bar of every series is one contiguous slice and per-tick work is vectorised across series.
-Memory is fixed at construction: ``capacity`` bars x series x columns of float64; opening a new bar
-shifts the panel by one and drops the oldest.
+Memory is fixed at construction: ``capacity`` bars x series x columns, float64 for the newest ``hot``
+of them and float32 for the older ones (``tui.model.bar_panel`` says why); opening a new bar shifts the
+panel by one and drops the oldest.
 
 The last venue slot of every symbol is ``ALL``: the cross-venue aggregate (``tui.model.aggregate``),
 recomputed whenever a venue bar changes.
@@ -15,6 +16,7 @@ nothing of files. This module writes the panel; its shape and the reads are ``tu
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol
 
@@ -22,11 +24,11 @@ import numpy as np
 
 from feeds.messages import ALL, BAR_STEP_MS, BarBlock, BarUpdate, History
 from signals.columns import COLUMNS, FLOW_COLUMNS, Col
-from signals.params import SignalParams, bars_needed
+from signals.params import SignalParams, bars_needed, n_bars
 from tui.model.aggregate import cross_venue, mean_present
 from tui.model.bar_panel import BarPanel
 
-__all__ = ["BarObserver", "BarStore", "capacity_for"]
+__all__ = ["BarObserver", "BarStore", "capacity_for", "hot_rows_for"]
 
 _CHUNK = 128  # rows per pass over the panel where a whole-panel temporary would double it
 _FLOWS = np.array([i for i, c in enumerate(COLUMNS) if c in FLOW_COLUMNS])
@@ -36,6 +38,14 @@ _LEVELS = np.array([i for i, c in enumerate(COLUMNS) if c not in FLOW_COLUMNS an
 def capacity_for(params: SignalParams, step_ms: int, extra_h: float = 0.0) -> int:
     """Bars a series must keep so every signal window of ``params`` is full at the latest bar."""
     return bars_needed(params, step_ms, extra_h)
+
+
+def hot_rows_for(params: SignalParams, step_ms: int, extra_h: float = 24.0) -> int:
+    """Bars kept in float64: every window but the 7-day lookback (the price / OI change, the 24 h
+    volumes, the flows) and ``extra_h`` (the watchlist's 24 h change, sparklines and heatmap), full at the
+    current bar and at the one before it (the alerts evaluate a bar as it closes), with a margin."""
+    windows = (params.window_h, params.sfr_window_h, params.flow_window_h, params.liq_window_h, extra_h)
+    return max(n_bars(w, step_ms) for w in windows) + 4
 
 
 class BarObserver(Protocol):
@@ -55,7 +65,8 @@ class BarStore(BarPanel):
     """Bars for ``symbols`` x (``venues`` + ALL) on a shared time axis.
 
     Attributes:
-        data: float64 array (capacity, n_symbols, n_venues + 1, n_columns); row -1 is the current bar.
+        data: float64 array (hot rows, n_symbols, n_venues + 1, n_columns); row -1 is the current bar.
+        cold: float32 array of the older rows (see ``BarPanel``).
         count: how many of the rows hold bars (the rest, at the top, are NaN).
         versions: int array (n_symbols, n_venues + 1), bumped whenever a series changes; the UI
             repaints the rows whose version moved.
@@ -67,7 +78,10 @@ class BarStore(BarPanel):
         venues: Sequence[str],
         capacity: int,
         step_ms: int = BAR_STEP_MS,
+        hot: int | None = None,
     ) -> None:
+        """``hot``: how many of the newest ``capacity`` bars are float64 (None: all of them); the rest
+        are float32 (``hot_rows_for`` gives the monitor's)."""
         self.venues: list[str] = list(venues)
         self.step_ms = step_ms
         self.capacity = capacity
@@ -82,7 +96,10 @@ class BarStore(BarPanel):
         # Only the current row is filled now: the rest is filled (NaN) by the first write or by a read
         # that reaches it (BarPanel._fill). Filling it here put the page faults of the whole panel
         # (0.15 s at 50 symbols, 0.5 s at 200) before the first frame, which needs none of it.
-        self.data = np.empty((capacity, len(initial), nv, len(COLUMNS)))
+        n_hot = capacity if hot is None else max(1, min(hot, capacity))
+        self.n_cold = capacity - n_hot
+        self.data = np.empty((n_hot, len(initial), nv, len(COLUMNS)))
+        self.cold = np.empty((self.n_cold, len(initial), nv, len(COLUMNS)), dtype=np.float32)
         self.data[-1] = np.nan
         self._unfilled = capacity - 1
         self.versions = np.zeros((len(initial), nv), dtype=np.int64)
@@ -112,7 +129,9 @@ class BarStore(BarPanel):
         block = np.full((self.capacity, 1, nv, len(COLUMNS)), np.nan)
         if self._t_last is not None:
             block[..., Col.TIME] = self._time_column()[:, None, None]
-        self.data = np.concatenate([self.data, block], axis=1)
+        c0 = self.n_cold
+        self.data = np.concatenate([self.data, block[c0:]], axis=1)
+        self.cold = np.concatenate([self.cold, block[:c0].astype(np.float32)], axis=1)
         self.versions = np.concatenate([self.versions, np.zeros((1, nv), dtype=np.int64)])
         self.change_24h = np.concatenate([self.change_24h, np.full((1, nv), np.nan)])
         self.next_funding_ms = np.concatenate([self.next_funding_ms, np.zeros((1, nv), dtype=np.int64)])
@@ -129,6 +148,7 @@ class BarStore(BarPanel):
             return
         self._fill()
         self.data = np.delete(self.data, i, axis=1)
+        self.cold = np.delete(self.cold, i, axis=1)
         self.versions = np.delete(self.versions, i, axis=0)
         self.change_24h = np.delete(self.change_24h, i, axis=0)
         self.next_funding_ms = np.delete(self.next_funding_ms, i, axis=0)
@@ -144,7 +164,7 @@ class BarStore(BarPanel):
         if self._t_last is None:
             self._fill()
             self._t_last = t
-            self.data[..., Col.TIME] = self._time_column()[:, None, None]
+            self.data[..., Col.TIME] = self._time_column()[self.n_cold :, None, None]
             self.count = 1
             return
         k = (t - self._t_last) // self.step_ms
@@ -154,12 +174,16 @@ class BarStore(BarPanel):
         self._t_last = t
         if k >= self.capacity:
             self.data[...] = np.nan
-            self.data[..., Col.TIME] = self._time_column()[:, None, None]
+            self.cold[...] = np.nan
+            self.data[..., Col.TIME] = self._time_column()[self.n_cold :, None, None]
         else:
             # Shifted rows keep their times; only the k new rows need theirs.
             self._shift(k)
-            self.data[-k:] = np.nan
-            self.data[-k:, ..., Col.TIME] = self._time_column()[-k:, None, None]
+            new = max(0, len(self.data) - k)  # the new rows of each tier
+            self.data[new:] = np.nan
+            self.data[new:, ..., Col.TIME] = self._time_column()[self.n_cold + new :, None, None]
+            if k > len(self.data):
+                self.cold[self.capacity - k :] = np.nan
         self.count = min(self.capacity, self.count + k)
         if k == 1:
             # A bar that just opened has the levels of the one before until its feed says otherwise,
@@ -169,16 +193,22 @@ class BarStore(BarPanel):
             cur[..., _FLOWS] = np.where(np.isnan(prev[..., _FLOWS]), np.nan, 0.0)
 
     def _shift(self, k: int) -> None:
-        """Move every row ``k`` rows up (row i takes row i + k), the last ``k`` rows left as they were.
+        """Move every row ``k`` rows up (row i takes row i + k), the last ``k`` rows left as they were;
+        rows on the axis of both tiers (a hot row that moves into the cold ones turns float32).
 
         In row chunks, oldest first: ``data[:-k] = data[k:]`` in one go overlaps itself, so numpy
         copies the whole source first (a second panel, 290 MB at 200 symbols, at every new bar).
         A chunk only reads rows that no earlier chunk wrote.
         """
-        data, n = self.data, self.capacity - k
+        n, c0 = self.capacity - k, self.n_cold
         for start in range(0, n, _CHUNK):
             stop = min(start + _CHUNK, n)
-            data[start:stop] = data[start + k : stop + k]
+            # split where the rows written, then the rows read, pass from the cold tier to the hot one
+            cuts = sorted({start, stop, *(c for c in (c0 - k, c0) if start < c < stop)})
+            for a, b in itertools.pairwise(cuts):
+                dst, d = (self.cold, 0) if a < c0 else (self.data, c0)
+                src, r = (self.cold, 0) if a + k < c0 else (self.data, c0)
+                dst[a - d : b - d] = src[a + k - r : b + k - r]
 
     def apply(self, updates: Iterable[BarUpdate]) -> set[int]:
         """Write bar updates; returns the symbol slots whose bars changed.
@@ -202,7 +232,8 @@ class BarStore(BarPanel):
             r = self._row(t)
             if r is None:
                 continue
-            row = self.data[r, s, v]
+            cold = r < self.n_cold  # a late bar older than the hot rows: written through a float64 row
+            row = np.empty(len(COLUMNS)) if cold else self.data[r - self.n_cold, s, v]
             row[Col.PRICE] = u.price
             row[Col.OI] = u.oi
             row[Col.FUNDING] = u.funding
@@ -220,6 +251,8 @@ class BarStore(BarPanel):
             row[Col.SPOT_TAKER_SELL] = u.spot_taker_sell_usd
             row[Col.LS_TOP] = u.ls_top_position
             row[Col.FUNDING_SPREAD] = u.funding_spread_8h  # NaN from a venue: the ALL slot works it out
+            if cold:
+                self.cold[r, s, v, 1:] = row[1:]
             self.funding_next[s, v] = u.funding_next
             self.change_24h[s, v] = u.change_24h
             if u.oi == u.oi and self.oi_anchor[s, v] != self.oi_anchor[s, v]:
@@ -286,7 +319,8 @@ class BarStore(BarPanel):
         src_s, dst_s = (np.array(x, dtype=np.int64) for x in zip(*s_pos, strict=True))
         src_v, dst_v = (np.array(x, dtype=np.int64) for x in zip(*v_pos, strict=True))
         values = block.values[src_s][:, src_v, 1:]
-        self.data[r, dst_s[:, None], dst_v[None, :], 1:] = values
+        tier, at = (self.cold, r) if r < self.n_cold else (self.data, r - self.n_cold)
+        tier[at, dst_s[:, None], dst_v[None, :], 1:] = values
         self.change_24h[dst_s[:, None], dst_v[None, :]] = np.nan
         if block.next_funding_ms:
             nf = np.array(block.next_funding_ms, dtype=np.int64)[src_v]
@@ -337,19 +371,27 @@ class BarStore(BarPanel):
             back = (self._t_last - (t - t % self.step_ms)) // self.step_ms  # type: ignore[operator]
             ok = (back >= 0) & (back < self.capacity)
             at = self.capacity - 1 - back[ok]
-            rows: np.ndarray | slice = at
-            if len(at) and np.array_equal(at, np.arange(at[0], at[0] + len(at))):
-                rows = slice(int(at[0]), int(at[0]) + len(at))  # the usual unbroken run: no gather (-13 %)
             new = h.bars[ok, 1:]
-            if merge:
-                new = np.where(np.isnan(new), self.data[rows, s, v, 1:], new)
-            self.data[rows, s, v, 1:] = new
+            hot = at >= self.n_cold  # ascending: the cold rows first
+            if not hot.all():
+                self._write_rows(self.cold, at[~hot], s, v, new[~hot], merge)
+            self._write_rows(self.data, at[hot] - self.n_cold, s, v, new[hot], merge)
             self._anchor_oi(np.array([s]), np.array([v]))
             self.count = max(self.count, int(back[ok].max()) + 1 if ok.any() else self.count)
             self.versions[s, v] += 1
             touched.add(s)
         if touched:
             self._aggregate_all(np.fromiter(touched, dtype=np.int64))
+
+    @staticmethod
+    def _write_rows(tier: np.ndarray, at: np.ndarray, s: int, v: int, new: np.ndarray, merge: bool) -> None:
+        """Write bars ``new`` (their columns after ``time``) into rows ``at`` of one tier, series (s, v)."""
+        rows: np.ndarray | slice = at
+        if len(at) and np.array_equal(at, np.arange(at[0], at[0] + len(at))):
+            rows = slice(int(at[0]), int(at[0]) + len(at))  # the usual unbroken run: no gather (-13 %)
+        if merge:
+            new = np.where(np.isnan(new), tier[rows, s, v, 1:], new)
+        tier[rows, s, v, 1:] = new
 
     def history_rows(
         self, symbols: Sequence[str], venues: Sequence[str], n: int, last_ms: int
@@ -361,13 +403,13 @@ class BarStore(BarPanel):
         """
         slots = [self._sym_index.get(s) for s in symbols]
         s0 = slots[0] if slots and slots[0] is not None else -1
-        if slots != list(range(s0, s0 + len(slots))) or list(venues) != self.venues or n > self.capacity:
+        if slots != list(range(s0, s0 + len(slots))) or list(venues) != self.venues or n > len(self.data):
             return None
         if self._t_last is None and last_ms % self.step_ms == 0:
             self._advance_to(last_ms)
         if self._t_last != last_ms:
             return None
-        rows: np.ndarray = self.data[self.capacity - n :, s0 : s0 + len(slots), : len(self.venues)]
+        rows: np.ndarray = self.data[len(self.data) - n :, s0 : s0 + len(slots), : len(self.venues)]
         return rows
 
     def history_written(self, histories: Sequence[History], n: int) -> None:
@@ -386,7 +428,7 @@ class BarStore(BarPanel):
         """The earliest open interest the panel holds becomes each of these series' anchor (see
         _aggregate); a series with none keeps the anchor it had."""
         at = (sym_idx[:, None], v_idx[None, :])
-        oi = self.data[:, :, :, Col.OI][:, at[0], at[1]]  # (rows, symbols, venues)
+        oi = self._gather(0, self.capacity, at[0], at[1], Col.OI)  # (rows, symbols, venues)
         known = ~np.isnan(oi)
         first = np.take_along_axis(oi, known.argmax(axis=0)[None], axis=0)[0]
         self.oi_anchor[at] = np.where(known.any(axis=0), first, self.oi_anchor[at])
@@ -397,17 +439,25 @@ class BarStore(BarPanel):
         In row chunks: one pass over the whole panel would copy it several times over (measured
         +100 MB of RSS for 50 symbols that the allocator never gave back).
         """
-        for start in range(0, self.capacity, _CHUNK):
-            self._aggregate(sym_idx, slice(start, min(start + _CHUNK, self.capacity)))
+        c0 = self.n_cold
+        for a, b in ((0, c0), (c0, self.capacity)):  # chunks within one tier (see _aggregate)
+            for start in range(a, b, _CHUNK):
+                self._aggregate(sym_idx, slice(start, min(start + _CHUNK, b)))
 
     def _aggregate(self, sym_idx: np.ndarray | slice, rows: slice) -> None:
         """Recompute the ALL slot of ``sym_idx`` over ``rows`` from the venue slots."""
         nv = len(self.venues)
         if isinstance(sym_idx, np.ndarray) and np.array_equal(sym_idx, np.arange(len(self.symbols))):
             sym_idx = slice(None)  # every symbol (each simulator tick): views, not fancy-index copies
-        out = self.data[rows]
-        agg = out[:, sym_idx, nv]  # a copy when sym_idx is an index array: written back below
-        cross_venue(out[:, sym_idx, :nv, :], self.oi_anchor[sym_idx, :nv], agg)
-        out[:, sym_idx, nv] = agg  # ``out`` is a view of ``self.data``
+        if rows.start < self.n_cold:  # cold rows (never both tiers: every caller's rows are in one)
+            out = self._gather(rows.start, rows.stop, sym_idx)  # a float64 copy of these symbols only
+            agg = out[:, :, nv]
+            cross_venue(out[:, :, :nv, :], self.oi_anchor[sym_idx, :nv], agg)
+            self.cold[rows, sym_idx, nv] = agg
+        else:
+            out = self.data[rows.start - self.n_cold : rows.stop - self.n_cold]
+            agg = out[:, sym_idx, nv]  # a copy when sym_idx is an index array: written back below
+            cross_venue(out[:, sym_idx, :nv, :], self.oi_anchor[sym_idx, :nv], agg)
+            out[:, sym_idx, nv] = agg  # ``out`` is a view of ``self.data``
         self.versions[sym_idx, nv] += 1
         self.change_24h[sym_idx, nv] = mean_present(self.change_24h[sym_idx, :nv])

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from feeds.messages import ALL
-from signals.columns import COLUMNS, Col
-from signals.evaluate import LatestCache, LatestResult, evaluate_latest, needed_bars
+from signals.columns import Col
+from signals.evaluate import LatestResult
 from signals.features import funding8h
 from signals.flags import Flag
 from signals.formats import (
@@ -116,43 +116,6 @@ class RowData:
         apr_value = self.funding_apr
         out["funding_apr"] = apr_value if math.isfinite(apr_value) else None
         return out
-
-
-def evaluate_store(
-    store: BarStore,
-    params: SignalParams,
-    cache: LatestCache | None = None,
-    venues: Sequence[str] | None = None,
-    symbols: Sequence[str] | None = None,
-    reasons: bool = True,
-    at: int | None = None,
-) -> dict[SeriesKey, LatestResult]:
-    """Flags at the current bar of ``symbols`` x ``venues`` (default: every symbol, every venue and ALL).
-
-    One vectorised ``evaluate_latest`` call over the store's tail. The cross-venue rows of every symbol
-    are a strided view of the panel, so the live screen's common case copies nothing. Pass the same
-    ``cache`` for the same selection on every tick (and clear it after ``load_history``). ``reasons=False``
-    leaves the flags' reason lines empty, for the watchlist, which shows codes only. ``at`` evaluates at
-    an earlier bar the store still holds (a bar that just closed) instead of the current one.
-    """
-    depth = min(needed_bars(params, store.step_ms), store.capacity)
-    tail = store.tail(depth, at)
-    depth = tail.shape[0]
-    if depth == 0:
-        return {}
-    names = [*store.venues, ALL] if venues is None else list(venues)
-    syms = list(store.symbols) if symbols is None else list(symbols)
-    s_idx = store.slots(syms)
-    v_idx = [store.venue_index(v) for v in names]
-    if names == [ALL] and symbols is None:
-        window = tail[:, :, store.venue_index(ALL), :]
-    elif s_idx == list(range(tail.shape[1])) and v_idx == list(range(tail.shape[2])):
-        # Every series in slot order (the snapshot): the panel's own rows, not a copy of a week of them.
-        window = tail.reshape(depth, -1, len(COLUMNS))
-    else:  # one fancy index, one copy (two in a row copied the selection twice)
-        window = tail[:, np.array(s_idx)[:, None], np.array(v_idx)[None, :]].reshape(depth, -1, len(COLUMNS))
-    results = evaluate_latest(window, params, store.step_ms, cache, reasons=reasons)
-    return dict(zip([(s, v) for s in syms for v in names], results, strict=True))
 
 
 def _flow_sum(x: np.ndarray) -> np.ndarray:

@@ -27,8 +27,9 @@ from signals.formats import fmt_apr, fmt_funding, fmt_pct, fmt_price, fmt_ratio,
 from signals.times import iso_utc
 from tui.config.loader import AppConfig
 from tui.model.bars import BarStore, capacity_for
-from tui.model.rows import RowData, compute_rows, countdown_text, evaluate_store
+from tui.model.rows import RowData, compute_rows, countdown_text
 from tui.model.rows_added import basis, flow_cell, fmt_premium
+from tui.model.store_flags import evaluate_store
 
 
 def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[str, str]]]:

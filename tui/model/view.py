@@ -38,10 +38,10 @@ from tui.model.rows import (
     blank_row,
     compute_rows,
     display_order,
-    evaluate_store,
     row_cells,
 )
 from tui.model.spark import sparklines
+from tui.model.store_flags import evaluate_store
 
 SPARK_REFRESH_MS = 10_000
 HEATMAP_HOURS = 24

@@ -374,9 +374,12 @@ class DrilldownScreen(Screen[str | None]):
     def _render_flags(self, s: int) -> None:
         store = self.store
         need = min(store.count, needed_bars(self.params, store.step_ms))
-        window = store.tail(need)[:, s]
-        results = evaluate_latest(window, self.params, store.step_ms)
+        older, newer = store.tail_split(need)  # this symbol's rows of each tier: not a week of everyone's
+        window, before = newer[:, s], None if older is None else older[:, s]
+        results = evaluate_latest(window, self.params, store.step_ms, older=before)
         empty = np.isnan(window[:, store.venue_index(ALL)]).all(axis=0)
+        if before is not None:
+            empty &= np.isnan(before[:, store.venue_index(ALL)]).all(axis=0)
         absent = {c for k, c in enumerate(COLUMNS) if empty[k]}
         has_bars = ~np.isnan(store.tail(1)[0, s, :, Col.PRICE])
         per_venue: list[tuple[str, LatestResult | None]] = [
