@@ -46,9 +46,13 @@ _TAKER = np.array([int(c) for c in (Col.TAKER_BUY, Col.TAKER_SELL, Col.SPOT_TAKE
 _BURST_WIDTH = 0.2  # a liquidation burst takes a fifth of the bar
 # The columns a tick moves, as plain ints: numpy indexes with an int faster than with the Col enum.
 _TICK_COLUMNS = tuple(int(c) for c in (Col.PRICE, Col.SPOT_VOL, Col.FUT_VOL, Col.LIQ_LONG, Col.LIQ_SHORT))
-# Symbols generated at a time by ``history_groups``: a week of 64 symbols is 75 MB of bars beside the store;
-# smaller groups cost a history pass each (its per-bar overhead is about 0.2 s however few the symbols).
-HISTORY_GROUP = 64
+# Symbols generated at a time by ``history_groups``: a week of 16 symbols is 19 MB of bars beside the store
+# (64 made the demo's peak 169 MB at 50 symbols, 16 makes it 129); each group costs a history pass (its
+# per-bar overhead: 0.60 -> 0.72-0.78 s of CPU for the 50 symbols' week in four groups, not one).
+HISTORY_GROUP = 16
+IN_PLACE_GROUP = 64
+"""The group when the bars are written into the store's own rows (``into``): no week beside the store, so
+the fewest passes (the snapshot's)."""
 _CHUNK_BARS = 64  # bars of history closed in one pass (``_Run.history``): 64 or 128 cost the same time
 
 

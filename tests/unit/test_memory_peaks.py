@@ -15,6 +15,7 @@ from feeds.messages import ALL, BarUpdate
 from feeds.records import Liquidation
 from feeds.sim import SimulatedMarket
 from feeds.sim.liquidations import history_events
+from feeds.sim.market import IN_PLACE_GROUP
 from feeds.sim.source import DemoSource
 from signals.columns import Col
 from signals.params import SignalParams
@@ -99,7 +100,7 @@ def test_the_demo_loads_its_history_a_group_at_a_time_and_its_tape_is_unchanged(
 
 
 def test_the_snapshot_writes_the_history_into_the_panel_as_loading_it_would() -> None:
-    symbols = [f"S{i:03d}" for i in range(70)]  # two groups of the default 64
+    symbols = [f"S{i:03d}" for i in range(70)]  # two groups of 64, the snapshot's
     venues = ["simA", "simB", "simC", "simD"]
     loaded = BarStore(symbols, venues, 2_030, STEP)
     loaded.load_history(SimulatedMarket(symbols, start_ms=START).history())
@@ -114,7 +115,7 @@ def test_the_snapshot_writes_the_history_into_the_panel_as_loading_it_would() ->
         return got
 
     def write() -> None:
-        for group in market.history_groups(into=rows):
+        for group in market.history_groups(IN_PLACE_GROUP, into=rows):
             store.history_written(group, market.history_bars)
 
     peak = _peak(write)

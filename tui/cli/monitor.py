@@ -46,7 +46,9 @@ def run_app(config: AppConfig, *, mode: str, seed: int | None, speed: float) -> 
         # no-color.org: an empty NO_COLOR means colour; Textual would treat it as set and grey the screen.
         del os.environ["NO_COLOR"]
     from tui.app import PerptopApp
+    from tui.memory import map_large_blocks
 
+    map_large_blocks()  # the start's large temporaries (the simulated week, a backfill) handed back as freed
     source = None
     history, recording_off = None, ""
     if mode == "live":

@@ -34,6 +34,7 @@ from tui.model.store_flags import evaluate_store
 
 def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[str, str]]]:
     from feeds.sim import SimulatedMarket
+    from feeds.sim.market import IN_PLACE_GROUP
 
     market = SimulatedMarket(config.watchlist, seed=seed)
     store = BarStore(
@@ -48,7 +49,7 @@ def demo_store(config: AppConfig, seed: int) -> tuple[BarStore, dict[str, dict[s
         in_place.append(given is not None)
         return given
 
-    for group in market.history_groups(into=rows):
+    for group in market.history_groups(IN_PLACE_GROUP, into=rows):
         if in_place and in_place.pop():
             store.history_written(group, market.history_bars)
         else:
