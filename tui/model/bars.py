@@ -25,8 +25,7 @@ import numpy as np
 from feeds.messages import ALL, BAR_STEP_MS, BarBlock, BarUpdate, History
 from signals.columns import COLUMNS, FLOW_COLUMNS, Col
 from signals.params import SignalParams, bars_needed, n_bars
-from tui.model.aggregate import cross_venue, mean_present
-from tui.model.bar_panel import BarPanel
+from tui.model.cross_rows import CrossVenueRows
 
 __all__ = ["BarObserver", "BarStore", "capacity_for", "hot_rows_for"]
 
@@ -61,7 +60,7 @@ class BarObserver(Protocol):
         """Closed bars were loaded (a backfill, simulated history)."""
 
 
-class BarStore(BarPanel):
+class BarStore(CrossVenueRows):
     """Bars for ``symbols`` x (``venues`` + ALL) on a shared time axis.
 
     Attributes:
@@ -423,41 +422,3 @@ class BarStore(BarPanel):
         self._aggregate_all(touched)
         for o in self._observers:
             o.history_loaded(self, histories, False)
-
-    def _anchor_oi(self, sym_idx: np.ndarray, v_idx: np.ndarray) -> None:
-        """The earliest open interest the panel holds becomes each of these series' anchor (see
-        _aggregate); a series with none keeps the anchor it had."""
-        at = (sym_idx[:, None], v_idx[None, :])
-        oi = self._gather(0, self.capacity, at[0], at[1], Col.OI)  # (rows, symbols, venues)
-        known = ~np.isnan(oi)
-        first = np.take_along_axis(oi, known.argmax(axis=0)[None], axis=0)[0]
-        self.oi_anchor[at] = np.where(known.any(axis=0), first, self.oi_anchor[at])
-
-    def _aggregate_all(self, sym_idx: np.ndarray) -> None:
-        """Recompute the ALL slot of ``sym_idx`` over every row.
-
-        In row chunks: one pass over the whole panel would copy it several times over (measured
-        +100 MB of RSS for 50 symbols that the allocator never gave back).
-        """
-        c0 = self.n_cold
-        for a, b in ((0, c0), (c0, self.capacity)):  # chunks within one tier (see _aggregate)
-            for start in range(a, b, _CHUNK):
-                self._aggregate(sym_idx, slice(start, min(start + _CHUNK, b)))
-
-    def _aggregate(self, sym_idx: np.ndarray | slice, rows: slice) -> None:
-        """Recompute the ALL slot of ``sym_idx`` over ``rows`` from the venue slots."""
-        nv = len(self.venues)
-        if isinstance(sym_idx, np.ndarray) and np.array_equal(sym_idx, np.arange(len(self.symbols))):
-            sym_idx = slice(None)  # every symbol (each simulator tick): views, not fancy-index copies
-        if rows.start < self.n_cold:  # cold rows (never both tiers: every caller's rows are in one)
-            out = self._gather(rows.start, rows.stop, sym_idx)  # a float64 copy of these symbols only
-            agg = out[:, :, nv]
-            cross_venue(out[:, :, :nv, :], self.oi_anchor[sym_idx, :nv], agg)
-            self.cold[rows, sym_idx, nv] = agg
-        else:
-            out = self.data[rows.start - self.n_cold : rows.stop - self.n_cold]
-            agg = out[:, sym_idx, nv]  # a copy when sym_idx is an index array: written back below
-            cross_venue(out[:, sym_idx, :nv, :], self.oi_anchor[sym_idx, :nv], agg)
-            out[:, sym_idx, nv] = agg  # ``out`` is a view of ``self.data``
-        self.versions[sym_idx, nv] += 1
-        self.change_24h[sym_idx, nv] = mean_present(self.change_24h[sym_idx, :nv])
