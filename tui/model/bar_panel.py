@@ -49,7 +49,7 @@ class BarPanel:
     data: np.ndarray
     cold: np.ndarray
     n_cold: int
-    _unfilled: int  # rows at the top of ``data`` not yet filled with NaN (see _fill)
+    _unfilled: int  # rows at the top of the panel (both tiers) not yet filled with NaN (see _fill)
     count: int
     _t_last: int | None
     _sym_index: dict[str, int]
