@@ -65,3 +65,66 @@ def test_a_joint_measure_that_fails_notes_it_on_every_symbol() -> None:
     assert book.lookup("BTC", "funding_extreme") == (None, "not measured: OSError: disk gone")
     assert book.lookup("ETH", "funding_extreme") == (None, "not measured: OSError: disk gone")
     assert book.lookup("SOL", "funding_extreme") == (None, NOT_YET)
+
+
+def test_on_a_running_loop_only_a_few_symbols_are_prepared_ahead_of_the_worker() -> None:
+    import asyncio
+    import threading
+
+    book = RecordBook()
+    symbols = [f"S{i}" for i in range(10)]
+    prepared: list[str] = []
+    scored: list[str] = []
+    most_ahead = 0
+    gate = threading.Event()  # the worker scores only once the test lets it
+
+    def one(symbol: str) -> Callable[[], HitRates]:
+        nonlocal most_ahead
+        if symbol == "S3":
+            raise KeyError(symbol)  # removed from the watchlist since it fell due
+        prepared.append(symbol)
+        most_ahead = max(most_ahead, len(prepared) - len(scored))
+
+        def run() -> HitRates:
+            gate.wait(5)
+            scored.append(symbol)
+            return _rates(symbol)
+
+        return run
+
+    async def main() -> None:
+        measure = ThreadMeasure(book, one)
+        measure(symbols, 0)
+        assert prepared == ["S0", "S1"]  # the rest wait for these to be scored
+        gate.set()
+        for _ in range(200):
+            if len(scored) == 9:
+                break
+            await asyncio.sleep(0.01)
+        measure.close()
+
+    asyncio.run(main())
+    assert scored == [s for s in symbols if s != "S3"]
+    assert most_ahead <= ThreadMeasure.AHEAD
+    assert book.lookup("S9", "funding_extreme") == (None, "line of S9")
+    assert book.lookup("S3", "funding_extreme") == (None, "not measured: KeyError: 'S3'")
+
+
+def test_closed_it_prepares_nothing_more() -> None:
+    import asyncio
+
+    book = RecordBook()
+    prepared: list[str] = []
+
+    def one(symbol: str) -> Callable[[], HitRates]:
+        prepared.append(symbol)
+        return lambda: _rates(symbol)
+
+    async def main() -> None:
+        measure = ThreadMeasure(book, one)
+        measure.close()
+        measure(["BTC", "ETH", "SOL"], 0)
+        await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+    assert prepared == []

@@ -8,8 +8,11 @@ answers "not measured yet" until the first results are in.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -60,29 +63,70 @@ def _measure_many(book: RecordBook, symbols: Sequence[str], run: Callable[[], li
 class ThreadMeasure:
     """Measures due symbols on one worker thread; results reach the book when they are ready.
 
+    Each symbol's job is prepared (its bars copied) on the caller's thread, the event loop's, and only
+    ``AHEAD`` at a time when there is a running loop: the next ones are prepared as earlier ones finish.
+    Preparing all at once held every symbol's week at the same time until the worker came to it (200
+    symbols' cross-venue weeks: 58 MB of the demo's start-up peak).
+
     Args:
         book: where the results go.
         job: how to measure one symbol.
         many: how to measure several together (the history store: read a few symbols a pass), if at all.
     """
 
+    AHEAD = 2
+
     def __init__(self, book: RecordBook, job: Job, many: ManyJob | None = None) -> None:
         self.book = book
         self.job = job
         self.many = many
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perptop-records")
+        self._pending: deque[str] = deque()  # due symbols not yet prepared (touched on the loop only)
+        self._in_flight = 0
+        self._closed = False
 
     def __call__(self, symbols: Sequence[str], t: int) -> None:
-        """Queue ``symbols`` (each copied now, on the caller's thread, scored on the worker)."""
+        """Queue ``symbols`` (each copied on the caller's thread, scored on the worker)."""
         run = self.many(symbols) if self.many is not None and symbols else None
         if run is not None:
             self._pool.submit(_measure_many, self.book, list(symbols), run)
             return
-        for symbol in symbols:
-            self._pool.submit(_measure, self.book, symbol, self.job(symbol))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to come back to: every job prepared now
+            for symbol in symbols:
+                self._pool.submit(_measure, self.book, symbol, self.job(symbol))
+            return
+        self._pending.extend(s for s in symbols if s not in self._pending)
+        self._prepare(loop)
+
+    def _prepare(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the loop: prepare and queue due symbols while fewer than ``AHEAD`` are queued."""
+        while self._pending and self._in_flight < self.AHEAD and not self._closed:
+            symbol = self._pending.popleft()
+            try:
+                run = self.job(symbol)
+            except Exception as exc:  # e.g. removed from the watchlist since it fell due
+                self.book.fail(symbol, f"not measured: {type(exc).__name__}: {exc}")
+                continue
+            self._in_flight += 1
+            future = self._pool.submit(_measure, self.book, symbol, run)
+            future.add_done_callback(lambda _: self._finished(loop))
+
+    def _finished(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the worker: one job is done; the loop prepares the next (nothing if it has stopped)."""
+
+        def next_one() -> None:
+            self._in_flight -= 1
+            self._prepare(loop)
+
+        with contextlib.suppress(RuntimeError):  # the loop closed: nothing is measured any more
+            loop.call_soon_threadsafe(next_one)
 
     def close(self) -> None:
         """Drop what is queued and let the worker finish what it is doing."""
+        self._closed = True
+        self._pending.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
