@@ -4,6 +4,8 @@ every symbol it took down, and never raised into the feed."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable, Sequence
 
 from tui.alerts.measuring import ThreadMeasure
@@ -68,9 +70,6 @@ def test_a_joint_measure_that_fails_notes_it_on_every_symbol() -> None:
 
 
 def test_on_a_running_loop_only_a_few_symbols_are_prepared_ahead_of_the_worker() -> None:
-    import asyncio
-    import threading
-
     book = RecordBook()
     symbols = [f"S{i}" for i in range(10)]
     prepared: list[str] = []
@@ -111,8 +110,6 @@ def test_on_a_running_loop_only_a_few_symbols_are_prepared_ahead_of_the_worker()
 
 
 def test_closed_it_prepares_nothing_more() -> None:
-    import asyncio
-
     book = RecordBook()
     prepared: list[str] = []
 
