@@ -36,9 +36,8 @@ def give_back() -> bool:
 
 
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
-MMAP_THRESHOLD = (
-    4 << 20
-)  # under the demo's history groups (14.6 MB), over a tick's temporaries at 200 symbols
+# under the demo's history groups (14.6 MB), over a tick's temporaries at 200 symbols
+MMAP_THRESHOLD = 4 << 20
 
 
 def map_large_blocks(threshold: int = MMAP_THRESHOLD) -> bool:

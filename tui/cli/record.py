@@ -201,6 +201,7 @@ def run_record(
     from tui.alerts.service import EventService
     from tui.alerts.sinks import Deliverer
     from tui.cli.store import store_path
+    from tui.memory import map_large_blocks
     from tui.model import hit_rates
     from tui.model.bars import BarStore, capacity_for, hot_rows_for
     from tui.model.recording import HistoryRecorder
@@ -214,6 +215,7 @@ def run_record(
     except START_ERRORS as exc:
         err.write(f"perptop record: {exc}\n")
         return exc.status if isinstance(exc, StoreError) else 2 if isinstance(exc, ValueError) else 1
+    map_large_blocks()  # as the monitor: a backfill's large temporaries handed back as they are freed
     step = source.step_ms
     store = BarStore(
         config.watchlist,

@@ -231,9 +231,11 @@ def _watch_market(
     import asyncio
 
     from feeds.aio import wait_event
+    from tui.memory import map_large_blocks
     from tui.model.bars import BarStore, capacity_for, hot_rows_for
 
     source = _market_source(config, args)
+    map_large_blocks()  # as the monitor: the start's large temporaries handed back as they are freed
     step = source.step_ms
     store = BarStore(  # the older bars in float32, as the monitor keeps them
         config.watchlist,
