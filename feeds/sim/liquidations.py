@@ -16,6 +16,7 @@ bar's total exactly, so the tape, the drill-down's clusters and the bars tell on
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -28,6 +29,9 @@ PRICE_SPREAD = 0.002  # log-sd of an order's distance from the bar's price
 ORDER_GAP_MS = 15_000  # simulated time one live order gathers before it is handed on
 HISTORY_EVENTS_H = 24.0  # hours of history split into orders at start (the drill-down's default window)
 _LIQ = (int(Col.LIQ_LONG), int(Col.LIQ_SHORT))
+# The columns ``history_events`` reads, in the order a ``RecentBars`` keeps them.
+_SPLIT = [int(Col.TIME), int(Col.PRICE), *_LIQ]
+_TIME, _PRICE, _SIDES = 0, 1, (2, 3)
 
 
 def _order(venue: str, symbol: str, t: int, side: int, price: float, usd: float) -> Liquidation:
@@ -69,30 +73,59 @@ def split_totals(
     return bar, times, usd
 
 
-def recent_history(h: History, step_ms: int, hours: float = HISTORY_EVENTS_H) -> History:
-    """A copy of the bars of ``h`` that ``history_events`` splits (its last ``hours``), nothing older."""
+@dataclass(frozen=True)
+class RecentBars:
+    """What ``history_events`` splits of one series' history: its last hours, in the four columns it reads.
+
+    Attributes:
+        venue: the venue.
+        symbol: the symbol.
+        bars: (n, 4) float64: bar time (ms), price, long and short liquidations (USD), oldest first.
+    """
+
+    venue: str
+    symbol: str
+    bars: np.ndarray
+
+
+def recent_history(h: History, step_ms: int, hours: float = HISTORY_EVENTS_H) -> RecentBars:
+    """A copy of what ``history_events`` reads of ``h``: its last ``hours`` of bars, four columns of them.
+
+    The demo keeps one per series until its whole week is loaded: every column of the last day was
+    32 MB at 200 symbols, held at the start's peak and left in the heap after it.
+    """
     keep = int(hours * 3_600_000 // step_ms) + 1
-    return History(h.venue, h.symbol, h.bars[-keep:].copy())
+    return RecentBars(h.venue, h.symbol, h.bars[-keep:, _SPLIT])
+
+
+def _last_hours(h: History | RecentBars, hours: float) -> np.ndarray:
+    """The bars of ``h`` within ``hours`` of its last one, as ``RecentBars.bars`` (four columns)."""
+    bars: np.ndarray = h.bars
+    if isinstance(h, History):
+        whole: np.ndarray = bars[bars[:, Col.TIME] > bars[-1, Col.TIME] - hours * 3_600_000][:, _SPLIT]
+        return whole
+    recent: np.ndarray = bars[bars[:, _TIME] > bars[-1, _TIME] - hours * 3_600_000]
+    return recent
 
 
 def history_events(
-    histories: Sequence[History], step_ms: int, seed: int, hours: float = HISTORY_EVENTS_H
+    histories: Sequence[History | RecentBars], step_ms: int, seed: int, hours: float = HISTORY_EVENTS_H
 ) -> list[Liquidation]:
-    """The orders of the last ``hours`` of ``histories``' bars, oldest first (the same for the same seed)."""
+    """The orders of the last ``hours`` of ``histories``' bars, oldest first (the same for the same seed,
+    whether a series comes whole or as ``recent_history`` kept it)."""
     rng = np.random.default_rng([seed, 0x11C])
     out: list[Liquidation] = []
     for h in histories:
-        bars = h.bars
-        if len(bars) == 0:
+        if len(h.bars) == 0:
             continue
-        recent = bars[bars[:, Col.TIME] > bars[-1, Col.TIME] - hours * 3_600_000]
-        for side, col in enumerate(_LIQ):
-            keep = (recent[:, col] > 0) & (recent[:, Col.PRICE] > 0)
+        recent = _last_hours(h, hours)
+        for side, col in enumerate(_SIDES):
+            keep = (recent[:, col] > 0) & (recent[:, _PRICE] > 0)
             if not keep.any():
                 continue
             rows = recent[keep]
-            bar, times, usd = split_totals(rng, rows[:, col], rows[:, Col.TIME].astype(np.int64), step_ms)
-            prices = rows[bar, Col.PRICE] * np.exp(_away(rng, side, len(bar)))
+            bar, times, usd = split_totals(rng, rows[:, col], rows[:, _TIME].astype(np.int64), step_ms)
+            prices = rows[bar, _PRICE] * np.exp(_away(rng, side, len(bar)))
             out += [
                 _order(h.venue, h.symbol, t, side, p, u)
                 for t, p, u in zip(times.tolist(), prices.tolist(), usd.tolist(), strict=True)

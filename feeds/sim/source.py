@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from feeds.messages import BAR_STEP_MS, BarBlock, History, VenueStatus
-from feeds.sim.liquidations import TickSplitter, history_events, recent_history
+from feeds.sim.liquidations import RecentBars, TickSplitter, history_events, recent_history
 from feeds.sim.market import SimulatedMarket
 from feeds.source import BarSink, LiquidationListener, SourceHealth
 from signals.times import Clock, wall_ms
@@ -98,7 +98,7 @@ class DemoSource:
         One ``history_events`` call over every group: its draws run on across the series, so the
         orders are the same however the histories were grouped. Only the hours it splits are kept.
         """
-        recent: list[History] = []
+        recent: list[RecentBars] = []
         for histories in groups:
             yield _Step(self._load_group, histories, recent)
             del histories  # before the next group is generated, not after: one group at a time
@@ -115,14 +115,14 @@ class DemoSource:
         """No simulated venue is ever stopped: nothing to retry."""
         return []
 
-    def _split(self, recent: list[History]) -> None:
+    def _split(self, recent: list[RecentBars]) -> None:
         """Hand the liquidation orders of the loaded histories' last hours to the listener."""
         if self._on_liquidations is not None:
             events = history_events(recent, self.step_ms, self.rng_seed)
             if events:
                 self._on_liquidations(events)
 
-    def _load_group(self, histories: Sequence[History]) -> list[History]:
+    def _load_group(self, histories: Sequence[History]) -> list[RecentBars]:
         """Load one group into the store; the part of it ``history_events`` splits (none when nobody listens).
 
         A method of its own so no loop variable outlives it: one series' bars are a view that keeps
@@ -199,9 +199,9 @@ class _Step:
 
     def __init__(
         self,
-        load: Callable[[Sequence[History]], list[History]],
+        load: Callable[[Sequence[History]], list[RecentBars]],
         group: Sequence[History],
-        recent: list[History],
+        recent: list[RecentBars],
     ) -> None:
         self._load = load
         self._group: Sequence[History] | None = group

@@ -13,7 +13,7 @@ import pytest
 
 from feeds.records import Liquidation
 from feeds.sim import DEFAULT_DEMO_WATCHLIST, SimulatedMarket
-from feeds.sim.liquidations import history_events
+from feeds.sim.liquidations import history_events, recent_history
 from feeds.sim.source import DemoSource
 from signals.columns import Col
 from tui.config.loader import ConfigError, parse_config
@@ -232,6 +232,20 @@ def test_simulated_history_events_add_up_to_the_bars_totals() -> None:
         close = closes[(e.base, e.venue, e.time - e.time % market.step_ms)]
         assert (e.price <= close) if e.side == "long" else (e.price >= close)
         assert abs(e.price / close - 1) < 0.02
+
+
+def test_the_last_day_kept_for_the_orders_is_four_columns_and_splits_the_same() -> None:
+    market = SimulatedMarket(["BTC", "PEPE"], seed=7, start_ms=T0)
+    histories = market.history()
+    kept = [recent_history(h, market.step_ms) for h in histories]
+    day = 24 * 12 + 1  # a day of 5-minute bars and the one it starts after
+    for h, r in zip(histories, kept, strict=True):
+        assert (r.venue, r.symbol) == (h.venue, h.symbol)
+        # time, price, long and short liquidations of the last day: 9 KB, not every column's 42 KB
+        cols = [Col.TIME, Col.PRICE, Col.LIQ_LONG, Col.LIQ_SHORT]
+        np.testing.assert_array_equal(r.bars, h.bars[-day:][:, cols])
+        assert r.bars.nbytes == day * 4 * 8
+    assert history_events(kept, market.step_ms, seed=7) == history_events(histories, market.step_ms, seed=7)
 
 
 def test_the_demo_source_hands_on_live_events_that_add_up_to_closed_bars() -> None:
