@@ -54,10 +54,11 @@ def needed_bars(params: SignalParams, step_ms: float) -> int:
 
 
 def short_bars(params: SignalParams, step_ms: float) -> int:
-    """Rows before the current one that every window but the lookback reaches back: ``evaluate_latest``'s
-    ``window`` holds more than these when the lookback's rows come apart (``older``)."""
+    """Rows before the current one that the change and flow windows reach back: ``evaluate_latest``'s
+    ``window`` holds more than these when the older rows come apart (``older``: the lookback's and the
+    24 h volume sums')."""
     w = _windows(params, step_ms)
-    return max(w.change, w.sfr, w.flow, 1)
+    return max(w.change, w.flow, 1)
 
 
 def _flags(f: Features, j: int, names: list[str], p: SignalParams, label: Labels | None) -> list[Flag]:
@@ -182,7 +183,8 @@ def evaluate_latest(
         reasons: word each flag's reason; False leaves ``Flag.reason`` empty, for a caller that shows
             codes only (the watchlist's paint: the reason lines were a tenth of its CPU).
         older: (T0, N, C) bars before ``window``'s, kept apart (``BarStore.tail_split``'s float32 rows):
-            read only for the 7-day lookback; ``window`` must then hold every shorter window.
+            read only for the 7-day lookback and the 24 h volume sums; ``window`` must then hold the
+            change and flow windows (``short_bars``).
 
     Returns:
         One ``LatestResult`` per series, in the order of axis 1.

@@ -73,8 +73,8 @@ def prev_stats(
         params: thresholds (``liq_quantile`` is used).
         win: the windows in bars.
         older: (T0, N, C) rows before ``window``'s (a bar store's float32 tier), read only for the
-            lookback's quantile and median and for which columns a series has; ``window`` then holds
-            at least every other window and T0 + T >= ``win.needed``.
+            lookback's quantile and median, the 24 h volume sums and which columns a series has;
+            ``window`` then holds at least the change and flow windows and T0 + T >= ``win.needed``.
     """
     t = window.shape[0] - 1  # row of the current bar
     lk, nl = win.lookback, win.liq
@@ -87,8 +87,15 @@ def prev_stats(
         o = older[:, :, c].astype(np.float64) + sum(older[:, :, m] for m in more)
         return np.concatenate([o, x])
 
-    if older is not None and t < max(win.change, win.sfr, win.flow, 1):
-        raise ValueError(f"{t + 1} newer rows hold not every window but the lookback's")
+    def last(c: int, k: int) -> np.ndarray:
+        """Column ``c`` at the ``k`` rows before the current one (the older rows' end where ``window``'s
+        do not reach): the 24 h volume sums, which the monitor's store keeps mostly in float32."""
+        if older is None or k <= t:
+            return window[t - k : t, :, c]
+        return np.concatenate([older[len(older) - (k - t) :, :, c].astype(np.float64), window[:t, :, c]])
+
+    if older is not None and t < max(win.change, win.flow, 1):
+        raise ValueError(f"{t + 1} newer rows hold not the change and flow windows")
     liq_all = before(Col.LIQ_LONG, Col.LIQ_SHORT)
     liq = liq_all[len(liq_all) - (lk + nl - 1) :]
     # liqW at each of the previous n(L) bars, summed in the batch path's order.
@@ -107,8 +114,8 @@ def prev_stats(
         oi_back=window[t - win.change, :, Col.OI],
         f8_prev=funding8h(window[t - 1, :, Col.FUNDING], window[t - 1, :, Col.FUNDING_INTERVAL_H]),
         liq_prefix=sum_rows(liq[len(liq) - (nl - 1) :]) if nl > 1 else None,
-        spot_prefix=sum_rows(window[t - ns + 1 : t, :, Col.SPOT_VOL]) if ns > 1 else None,
-        fut_prefix=sum_rows(window[t - ns + 1 : t, :, Col.FUT_VOL]) if ns > 1 else None,
+        spot_prefix=sum_rows(last(Col.SPOT_VOL, ns - 1)) if ns > 1 else None,
+        fut_prefix=sum_rows(last(Col.FUT_VOL, ns - 1)) if ns > 1 else None,
         flow_prefix=sum_rows(flow_terms(window[t - nf + 1 : t])) if nf > 1 else None,
         liq_q=interpolate(a, b, q_frac),
         oi_med=midpoint(ma, mb),

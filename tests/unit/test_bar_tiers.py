@@ -16,19 +16,20 @@ from feeds.messages import ALL, BarBlock, BarUpdate, History
 from signals.columns import COLUMNS, Col
 from signals.params import SignalParams
 from tui.model.bars import BarStore, capacity_for, hot_rows_for
+from tui.model.rows import compute_rows
 from tui.model.store_flags import evaluate_store
 
 STEP = 300_000
 T0 = 1_760_000_400_000 - 1_760_000_400_000 % STEP
 SYMBOLS = ["AAA", "BBB", "CCC"]
 VENUES = ["simA", "simB"]
-# Windows in 5-minute bars: change 3, liq 3, lookback 24, 24h volumes 6, flows 3: every flag is
-# evaluated over 27 bars, of which the hot rows are 10.
+# Windows in 5-minute bars: change 3, liq 3, lookback 24, volume sums 12, flows 3: every flag is
+# evaluated over 27 bars, of which the hot rows are 7 (the volume sums reach into the cold ones).
 PARAMS = SignalParams(
-    window_h=0.25, liq_window_h=0.25, lookback_h=2.0, sfr_window_h=0.5, flow_window_h=0.25, liq_quantile=0.8
+    window_h=0.25, liq_window_h=0.25, lookback_h=2.0, sfr_window_h=1.0, flow_window_h=0.25, liq_quantile=0.8
 )
 CAPACITY = capacity_for(PARAMS, STEP)
-HOT = hot_rows_for(PARAMS, STEP, extra_h=0.5)
+HOT = hot_rows_for(PARAMS, STEP)
 
 
 def _exact(rng: np.random.Generator, shape: tuple[int, ...], lo: float, hi: float) -> np.ndarray:
@@ -45,6 +46,9 @@ def _bars(rng: np.random.Generator, n: int, first_ms: int) -> np.ndarray:
     bars[:, Col.FUNDING] = np.round(rng.uniform(-8, 8, n)) / 2**14  # up to 0.05 %: extreme funding fires
     bars[:, Col.FUNDING_INTERVAL_H] = 8.0
     bars[:, Col.LIQ_LONG] = np.where(rng.random(n) < 0.2, _exact(rng, (n,), 100.0, 9_000.0), 0.0)
+    # a spot / futures ratio about leverage_driven's 0.2 (exact in float32, and no draw more)
+    bars[:, Col.SPOT_VOL] /= 4
+    bars[:, Col.FUT_VOL] *= 1.25
     bars[:, Col.FUNDING_SPREAD] = np.nan  # the cross-venue series works it out
     return bars
 
@@ -100,7 +104,7 @@ def _flags(store: BarStore, at: int | None = None) -> dict[tuple[str, str], list
 def test_the_older_rows_take_half_the_bytes() -> None:
     whole, tiered = _pair()
     series = len(SYMBOLS) * (len(VENUES) + 1) * len(COLUMNS)
-    assert (HOT, CAPACITY) == (10, 29)  # by hand: n(0.5 h) + 4; 24 + 3 + 2
+    assert (HOT, CAPACITY) == (7, 29)  # by hand: n(0.25 h) + 4; 24 + 3 + 2
     assert whole.data.nbytes == CAPACITY * series * 8
     assert tiered.data.nbytes + tiered.cold.nbytes == HOT * series * 8 + (CAPACITY - HOT) * series * 4
 
@@ -138,8 +142,11 @@ def test_a_tiered_store_raises_the_same_flags(gap: int) -> None:
     t = _feed([whole, tiered], seed=10 + gap, gap=gap)
     flags = _flags(whole)
     assert sum(len(f) for f in flags.values()) >= 5  # the bars raise flags: the comparison means something
-    if not gap:  # (after a gap the bars before the current one have no liquidations to sum)
+    if not gap:  # (after a gap the bars before the current one have no liquidations or volumes to sum)
         assert "cascade_risk" in [name for name, _, _ in flags["AAA", ALL]]  # the lookback's flag
+        # the volume sums' flag (their window reaches into the cold rows), on some series, not all
+        levered = [k for k, f in flags.items() if "leverage_driven" in [name for name, _, _ in f]]
+        assert 0 < len(levered) < len(flags)
     assert _flags(tiered) == flags
     assert _flags(tiered, at=t - STEP) == _flags(whole, at=t - STEP)  # a bar as it closes (the alerts)
 
@@ -167,3 +174,25 @@ def test_symbols_added_and_removed_keep_both_tiers_in_step() -> None:
     for s in ("BBB", "DDD"):
         assert np.array_equal(tiered.series(s, "simA"), whole.series(s, "simA"), equal_nan=True)
     assert np.isnan(tiered.series("DDD", "simA")[:-1, Col.PRICE]).all()
+
+
+def test_the_watchlist_figures_read_a_day_back_through_the_cold_rows() -> None:
+    params = SignalParams()  # the monitor's: 52 hot rows, a day of volumes and the 24 h change beyond them
+    hot, capacity = hot_rows_for(params, STEP), 300
+    assert hot == 48 + 4
+    whole = BarStore(SYMBOLS, VENUES, capacity, STEP)
+    tiered = BarStore(SYMBOLS, VENUES, capacity, STEP, hot=hot)
+    rng = np.random.default_rng(5)
+    hist = [History(v, s, _bars(rng, capacity, T0)) for s in SYMBOLS for v in VENUES]
+    for store in (whole, tiered):
+        store.load_history(hist)
+    rows = compute_rows(tiered, params)
+    assert repr(rows) == repr(compute_rows(whole, params))  # repr: NaN equals NaN
+    at = T0 + (capacity - 2) * STEP  # the bar before the current one (the alerts' figures as it closed)
+    assert repr(compute_rows(tiered, params, at=at)) == repr(compute_rows(whole, params, at=at))
+    # By hand from the bars: the price a day (288 bars) back, the day's volumes.
+    bars = hist[1].bars  # AAA on simB
+    row = rows["AAA", "simB"]
+    assert row.change_24h == bars[-1, Col.PRICE] / bars[-289, Col.PRICE] - 1.0
+    day = bars[-288:]
+    assert row.spot_futures_ratio == pytest.approx(day[:, Col.SPOT_VOL].sum() / day[:, Col.FUT_VOL].sum())

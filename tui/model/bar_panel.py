@@ -4,13 +4,15 @@ Every read hands back the panel's own rows where it can (a view, not a copy): th
 series, a window of a column, the tail the flags are evaluated on. The writing half (new bars, blocks,
 histories, the cross-venue rows) is ``BarStore``'s.
 
-The rows are in two tiers on one time axis: the newest (``data``, float64) hold every window but the
-flags' 7-day lookback, the older ones (``cold``, float32) only that lookback's statistics, the drill-down's
-7-day charts and the in-memory records read. Half the bytes for most of the week: a float32 keeps 7
-significant digits, far finer than the 1 % changes and the quantiles those readers compare. The current
-bars stay float64 because they are what the history store records and the watchlist shows to the last
-digit; bar times are never read from the cold rows (a float32 cannot hold an epoch millisecond) but
-worked out from the row. A read that reaches the cold rows hands back a float64 copy.
+The rows are in two tiers on one time axis: the newest (``data``, float64) hold the short windows (the
+4 h change and flows, the hour of liquidations), the older ones (``cold``, float32) the rest of the week,
+which the 24 h reads (volume sums, the watchlist's 24 h change, sparklines and heatmap), the flags' 7-day
+lookback, the drill-down's 7-day charts and the in-memory records read. Half the bytes for most of the
+week: a float32 keeps 7 significant digits, far finer than the 0.1 % a change is shown to and the
+quantiles and sums those readers compare. The current bars stay float64 because they are what the
+history store records and the watchlist shows to the last digit; bar times are never read from the cold
+rows (a float32 cannot hold an epoch millisecond) but worked out from the row. A read that reaches the
+cold rows hands back a float64 copy (of the one column it asks for, where it names one).
 """
 
 from __future__ import annotations
@@ -168,6 +170,30 @@ class BarPanel:
             :, list(symbols)
         ].T
         return values
+
+    def column_back(self, column: Col, k: int, end: int | None = None) -> np.ndarray:
+        """``column`` of every series ``k`` bars before ``end`` (None: the current bar), in float64:
+        (n_symbols, n_venues + 1), NaN where the panel holds no such bar."""
+        rows = self._tail_rows(k + 1, end)
+        if rows is None or rows[1] - rows[0] < k + 1:
+            return np.full(self.data.shape[1:3], np.nan)
+        self._fill()
+        back: np.ndarray = self._gather(rows[0], rows[0] + 1, col=column)[0]
+        return back
+
+    def column_sum(self, column: Col, n: int, end: int | None = None) -> np.ndarray:
+        """``column`` summed over the last ``n`` bars up to ``end`` (None: the current bar) of every
+        series, in float64: (n_symbols, n_venues + 1), NaN where a bar has none. Each tier is summed
+        where it lies: no copy of the rows (the 24 h volumes are 288 bars, most of them cold)."""
+        rows = self._tail_rows(n, end)
+        if rows is None:
+            return np.full(self.data.shape[1:3], np.nan)
+        self._fill()
+        (a, b), c0 = rows, self.n_cold
+        total: np.ndarray = self.data[max(0, a - c0) : max(0, b - c0), :, :, column].sum(axis=0)
+        if a < c0:
+            total += self.cold[a : min(b, c0), :, :, column].sum(axis=0, dtype=np.float64)
+        return total
 
     def venue_bars_at(self, t: int) -> list[VenueBar]:
         """Every venue series' bar at bar time ``t`` that has a price (none if ``t`` is not held)."""

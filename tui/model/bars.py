@@ -39,11 +39,13 @@ def capacity_for(params: SignalParams, step_ms: int, extra_h: float = 0.0) -> in
     return bars_needed(params, step_ms, extra_h)
 
 
-def hot_rows_for(params: SignalParams, step_ms: int, extra_h: float = 24.0) -> int:
-    """Bars kept in float64: every window but the 7-day lookback (the price / OI change, the 24 h
-    volumes, the flows) and ``extra_h`` (the watchlist's 24 h change, sparklines and heatmap), full at the
-    current bar and at the one before it (the alerts evaluate a bar as it closes), with a margin."""
-    windows = (params.window_h, params.sfr_window_h, params.flow_window_h, params.liq_window_h, extra_h)
+def hot_rows_for(params: SignalParams, step_ms: int) -> int:
+    """Bars kept in float64: the windows of the price / OI change, the taker flows and the liquidations,
+    full at the current bar and at the one before it (the alerts evaluate a bar as it closes), with a
+    margin. The longer reads take the float32 rows too: the 7-day lookback, the 24 h volume sums
+    (``BarPanel.column_sum``), the watchlist's 24 h change (``BarPanel.column_back``), its sparklines
+    and its heatmap (copies of one column each)."""
+    windows = (params.window_h, params.flow_window_h, params.liq_window_h)
     return max(n_bars(w, step_ms) for w in windows) + 4
 
 

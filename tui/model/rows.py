@@ -163,8 +163,10 @@ def compute_rows(
     n_1h = n_bars(1.0, step)
     n_sfr = n_bars(params.sfr_window_h, step)
     n_4h = n_bars(4.0, step)
-    depth = min(count, store.capacity, max(n_w, n_24, n_sfr, n_4h) + 1)
-    tail = store.tail(depth, at)  # a view; pick columns before symbols so nothing large is copied
+    # The short windows from the newest rows (a view; columns picked before symbols so nothing large is
+    # copied); the 24 h reads one column at a time, most of them from the store's float32 rows.
+    depth = min(count, store.capacity, max(n_w, n_1h, n_4h) + 1)
+    tail = store.tail(depth, at)
 
     names = [*store.venues, ALL] if venues is None else list(venues)
     v_idx = np.array([store.venue_index(v) for v in names], dtype=np.int64)
@@ -177,6 +179,9 @@ def compute_rows(
     def col(c: int, rows: slice | int = slice(None)) -> np.ndarray:
         return tail[rows, :, :, c][..., sym_sel, :][..., v_sel]
 
+    def pick(x: np.ndarray) -> np.ndarray:  # the selected series of a (symbols, venues + 1) array
+        return x[sym_sel][:, v_sel]
+
     price = col(Col.PRICE, -1)
     oi = col(Col.OI, -1)
     funding = col(Col.FUNDING, -1)
@@ -188,8 +193,8 @@ def compute_rows(
             oi / col(Col.OI, -1 - n_w) - 1.0 if depth > n_w and count > n_w else np.full(oi.shape, NAN)
         )
         derived_24h = (
-            price / col(Col.PRICE, -1 - n_24) - 1.0
-            if depth > n_24 and count > n_24
+            price / pick(store.column_back(Col.PRICE, n_24, at)) - 1.0
+            if count > n_24
             else np.full(price.shape, NAN)
         )
     reported = store.change_24h[idx][:, v_idx]
@@ -198,8 +203,8 @@ def compute_rows(
     liq_s = _flow_sum(col(Col.LIQ_SHORT, slice(-n_1h, None)))
     if count >= n_sfr:
         with np.errstate(invalid="ignore", divide="ignore"):
-            last_day = slice(-n_sfr, None)
-            sfr = col(Col.SPOT_VOL, last_day).sum(axis=0) / col(Col.FUT_VOL, last_day).sum(axis=0)
+            spot, fut = (pick(store.column_sum(c, n_sfr, at)) for c in (Col.SPOT_VOL, Col.FUT_VOL))
+            sfr = spot / fut
     else:
         sfr = np.full(price.shape, NAN)
     last_ls = col(Col.LS_RATIO, -1)
