@@ -188,6 +188,9 @@ def test_the_watchlist_figures_read_a_day_back_through_the_cold_rows() -> None:
         store.load_history(hist)
     rows = compute_rows(tiered, params)
     assert repr(rows) == repr(compute_rows(whole, params))  # repr: NaN equals NaN
+    some = compute_rows(tiered, params, None, [2, 0], ["simB", ALL])  # the rows a paint asks for
+    assert repr(some) == repr(compute_rows(whole, params, None, [2, 0], ["simB", ALL]))
+    assert repr(some["AAA", "simB"]) == repr(rows["AAA", "simB"])
     at = T0 + (capacity - 2) * STEP  # the bar before the current one (the alerts' figures as it closed)
     assert repr(compute_rows(tiered, params, at=at)) == repr(compute_rows(whole, params, at=at))
     # By hand from the bars: the price a day (288 bars) back, the day's volumes.

@@ -181,18 +181,22 @@ class BarPanel:
         back: np.ndarray = self._gather(rows[0], rows[0] + 1, col=column)[0]
         return back
 
-    def column_sum(self, column: Col, n: int, end: int | None = None) -> np.ndarray:
-        """``column`` summed over the last ``n`` bars up to ``end`` (None: the current bar) of every
-        series, in float64: (n_symbols, n_venues + 1), NaN where a bar has none. Each tier is summed
-        where it lies: no copy of the rows (the 24 h volumes are 288 bars, most of them cold)."""
+    def column_sum(
+        self, column: Col, n: int, end: int | None = None, symbols: np.ndarray | slice = _ALL
+    ) -> np.ndarray:
+        """``column`` summed over the last ``n`` bars up to ``end`` (None: the current bar) of the
+        series of ``symbols`` (slots; default every symbol), in float64: (symbols, n_venues + 1), NaN
+        where a bar has none. Each tier is summed where it lies: no float64 copy of the rows (the 24 h
+        volumes are 288 bars, most of them cold), and only the symbols asked for are read."""
         rows = self._tail_rows(n, end)
         if rows is None:
-            return np.full(self.data.shape[1:3], np.nan)
+            return np.full(self.data[0, symbols].shape[:2], np.nan)
         self._fill()
         (a, b), c0 = rows, self.n_cold
-        total: np.ndarray = self.data[max(0, a - c0) : max(0, b - c0), :, :, column].sum(axis=0)
+        # the column first (a view), then the symbols: mixing the two indexes would move the axes
+        total: np.ndarray = self.data[max(0, a - c0) : max(0, b - c0), :, :, column][:, symbols].sum(axis=0)
         if a < c0:
-            total += self.cold[a : min(b, c0), :, :, column].sum(axis=0, dtype=np.float64)
+            total += self.cold[a : min(b, c0), :, :, column][:, symbols].sum(axis=0, dtype=np.float64)
         return total
 
     def venue_bars_at(self, t: int) -> list[VenueBar]:

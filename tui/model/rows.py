@@ -203,7 +203,9 @@ def compute_rows(
     liq_s = _flow_sum(col(Col.LIQ_SHORT, slice(-n_1h, None)))
     if count >= n_sfr:
         with np.errstate(invalid="ignore", divide="ignore"):
-            spot, fut = (pick(store.column_sum(c, n_sfr, at)) for c in (Col.SPOT_VOL, Col.FUT_VOL))
+            spot, fut = (
+                store.column_sum(c, n_sfr, at, sym_sel)[:, v_sel] for c in (Col.SPOT_VOL, Col.FUT_VOL)
+            )
             sfr = spot / fut
     else:
         sfr = np.full(price.shape, NAN)
