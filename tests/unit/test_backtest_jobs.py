@@ -82,6 +82,30 @@ def test_a_worker_that_dies_loses_no_series() -> None:
     ]
 
 
+def test_a_pool_that_cannot_start_a_worker_loses_no_series(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker started just as another died found its pipes closed: EBADF from the fork server, raised
+    # in submit as an OSError, not as a broken pool (a CI run failed on it once).
+    class _FailsThirdSubmit(parallel.ProcessPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            type(self).submitted += 1
+            if type(self).submitted == 3:
+                raise OSError(9, "Bad file descriptor")
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _FailsThirdSubmit)
+    how = Scoring(SignalParams(), STEP, {"1h": 1.0}, 0, 0)
+    items = list(SERIES.items())
+    got = list(scored_in_order(iter(items), how, jobs=2, count=len(items)))
+    expected = list(scored_in_order(iter(items), how, jobs=1, count=len(items)))
+    assert _FailsThirdSubmit.submitted == 3  # the workers were used, then the rest was scored here
+    assert [g.key for g in got] == list(SERIES)
+    assert [g.score.flags["weak_rally"].horizons["1h"].events for g in got] == [
+        e.score.flags["weak_rally"].horizons["1h"].events for e in expected
+    ]
+
+
 def test_jobs_below_one_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_store(tmp_path / "store", SERIES, STEP)
     code, out, err = run_cli(["backtest", str(tmp_path / "store"), "--jobs", "0"], capsys, tmp_path)

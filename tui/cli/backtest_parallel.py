@@ -155,7 +155,10 @@ def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: in
         while pending:
             yield pending[0][0].result()
             pending.popleft()
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError):
+        # OSError: a worker started while the pool was breaking (one had just died) can find the pipes
+        # it was to be handed closed already; the fork server then fails with EBADF in submit, not as a
+        # broken pool. Either way the pool is done with, and nothing it held is lost.
         pool.shutdown(wait=False, cancel_futures=True)
         for _, key, bars in pending:
             yield score_series(key, bars, how)
