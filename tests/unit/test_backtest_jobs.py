@@ -106,6 +106,16 @@ def test_a_pool_that_cannot_start_a_worker_loses_no_series(monkeypatch: pytest.M
     ]
 
 
+def test_a_series_that_cannot_be_read_is_an_error_not_the_end_of_the_series() -> None:
+    def series() -> Any:
+        yield from list(SERIES.items())[:3]
+        raise OSError(5, "Input/output error", "store/S3.parquet")
+
+    how = Scoring(SignalParams(), STEP, {"1h": 1.0}, 0, 0)
+    with pytest.raises(OSError, match="S3.parquet"):
+        list(scored_in_order(series(), how, jobs=2, count=len(SERIES)))
+
+
 def test_jobs_below_one_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_store(tmp_path / "store", SERIES, STEP)
     code, out, err = run_cli(["backtest", str(tmp_path / "store"), "--jobs", "0"], capsys, tmp_path)

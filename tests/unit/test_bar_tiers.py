@@ -29,7 +29,7 @@ PARAMS = SignalParams(
     window_h=0.25, liq_window_h=0.25, lookback_h=2.0, sfr_window_h=1.0, flow_window_h=0.25, liq_quantile=0.8
 )
 CAPACITY = capacity_for(PARAMS, STEP)
-HOT = hot_rows_for(PARAMS, STEP)
+HOT = hot_rows_for(PARAMS, STEP, extra_h=0.25)
 
 
 def _exact(rng: np.random.Generator, shape: tuple[int, ...], lo: float, hi: float) -> np.ndarray:
@@ -179,7 +179,7 @@ def test_symbols_added_and_removed_keep_both_tiers_in_step() -> None:
 def test_the_watchlist_figures_read_a_day_back_through_the_cold_rows() -> None:
     params = SignalParams()  # the monitor's: 52 hot rows, a day of volumes and the 24 h change beyond them
     hot, capacity = hot_rows_for(params, STEP), 300
-    assert hot == 48 + 4
+    assert hot == 48 + 4  # n(4 h) + 4
     whole = BarStore(SYMBOLS, VENUES, capacity, STEP)
     tiered = BarStore(SYMBOLS, VENUES, capacity, STEP, hot=hot)
     rng = np.random.default_rng(5)

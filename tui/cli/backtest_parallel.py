@@ -146,7 +146,14 @@ def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: in
     try:
         for key, bars in items:
             unsent = (key, bars)
-            pending.append((pool.submit(score_series, key, bars, how), key, bars))
+            try:
+                future = pool.submit(score_series, key, bars, how)
+            except OSError as exc:
+                # A worker started as another died can find the pipes it was to be handed closed
+                # already: the fork server's EBADF comes out of submit, not as a broken pool. Only
+                # here: an OSError reading the series is the caller's to report, not to score past.
+                raise BrokenProcessPool(f"a worker could not be started: {exc}") from exc
+            pending.append((future, key, bars))
             unsent = None
             del bars
             if len(pending) >= jobs * IN_FLIGHT:
@@ -155,10 +162,7 @@ def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: in
         while pending:
             yield pending[0][0].result()
             pending.popleft()
-    except (BrokenProcessPool, OSError):
-        # OSError: a worker started while the pool was breaking (one had just died) can find the pipes
-        # it was to be handed closed already; the fork server then fails with EBADF in submit, not as a
-        # broken pool. Either way the pool is done with, and nothing it held is lost.
+    except BrokenProcessPool:
         pool.shutdown(wait=False, cancel_futures=True)
         for _, key, bars in pending:
             yield score_series(key, bars, how)

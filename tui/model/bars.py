@@ -39,13 +39,14 @@ def capacity_for(params: SignalParams, step_ms: int, extra_h: float = 0.0) -> in
     return bars_needed(params, step_ms, extra_h)
 
 
-def hot_rows_for(params: SignalParams, step_ms: int) -> int:
+def hot_rows_for(params: SignalParams, step_ms: int, extra_h: float = 4.0) -> int:
     """Bars kept in float64: the windows of the price / OI change, the taker flows and the liquidations,
-    full at the current bar and at the one before it (the alerts evaluate a bar as it closes), with a
-    margin. The longer reads take the float32 rows too: the 7-day lookback, the 24 h volume sums
+    and ``extra_h`` (the watchlist's taker flows, over 4 h whatever the flag windows), full at the
+    current bar and at the one before it (the alerts evaluate a bar as it closes), with a margin. The
+    longer reads take the float32 rows too: the 7-day lookback, the 24 h volume sums
     (``BarPanel.column_sum``), the watchlist's 24 h change (``BarPanel.column_back``), its sparklines
     and its heatmap (copies of one column each)."""
-    windows = (params.window_h, params.flow_window_h, params.liq_window_h)
+    windows = (params.window_h, params.flow_window_h, params.liq_window_h, extra_h)
     return max(n_bars(w, step_ms) for w in windows) + 4
 
 
