@@ -112,7 +112,7 @@ def test_a_series_that_cannot_be_read_is_an_error_not_the_end_of_the_series() ->
         raise OSError(5, "Input/output error", "store/S3.parquet")
 
     how = Scoring(SignalParams(), STEP, {"1h": 1.0}, 0, 0)
-    with pytest.raises(OSError, match="S3.parquet"):
+    with pytest.raises(OSError, match=r"S3\.parquet"):
         list(scored_in_order(series(), how, jobs=2, count=len(SERIES)))
 
 
