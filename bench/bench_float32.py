@@ -1,7 +1,7 @@
 """What a float32 bar panel would change on screen: the demo snapshot table with stored values rounded.
 
-The bar panel keeps its last day in float64 and the older bars in float32 (``tui.model.bar_panel``);
-float32 throughout would halve the rest. This script
+The bar panel keeps its last 4 h 20 min in float64 and the older bars in float32
+(``tui.model.bar_panel``); float32 throughout would halve the rest. This script
 builds the demo store of N symbols at a fixed clock, prints ``perptop snapshot``'s table (every cell and
 every flag reason line), then rounds the panel's value columns to float32 and back, keeping some
 columns in float64, and counts the lines and flag sets that change. Time is never rounded: epoch

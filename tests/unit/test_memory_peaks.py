@@ -88,8 +88,9 @@ def test_the_demo_loads_its_history_a_group_at_a_time_and_its_tape_is_unchanged(
         return source
 
     peak = _peak(start)
-    # Old: the whole history and more (1.3x); now one group of 16 of the 40 symbols at a time (0.59x: the
-    # group, 0.4, its generation's temporaries, the simulation's random blocks and the last day's copy).
+    # Old: the whole history and more (1.3x); now one group of 16 of the 40 symbols at a time (0.54x: the
+    # group, 0.4, its generation's temporaries, the simulation's random blocks and the last day's four
+    # columns; 0.59x when the last day was kept whole).
     assert peak < 0.75 * history_bytes, f"{peak} bytes beside the store for a {history_bytes}-byte history"
     # The same orders as the whole history split at once, and the same bars in the store.
     whole = SimulatedMarket(symbols, start_ms=START).history()
