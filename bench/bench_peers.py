@@ -9,12 +9,14 @@ at 200). It is a script, not a test: it prints figures for a person.
 
 Usage:
     python bench/bench_peers.py [--rounds 4] [--seconds 60] [--warmup 10] [--size 200x50]
-        [--symbols 50,200] [--no-htop]
+        [--symbols 50,200] [--no-htop] [--floor]
 
 btop and htop come from the system's packages (Debian: ``apt-get install btop htop``); a peer that is not
 installed is left out with a note. btop runs with its defaults (its config lives in a folder of this run,
 so a user's own settings do not leak in), htop as ``htop -d 10`` (a one-second refresh, as btop's default
-two seconds is closer to than htop's own 1.5 s).
+two seconds is closer to than htop's own 1.5 s). ``--floor`` adds ``bench/floor_app.py`` twice, a Textual
+app that only writes numbers into the screen at perptop's paint interval (one clock line; a screenful of
+lines): what any app on this stack pays, against which perptop's figures and btop's can be read.
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ def _filled(rows: int) -> Callable[[str], bool]:
     return lambda screen: sum(1 for line in screen.splitlines() if line.strip()) >= rows * 0.8
 
 
+def _floor_ready(rows: int) -> Callable[[str], bool]:
+    """The floor app's first frame: its clock, or most of its lines of numbers."""
+    if rows == 0:
+        return lambda screen: ":" in screen
+    return lambda screen: sum(1 for line in screen.splitlines() if "." in line) >= rows * 0.8
+
+
 def _variants(args: argparse.Namespace, work: Path) -> list[Variant]:
     rows = int(args.size.split("x")[1])
     out: list[Variant] = []
@@ -67,6 +76,16 @@ def _variants(args: argparse.Namespace, work: Path) -> list[Variant]:
         _, shell_cmd = perptop_command(symbols, ["--demo"], "", folder)
         ready = perptop_ready(symbols, live=False)
         out.append(Variant(f"perptop --demo, {n} symbols", shell_cmd, ready, perptop_figures))
+    if args.floor:
+        # The stack's floor (bench/floor_app.py): the same Python, Textual and pane, none of perptop.
+        app = shlex.quote(str(Path(__file__).with_name("floor_app.py")))
+        py = shlex.quote(sys.executable)
+        for label, lines in (
+            ("Textual floor, one clock line", 0),
+            (f"Textual floor, {rows - 2} lines", rows - 2),
+        ):
+            cmd = f"TERM=xterm-256color exec {py} {app} --rows {lines} --interval {args.floor_interval:g}"
+            out.append(Variant(label, cmd, _floor_ready(lines)))
     if shutil.which("btop"):
         home = work / "btop-home"
         home.mkdir()
@@ -96,6 +115,10 @@ def main() -> int:
     ap.add_argument("--size", default="200x50", help="terminal columns x rows")
     ap.add_argument("--symbols", default="50,200", help="perptop watchlist sizes, comma-separated")
     ap.add_argument("--no-htop", action="store_true", help="leave htop out (a shorter round)")
+    ap.add_argument(
+        "--floor", action="store_true", help="also the stack's floor: bench/floor_app.py, a bare Textual app"
+    )
+    ap.add_argument("--floor-interval", type=float, default=2.0, help="its update interval (perptop's paint)")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         print("tmux is not installed", file=sys.stderr)
