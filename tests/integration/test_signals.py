@@ -77,20 +77,44 @@ def test_record_on_sighup_writes_the_current_bar_says_so_and_exits_0(tmp_path: P
     assert len(newest) == 1 and not np.isnan(newest[0, 1])  # the last bar, values and all
 
 
-@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["sighup", "sigterm"])
-def test_watch_replay_on_a_signal_prints_its_summary_and_exits_0(tmp_path: Path, sig: int) -> None:
+@pytest.mark.parametrize(
+    ("sig", "speed"),
+    [(signal.SIGHUP, ["--speed", "1"]), (signal.SIGTERM, ["--speed", "1"]), (signal.SIGTERM, [])],
+    ids=["sighup", "sigterm", "sigterm-default-speed"],
+)
+def test_watch_replay_on_a_signal_prints_its_summary_and_exits_0(
+    tmp_path: Path, sig: int, speed: list[str]
+) -> None:
     csv = tmp_path / "btc.csv"
     write_history_csv(csv, sim_series(["BTC"]), STEP)
-    # --speed 1: a bar every 5 minutes of wall time, so the replay is still running when the signal comes
-    proc = _popen(tmp_path, ["watch", "--replay", str(csv), "--speed", "1"])
+    # --speed 1, also the default: a bar every 5 minutes of wall time, so the replay is still running
+    # when the signal comes (the default once read the top-level --speed's None as "max")
+    proc = _popen(tmp_path, ["watch", "--replay", str(csv), *speed])
     deadline = time.monotonic() + HANG_GUARD_S
     while not _catches(proc.pid, sig) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()[1]
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=HANG_GUARD_S)
     assert proc.returncode == 0, err
     assert err.startswith("perptop watch: ") and " events, 0 alerts delivered, 0 held back" in err
     assert err.count("\n") == 1
+
+
+def test_watch_of_the_simulated_market_runs_until_stopped(tmp_path: Path) -> None:
+    # No --speed: once refused as "--speed max" (the top-level option's unset value read as max), so a
+    # plain ``perptop watch`` of any market exited at once with a usage error.
+    proc = _popen(tmp_path, ["watch", "--demo", "--watchlist", "BTC,ETH"])
+    deadline = time.monotonic() + HANG_GUARD_S
+    while not _catches(proc.pid, signal.SIGTERM) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()[1]
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=HANG_GUARD_S)
+    assert proc.returncode == 0, err
+    first, last = err.splitlines()[0], err.splitlines()[-1]
+    assert first.startswith("perptop watch: 2 symbols from the simulated market, 0 alert rules")
+    assert last.startswith("perptop watch: ") and " alerts delivered" in last
 
 
 # What an interactive shell does when its terminal hangs up: pass SIGHUP on to its job, and (here) note

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -34,9 +35,14 @@ EXIT_USAGE = 2
 _replay_speed = number_arg("a speed", 1.0, 1000.0)
 
 
-def speed_arg(text: str) -> float | None:
-    """``--speed``: a number (replayed or simulated time per wall time), or ``max`` (None)."""
-    return None if text.strip().lower() == "max" else _replay_speed(text)
+MAX_SPEED = math.inf
+"""``--speed max``. Not None: None is what the top-level ``--speed`` leaves when it is not given, and
+the watch's own (a subcommand's default is suppressed) must not read that as ``max``."""
+
+
+def speed_arg(text: str) -> float:
+    """``--speed``: a number (replayed or simulated time per wall time), or ``max`` (``MAX_SPEED``)."""
+    return MAX_SPEED if text.strip().lower() == "max" else _replay_speed(text)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -113,8 +119,7 @@ def run(
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
 
-    speed = getattr(args, "speed", 1.0)
-    if args.replay is None and speed is None:
+    if args.replay is None and getattr(args, "speed", None) == MAX_SPEED:
         err.write("perptop watch: --speed max only applies with --replay (see perptop watch --help)\n")
         return EXIT_USAGE
     if args.replay is not None and args.demo:
@@ -184,13 +189,13 @@ def _watch_replay(
     from tui.cli.replay import load_source
     from tui.model.bars import BarStore, capacity_for
 
-    speed = getattr(args, "speed", None)
+    speed = getattr(args, "speed", None) or 1.0  # None: not given (a replay's default is real time)
     spec = argparse.Namespace(
         file=args.replay,
         from_store=False,
         store=None,
         symbols=args.symbols,
-        speed=speed if speed is not None else 1.0,
+        speed=1.0 if speed == MAX_SPEED else speed,
     )
     try:
         source = load_source(config, spec, err)
@@ -202,7 +207,7 @@ def _watch_replay(
     )
     service = _service(config, store, deliverer, out, args.jsonl, True, "bars replayed so far")
     source.attach(store)
-    if speed is None:
+    if speed == MAX_SPEED:
         while source.step_bar():
             pass
     else:
