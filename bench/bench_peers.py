@@ -14,9 +14,11 @@ Usage:
 btop and htop come from the system's packages (Debian: ``apt-get install btop htop``); a peer that is not
 installed is left out with a note. btop runs with its defaults (its config lives in a folder of this run,
 so a user's own settings do not leak in), htop as ``htop -d 10`` (a one-second refresh, as btop's default
-two seconds is closer to than htop's own 1.5 s). ``--floor`` adds ``bench/floor_app.py`` twice, a Textual
-app that only writes numbers into the screen at perptop's paint interval (one clock line; a screenful of
-lines): what any app on this stack pays, against which perptop's figures and btop's can be read.
+two seconds is closer to than htop's own 1.5 s).
+
+``--floor`` adds ``bench/floor_app.py`` three times, a Textual app that only writes numbers into the
+screen at perptop's paint interval (one clock line; a screenful of lines; the same in colour): what any
+app on this stack pays, against which perptop's figures and btop's can be read.
 """
 
 from __future__ import annotations
@@ -80,11 +82,17 @@ def _variants(args: argparse.Namespace, work: Path) -> list[Variant]:
         # The stack's floor (bench/floor_app.py): the same Python, Textual and pane, none of perptop.
         app = shlex.quote(str(Path(__file__).with_name("floor_app.py")))
         py = shlex.quote(sys.executable)
-        for label, lines in (
-            ("Textual floor, one clock line", 0),
-            (f"Textual floor, {rows - 2} lines", rows - 2),
-        ):
-            cmd = f"TERM=xterm-256color exec {py} {app} --rows {lines} --interval {args.floor_interval:g}"
+        n = rows - 2  # the watchlist's rows under the banner and the status line
+        floors = (
+            ("Textual floor, one clock line", 0, ""),
+            (f"Textual floor, {n} lines", n, ""),
+            (f"Textual floor, {n} coloured lines", n, " --colours"),
+        )
+        for label, lines, more in floors:
+            cmd = (
+                f"TERM=xterm-256color COLORTERM=truecolor exec {py} {app} --rows {lines} "
+                f"--interval {args.floor_interval:g}{more}"
+            )
             out.append(Variant(label, cmd, _floor_ready(lines)))
     if shutil.which("btop"):
         home = work / "btop-home"
