@@ -87,8 +87,9 @@ def test_watch_replay_on_a_signal_prints_its_summary_and_exits_0(
 ) -> None:
     csv = tmp_path / "btc.csv"
     write_history_csv(csv, sim_series(["BTC"]), STEP)
-    # --speed 1, also the default: a bar every 5 minutes of wall time, so the replay is still running
-    # when the signal comes (the default once read the top-level --speed's None as "max")
+    # --speed 1 (a bar every 5 minutes of wall time) or the default (a bar a second, as perptop replay),
+    # so the replay is still running when the signal comes (the default once read the top-level
+    # --speed's None as "max" and had played the whole file)
     proc = _popen(tmp_path, ["watch", "--replay", str(csv), *speed])
     deadline = time.monotonic() + HANG_GUARD_S
     while not _catches(proc.pid, sig) and time.monotonic() < deadline and proc.poll() is None:

@@ -66,8 +66,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=speed_arg,
         metavar="N|max",
         default=argparse.SUPPRESS,
-        help="with --replay: replayed time per wall time (1 to 1000) or max; with --demo: "
-        "simulated time per wall time",
+        help="with --replay: replayed time per wall time (1 to 1000) or max (default: a bar a second); "
+        "with --demo: simulated time per wall time (default 1)",
     )
     parser.add_argument(
         "--symbols",
@@ -189,7 +189,7 @@ def _watch_replay(
     from tui.cli.replay import load_source
     from tui.model.bars import BarStore, capacity_for
 
-    speed = getattr(args, "speed", None) or 1.0  # None: not given (a replay's default is real time)
+    speed = getattr(args, "speed", None)  # None: not given, a bar a second as ``perptop replay`` plays
     spec = argparse.Namespace(
         file=args.replay,
         from_store=False,
