@@ -102,7 +102,7 @@ def main() -> int:
         assert window is not None
         cpu, now = _cpu_seconds(watch.pid), time.monotonic()
         rss, hwm = _status_kb(watch.pid, "VmRSS"), _status_kb(watch.pid, "VmHWM")
-        watch.terminate()
+        watch.terminate()  # before the bare requests: they time the fake exchange's answers alone
         watch.wait(10)
         binance = next(a.split("=", 1)[1] for a in fake_args if a.startswith("binance=http"))
         bare_ms = bare_request_ms(binance, symbols[0])
