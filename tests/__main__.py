@@ -44,7 +44,8 @@ FAST: list[tuple[str, list[str]]] = [
     # Every test module collected, so every perptop module imported, on this interpreter: what differs
     # between Python versions is syntax and import-time behaviour (tomllib/tomli, typing at runtime). The
     # whole unit suite on two more Pythons took 130 s of CI's 300 s budget; it runs on the main one.
-    ("pytest (imports)", [PY, "-m", "pytest", "-q", "--collect-only", "tests"]),
+    # No cache: CI runs it beside the main suite, which writes the same folder's pytest cache.
+    ("pytest (imports)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", "tests"]),
 ]
 
 
