@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,20 @@ def test_a_pool_that_cannot_start_a_worker_loses_no_series(monkeypatch: pytest.M
     assert [g.score.flags["weak_rally"].horizons["1h"].events for g in got] == [
         e.score.flags["weak_rally"].horizons["1h"].events for e in expected
     ]
+
+
+def test_ctrl_c_while_the_pool_starts_is_still_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C in the first submit, while the pool's manager thread was being started (a CI run): the
+    # pool's shutdown then cannot join that thread, and its RuntimeError had replaced the Ctrl-C.
+    class _InterruptedStart(parallel.ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            self._executor_manager_thread = threading.Thread(target=lambda: None)  # created, not started
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _InterruptedStart)
+    how = Scoring(SignalParams(), STEP, {"1h": 1.0}, 0, 0)
+    with pytest.raises(KeyboardInterrupt):
+        list(scored_in_order(iter(SERIES.items()), how, jobs=2, count=len(SERIES)))
 
 
 def test_a_series_that_cannot_be_read_is_an_error_not_the_end_of_the_series() -> None:

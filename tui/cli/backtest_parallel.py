@@ -18,6 +18,7 @@ it keeps the fork server alive, so neither would ever end otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections import deque
@@ -174,7 +175,12 @@ def _on_workers(series: Iterable[tuple[str, np.ndarray]], how: Scoring, jobs: in
             yield score_series(key, bars, how)
     finally:
         # on an error or Ctrl-C the series not yet started are dropped rather than scored for nothing
-        pool.shutdown(wait=True, cancel_futures=True)
+        # RuntimeError: Ctrl-C came inside submit, while the pool's manager thread was being started;
+        # it cannot be joined yet, and the error would replace the KeyboardInterrupt (a traceback and
+        # exit 1 where Ctrl-C says one line). shutdown has flagged the thread to stop before joining it,
+        # and the workers end with this process (``_start_worker``).
+        with contextlib.suppress(RuntimeError):
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start_worker() -> None:
