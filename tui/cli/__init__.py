@@ -47,6 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.handler(config, args))
+    except BrokenPipeError:
+        # `perptop backtest FILE | head`: the reader had enough, which is not an error; the streams it
+        # left go to /dev/null, so the interpreter's last flush of them raises nothing either. A pipe
+        # of the command's own (a hook's standard input) is another matter: raised as before.
+        from tui.cli.stopping import reader_left, silence
+
+        gone = [s for s in (sys.stdout, sys.stderr) if reader_left(s)]
+        if not gone:
+            raise
+        for stream in gone:
+            silence(stream)
+        return 0
     except KeyboardInterrupt:
         # Ctrl-C in a command that has no use for it (a long backtest, an import): the shell's own
         # status for it and one line, not the stack of wherever the command was
