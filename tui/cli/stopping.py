@@ -36,6 +36,8 @@ def reader_left(stream: TextIO) -> bool:
         fd = stream.fileno()
     except (OSError, ValueError):  # no descriptor (a StringIO): no reader to leave
         return False
+    if not hasattr(select, "poll"):  # Windows: not known, so the error stands
+        return False
     poller = select.poll()
     poller.register(fd, select.POLLOUT)
     return any(events & select.POLLERR for _, events in poller.poll(0))
