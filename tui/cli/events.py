@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any, TextIO
 
@@ -94,15 +93,13 @@ def print_events(config: AppConfig, args: argparse.Namespace, out: TextIO, err: 
         err.write(f"perptop events: {exc}{hint}\n")
         return exc.status
     events = [Event.from_json(json.loads(doc), t, w) for t, _, _, _, _, w, doc in rows]
-    try:
-        if args.json:
-            json.dump([e.as_json() for e in events], out, indent=1)
-            out.write("\n")
-        else:
-            out.writelines(e.line() + "\n" for e in events)
-            if not events:
-                err.write("perptop events: none in that range\n")
-        out.flush()
-    except BrokenPipeError:  # `perptop events | head`: the reader had enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    # `perptop events | head`: the closed pipe is ``tui.cli.main``'s to end quietly
+    if args.json:
+        json.dump([e.as_json() for e in events], out, indent=1)
+        out.write("\n")
+    else:
+        out.writelines(e.line() + "\n" for e in events)
+        if not events:
+            err.write("perptop events: none in that range\n")
+    out.flush()
     return 0

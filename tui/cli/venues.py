@@ -6,7 +6,6 @@ The figures come from the same ``fit_plan`` the feeds run, so the printout is wh
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any, TextIO
 
@@ -34,11 +33,8 @@ def run(config: AppConfig, args: argparse.Namespace) -> int:
 
 def print_plans(config: AppConfig, out: TextIO) -> int:
     """Print the plans of the config's venues for its watchlist and for ``AT_SCALE`` symbols; returns 0."""
-    try:
-        _write(config, out)
-        out.flush()
-    except BrokenPipeError:  # `perptop venues | head`: the reader had enough, which is not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _write(config, out)  # `perptop venues | head`: the closed pipe is ``tui.cli.main``'s to end quietly
+    out.flush()
     return 0
 
 
