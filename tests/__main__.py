@@ -1,9 +1,10 @@
-"""``python -m tests``: every check the project keeps, then the whole test suite, as CI runs them.
+"""``python -m tests``: every check the project keeps and the whole test suite, as CI runs them.
 
-In order: ruff (lint and format), mypy (strict, all four packages), import-linter (the layering
-contracts in pyproject.toml), then pytest: the parallel part on two workers, then the tests marked
-``serial`` (a tmux server, a subprocess timed on the wall clock) on their own. Every step runs even
-when an earlier one failed, so one run shows everything; the exit status is 1 if any step failed.
+In order: ruff (lint and format), import-linter (the layering contracts in pyproject.toml), then
+pytest: the parallel part on two workers, then the tests marked ``serial`` (a tmux server, a
+subprocess timed on the wall clock) one at a time, with mypy (strict, all four packages) beside them.
+Every step runs even when an earlier one failed, so one run shows everything; the exit status is 1 if
+any step failed.
 
 ``--fast``: every test collected (so every module imported), no checks and no test run: what CI runs on
 each extra Python version.
@@ -36,9 +37,18 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("lint-imports", [_tool("lint-imports")]),
 ]
 WORKERS = os.environ.get("PERPTOP_TEST_WORKERS", "2")
+
+
+def _serial_files() -> list[str]:
+    """The test files that mark a test ``serial``: collecting only those (2 s) instead of the whole suite
+    again (9 s) is most of what the serial step spends outside its tests."""
+    files = (p for p in sorted((ROOT / "tests").rglob("test_*.py")) if "mark.serial" in p.read_text("utf-8"))
+    return [str(p.relative_to(ROOT)) for p in files] or ["tests"]
+
+
 TESTS: list[tuple[str, list[str]]] = [
     ("pytest (parallel)", [PY, "-m", "pytest", "-q", "-n", WORKERS, "-m", "not serial"]),
-    ("pytest (serial)", [PY, "-m", "pytest", "-q", "-p", "no:xdist", "-m", "serial"]),
+    ("pytest (serial)", [PY, "-m", "pytest", "-q", "-p", "no:xdist", "-m", "serial", *_serial_files()]),
 ]
 FAST: list[tuple[str, list[str]]] = [
     # Every test module collected, so every perptop module imported, on this interpreter: what differs
@@ -47,6 +57,36 @@ FAST: list[tuple[str, list[str]]] = [
     # No cache: CI runs it beside the main suite, which writes the same folder's pytest cache.
     ("pytest (imports)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", "tests"]),
 ]
+
+
+SERIAL = "pytest (serial)"
+BESIDE_SERIAL = frozenset({"mypy"})
+"""Checks run beside the serial tests rather than before every test: mypy keeps one core busy for about
+20 s, and the serial tests, run one at a time, leave the other one free (CI's time is close to its
+budget). Their output is shown after the serial tests'."""
+
+
+def _shown(cmd: list[str]) -> str:
+    return " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))
+
+
+def _run_beside(
+    beside: list[tuple[str, list[str]]], name: str, cmd: list[str]
+) -> list[tuple[str, int, float]]:
+    """Run ``cmd`` (shown as it runs) with the ``beside`` steps in the background (shown after it)."""
+    started = time.monotonic()
+    background = [
+        (n, subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        for n, c in beside
+    ]
+    print(f"== {name}: {_shown(cmd)}  (with {', '.join(n for n, _ in beside)} beside it)", flush=True)
+    code = subprocess.run(cmd, cwd=ROOT, check=False).returncode
+    results = [(name, code, time.monotonic() - started)]
+    for (n, proc), (_, c) in zip(background, beside, strict=True):
+        out, _ = proc.communicate()
+        print(f"== {n}: {_shown(c)}\n{out}", end="" if out.endswith("\n") else "\n", flush=True)
+        results.append((n, proc.returncode, time.monotonic() - started))
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     steps = FAST if args.fast else [*CHECKS, *TESTS]
     results: list[tuple[str, int, float]] = []
+    beside = [(n, c) for n, c in steps if n in BESIDE_SERIAL and any(s == SERIAL for s, _ in steps)]
     for name, cmd in steps:
-        print(f"== {name}: {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}", flush=True)
+        if (name, cmd) in beside:
+            continue
+        if name == SERIAL and beside:  # the single-threaded checks on the core the serial tests leave
+            results += _run_beside(beside, name, cmd)
+            continue
+        print(f"== {name}: {_shown(cmd)}", flush=True)
         started = time.monotonic()
         code = subprocess.run(cmd, cwd=ROOT, check=False).returncode
         results.append((name, code, time.monotonic() - started))
