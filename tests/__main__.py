@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -75,17 +76,23 @@ def _run_beside(
 ) -> list[tuple[str, int, float]]:
     """Run ``cmd`` (shown as it runs) with the ``beside`` steps in the background (shown after it)."""
     started = time.monotonic()
-    background = [
-        (n, subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-        for n, c in beside
-    ]
+    done: dict[str, tuple[int, str, float]] = {}
+
+    def run(n: str, c: list[str]) -> None:  # its own time, not the serial step's
+        proc = subprocess.run(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        done[n] = (proc.returncode, proc.stdout, time.monotonic() - started)
+
+    threads = [threading.Thread(target=run, args=step) for step in beside]
+    for thread in threads:
+        thread.start()
     print(f"== {name}: {_shown(cmd)}  (with {', '.join(n for n, _ in beside)} beside it)", flush=True)
     code = subprocess.run(cmd, cwd=ROOT, check=False).returncode
     results = [(name, code, time.monotonic() - started)]
-    for (n, proc), (_, c) in zip(background, beside, strict=True):
-        out, _ = proc.communicate()
+    for thread, (n, c) in zip(threads, beside, strict=True):
+        thread.join()
+        n_code, out, took = done[n]
         print(f"== {n}: {_shown(c)}\n{out}", end="" if out.endswith("\n") else "\n", flush=True)
-        results.append((n, proc.returncode, time.monotonic() - started))
+        results.append((n, n_code, took))
     return results
 
 
