@@ -38,6 +38,7 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("lint-imports", [_tool("lint-imports")]),
 ]
 WORKERS = os.environ.get("PERPTOP_TEST_WORKERS", "2")
+SERIAL = "pytest (serial)"
 
 
 def _serial_files() -> list[str]:
@@ -49,7 +50,7 @@ def _serial_files() -> list[str]:
 
 TESTS: list[tuple[str, list[str]]] = [
     ("pytest (parallel)", [PY, "-m", "pytest", "-q", "-n", WORKERS, "-m", "not serial"]),
-    ("pytest (serial)", [PY, "-m", "pytest", "-q", "-p", "no:xdist", "-m", "serial", *_serial_files()]),
+    (SERIAL, [PY, "-m", "pytest", "-q", "-p", "no:xdist", "-m", "serial", *_serial_files()]),
 ]
 FAST: list[tuple[str, list[str]]] = [
     # Every test module collected, so every perptop module imported, on this interpreter: what differs
@@ -60,7 +61,6 @@ FAST: list[tuple[str, list[str]]] = [
 ]
 
 
-SERIAL = "pytest (serial)"
 BESIDE_SERIAL = frozenset({"mypy"})
 """Checks run beside the serial tests rather than before every test: mypy keeps one core busy for about
 20 s, and the serial tests, run one at a time, leave the other one free (CI's time is close to its
